@@ -1,0 +1,37 @@
+# gongkai — the two Quick start commands are `make demo` and `make test`.
+PYTHON ?= python3
+VENV   ?= .venv
+PY      = $(VENV)/bin/python
+PIP     = $(VENV)/bin/pip
+STAMP   = $(VENV)/.installed
+
+.PHONY: demo test install bench evaluate clean stop
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+	$(PIP) install --quiet -e '.[embedded,test]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+# Ingest the bundled corpus/ into the embedded store (no server to install) and summarise.
+demo: $(STAMP)
+	$(VENV)/bin/gongkai --data-dir .gongkai-demo ingest corpus/ --workers 2
+	$(VENV)/bin/gongkai --data-dir .gongkai-demo reports
+
+test: $(STAMP)
+	$(VENV)/bin/pytest -q -p no:cacheprovider $(PYTEST_ARGS)
+
+bench: $(STAMP)
+	$(PY) bench/bench_extract.py
+	$(PY) bench/bench_ingest.py
+
+evaluate: $(STAMP)
+	$(VENV)/bin/gongkai evaluate
+
+stop:
+	-$(VENV)/bin/gongkai --data-dir .gongkai-demo db stop
+
+clean: stop
+	rm -rf .gongkai-demo .gongkai

@@ -1,0 +1,89 @@
+"""read ▶ normalize ▶ segment ▶ parse table ▶ extract claims/commitments/entities ▶ cross-check.
+
+``analyse`` is pure (bytes in, the ``gongkai check`` record out): the CLI's ``check``, the
+local ingest pool and the Celery task all call it, so whatever ``check`` says about a
+file, the database says after ingestion.
+"""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from extractors import __version__ as EXTRACTOR_VERSION
+from extractors.errors import DocumentTooLarge
+
+
+@dataclass(frozen=True)
+class Analysis:
+    record: dict[str, Any]  # the JSON Lines contract (+ versions, flags, sections)
+    text: str  # the normalized text every offset points into
+
+
+@lru_cache(maxsize=1)
+def versions() -> dict[str, str]:
+    """Versions that key idempotent processing: change one and reports are redone."""
+    from extractors.catalogue import load_catalogue
+    from extractors.patterns import patterns_version
+    from extractors.rules import load_rules
+
+    return {"extractors": EXTRACTOR_VERSION, "catalogue": str(load_catalogue().version),
+            "patterns": str(patterns_version()), "rules": str(load_rules().version)}
+
+
+def analyse(data: bytes, source: str | None = None, filename: str | None = None,
+            *, use_ner: bool = True, max_bytes: int | None = None) -> Analysis:
+    """Run every extractor step over one document's raw bytes.
+
+    Raises a ``DocumentError`` subclass for a document that cannot be processed."""
+    from extractors.reader import read_document
+
+    if max_bytes is not None and len(data) > max_bytes:
+        raise DocumentTooLarge(
+            f"document is {len(data) / 2**20:.1f} MB, over the limit of "
+            f"{max_bytes / 2**20:.0f} MB (setting max_document_mb)")
+    doc = read_document(data, filename=filename or source)
+    record = analyse_text(doc.text, title_hint=doc.title_hint, source=source,
+                          use_ner=use_ner, flags=doc.flags)
+    record.update(sha256=hashlib.sha256(data).hexdigest(), format=doc.format,
+                  encoding=doc.encoding)
+    return Analysis(record=record, text=doc.text)
+
+
+def analyse_text(text: str, *, title_hint: str | None = None, source: str | None = None,
+                 use_ner: bool = True, flags: tuple[str, ...] = ()) -> dict[str, Any]:
+    from extractors.claims import extract_claims
+    from extractors.commitments import extract_commitments
+    from extractors.crosscheck import cross_check
+    from extractors.crossyear import body_key
+    from extractors.entities import extract_entities
+    from extractors.metadata import extract_metadata
+    from extractors.sections import segment
+    from extractors.tables import parse_tables
+
+    sections = segment(text)
+    table = parse_tables(text)
+    meta = extract_metadata(text, sections, title_hint=title_hint, source=source)
+    report = {**meta.to_dict(), "template": table.template}
+    claims = extract_claims(text, sections, template=table.template)
+    commitments = extract_commitments(text, sections, year=meta.year)
+    entities = extract_entities(text, use_ner=use_ner)
+    findings = cross_check(table, claims, sections=sections, text=text)
+    all_flags = sorted(set(flags) | set(table.flags))
+    return {
+        "source": source,
+        "sha256": hashlib.sha256(text.encode("utf-8")).hexdigest(),
+        "report": report,
+        "body_key": body_key(meta.body) if meta.body else None,
+        "table": {"template": table.template, "variant": table.variant,
+                  "flags": list(table.flags), "cells": [c.to_dict() for c in table.cells]},
+        "claims": [c.to_dict() for c in claims],
+        "commitments": [c.to_dict() for c in commitments],
+        "entities": [e.to_dict() for e in entities],
+        "findings": [f.to_dict() for f in findings],
+        "sections": [s.to_dict() for s in sections.sections],
+        "announced_sections": list(sections.announced),
+        "flags": all_flags,
+        "versions": versions(),
+    }

@@ -1,0 +1,268 @@
+"""The ``gongkai`` command line: each command parses arguments and calls an importable
+function (ingest, check, reports, show, worker, db, evaluate)."""
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from pathlib import Path
+
+import click
+
+from extractors.errors import GongkaiError
+from gongkai import settings as settings_mod
+
+
+def _dump(obj) -> str:
+    return json.dumps(obj, ensure_ascii=False, default=str)
+
+
+def _settings(ctx: click.Context):
+    return ctx.obj["settings"]
+
+
+@click.group()
+@click.option("--settings", "settings_file", type=click.Path(dir_okay=False),
+              help="Settings file (default: ./gongkai.toml if present).")
+@click.option("--mongo-url", default=None, help="MongoDB URL (default: embedded server).")
+@click.option("--broker-url", default=None, help="Celery broker URL (default: run locally).")
+@click.option("--data-dir", default=None, help="Folder of the embedded store.")
+@click.option("--db-name", default=None, help="Database name.")
+@click.pass_context
+def main(ctx: click.Context, settings_file, mongo_url, broker_url, data_dir, db_name) -> None:
+    """gongkai: audit government information-disclosure annual reports."""
+    try:
+        s = settings_mod.load_settings(settings_file, mongo_url=mongo_url,
+                                       broker_url=broker_url, data_dir=data_dir,
+                                       db_name=db_name)
+    except GongkaiError as exc:
+        raise click.UsageError(exc.message) from exc
+    settings_mod.current.cache_clear()
+    # Workers and pool processes read settings from the environment: hand CLI values on.
+    import os
+    for key in ("mongo_url", "broker_url", "data_dir", "db_name"):
+        os.environ[f"GONGKAI_{key.upper()}"] = str(getattr(s, key))
+    if settings_file:
+        os.environ["GONGKAI_SETTINGS"] = str(Path(settings_file).resolve())
+    logging.basicConfig(level=s.log_level, format="%(levelname)s %(name)s: %(message)s")
+    ctx.obj = {"settings": s}
+
+
+def _store(ctx: click.Context):
+    from storage.store import Store
+
+    store = Store.from_settings(_settings(ctx))
+    store.setup()
+    return store
+
+
+# ------------------------------------------------------------------------- check
+@main.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
+@click.option("--json", "as_json", is_flag=True, help="Print JSON Lines (the check contract).")
+@click.option("--text", "as_text", is_flag=True, help="Print the normalized text offsets point into.")
+@click.option("--no-ner", is_flag=True, help="Skip the statistical NER model.")
+def check(files, as_json, as_text, no_ner) -> None:
+    """Parse, extract and cross-check FILES locally (no database, no broker)."""
+    from extractors.pipeline import analyse
+
+    failed = False
+    for name in files:
+        data = Path(name).read_bytes()
+        try:
+            result = analyse(data, source=name, filename=Path(name).name, use_ner=not no_ner)
+        except GongkaiError as exc:
+            failed = True
+            out = {"source": name, "error": exc.to_dict()}
+            click.echo(_dump(out) if as_json else f"{name}: {exc.code} {exc.message}")
+            continue
+        if as_text:
+            click.echo(result.text)
+        elif as_json:
+            click.echo(_dump(result.record))
+        else:
+            click.echo(_human_check(result.record))
+    sys.exit(1 if failed else 0)
+
+
+def _human_check(rec: dict) -> str:
+    r = rec["report"]
+    lines = [f"{rec['source']}: {r.get('body')} {r.get('year')} · template {r.get('template')}"
+             f" · {len(rec['table']['cells'])} cells · {len(rec['claims'])} claims · "
+             f"{len(rec['commitments'])} commitments · {len(rec['findings'])} findings"]
+    for f in rec["findings"]:
+        lines.append(f"  [{f['status']}] {f['code']}: {f['message']}")
+    return "\n".join(lines)
+
+
+# ------------------------------------------------------------------------- ingest
+@main.command()
+@click.argument("paths", nargs=-1, required=True)
+@click.option("--wait/--no-wait", default=False,
+              help="With a broker: wait for the workers and show progress.")
+@click.option("--json", "as_json", is_flag=True, help="Print a machine-readable summary.")
+@click.option("--force", is_flag=True, help="Process again even if already done.")
+@click.option("--workers", type=int, default=None, help="Local processes (no broker).")
+@click.pass_context
+def ingest(ctx, paths, wait, as_json, force, workers) -> None:
+    """Store and process PATHS: files, folders, .zip/.tar.gz archives, JSONL of pages."""
+    import time
+
+    from tqdm import tqdm
+
+    from gongkai import ingest as ing
+
+    s = _settings(ctx)
+    store = _store(ctx)
+    summary = ing.IngestSummary(mode="celery" if s.broker_url else "local")
+    started = time.monotonic()
+    try:
+        ing.store_inputs(store, list(paths), summary)
+    except GongkaiError as exc:
+        raise click.UsageError(exc.message) from exc
+    todo = ing.pending(store, summary.ids, force)
+    bar = tqdm(total=len(todo), unit="doc", disable=as_json or not todo, file=sys.stderr)
+    if s.broker_url:
+        summary.enqueued = ing.enqueue(todo, force)
+        if wait:
+            ing.wait_for(store, todo, lambda c: _bar_counts(bar, c))
+    else:
+        tally = {"done": 0, "failed": 0}
+
+        def progress(result: dict) -> None:
+            tally["failed" if result.get("status") == "failed" else "done"] += 1
+            bar.update(1)
+            bar.set_postfix(done=tally["done"], failed=tally["failed"])
+
+        ing.run_local(todo, ing.default_workers(workers or s.workers), force, progress)
+    bar.close()
+    summary.seconds = time.monotonic() - started
+    ing.finish(store, summary)
+    _print_summary(summary, as_json, waited=wait or not s.broker_url)
+    sys.exit(0 if summary.ok else 1)
+
+
+def _bar_counts(bar, counts: dict[str, int]) -> None:
+    finished = counts.get("done", 0) + counts.get("failed", 0)
+    bar.n = min(finished, bar.total)
+    bar.set_postfix(done=counts.get("done", 0), failed=counts.get("failed", 0),
+                    remaining=counts.get("queued", 0) + counts.get("processing", 0))
+    bar.refresh()
+
+
+def _print_summary(summary, as_json: bool, waited: bool) -> None:
+    if as_json:
+        click.echo(_dump(summary.to_dict()))
+        return
+    st = summary.status
+    click.echo(f"{summary.documents} documents, {len(summary.ids)} distinct "
+               f"({summary.new} new, {summary.duplicates} already stored) · mode {summary.mode}")
+    if summary.mode == "celery" and not waited:
+        click.echo(f"enqueued {summary.enqueued}; follow with `gongkai reports`")
+    click.echo("status: " + ", ".join(f"{k} {v}" for k, v in sorted(st.items())))
+    for f in summary.failed:
+        click.echo(f"  failed {f['id'][:12]} {f.get('source')}: {f.get('code')} {f.get('message')}")
+
+
+# ------------------------------------------------------------------------- reports / show
+@main.command()
+@click.option("--status", type=click.Choice(["queued", "processing", "done", "failed"]))
+@click.option("--json", "as_json", is_flag=True)
+@click.option("--limit", type=int, default=0)
+@click.pass_context
+def reports(ctx, status, as_json, limit) -> None:
+    """List stored reports with status and counts."""
+    rows = _store(ctx).list_reports(status, limit)
+    for doc in rows:
+        src = (doc.get("sources") or [{}])[0].get("source")
+        rep = doc.get("report") or {}
+        item = {"id": doc["_id"], "status": doc["status"], "source": src,
+                "body": rep.get("body"), "year": rep.get("year"),
+                "template": rep.get("template"), "counts": doc.get("counts"),
+                "error": doc.get("error")}
+        if as_json:
+            click.echo(_dump(item))
+            continue
+        c = doc.get("counts") or {}
+        tail = (f"{c.get('cells', 0)} cells {c.get('claims', 0)} claims "
+                f"{c.get('findings', 0)} findings ({c.get('fail', 0)} fail)"
+                if doc["status"] == "done" else
+                (doc.get("error") or {}).get("message", ""))
+        click.echo(f"{doc['_id'][:12]}  {doc['status']:<10} {rep.get('year') or '':<5} "
+                   f"{rep.get('template') or '':<9} {src}  {tail}")
+
+
+@main.command()
+@click.argument("report_id")
+@click.option("--json", "as_json", is_flag=True)
+@click.option("--text", "as_text", is_flag=True, help="Print the stored normalized text.")
+@click.pass_context
+def show(ctx, report_id, as_json, as_text) -> None:
+    """Print one stored report with its table, claims, commitments and findings."""
+    store = _store(ctx)
+    full_id = store.resolve_id(report_id)
+    record = store.full_record(full_id) if full_id else None
+    if record is None:
+        raise click.ClickException(f"no stored report with id {report_id}")
+    if as_text:
+        click.echo(store.get_text(full_id) or "")
+    elif as_json:
+        click.echo(_dump(record))
+    else:
+        click.echo(_human_check(record) if record["status"] == "done" else
+                   f"{record['source']}: {record['status']} {record.get('error')}")
+
+
+# ------------------------------------------------------------------------- worker / db
+@main.command(context_settings={"ignore_unknown_options": True})
+@click.option("--concurrency", "-c", type=int, default=None)
+@click.option("--loglevel", default="INFO")
+@click.argument("celery_args", nargs=-1, type=click.UNPROCESSED)
+@click.pass_context
+def worker(ctx, concurrency, loglevel, celery_args) -> None:
+    """Start a Celery worker consuming the broker's queue."""
+    if not _settings(ctx).broker_url:
+        raise click.UsageError("no broker configured: set GONGKAI_BROKER_URL or --broker-url")
+    from worker.app import app
+
+    app.conf.broker_url = _settings(ctx).broker_url
+    argv = ["worker", f"--loglevel={loglevel}", "-Q", "gongkai"]
+    if concurrency:
+        argv.append(f"--concurrency={concurrency}")
+    app.worker_main(argv + list(celery_args))
+
+
+@main.group()
+def db() -> None:
+    """Manage the embedded store (ignored when mongo_url is set)."""
+
+
+@db.command("start")
+@click.pass_context
+def db_start(ctx) -> None:
+    from storage import embedded
+
+    click.echo(embedded.ensure_server(_settings(ctx).data_path))
+
+
+@db.command("stop")
+@click.pass_context
+def db_stop(ctx) -> None:
+    from storage import embedded
+
+    stopped = embedded.stop_server(_settings(ctx).data_path)
+    click.echo("stopped" if stopped else "not running")
+
+
+@db.command("status")
+@click.pass_context
+def db_status(ctx) -> None:
+    from storage import embedded
+
+    info = embedded.status(_settings(ctx).data_path)
+    click.echo(_dump(info) if info else "not running")
+    sys.exit(0 if info else 1)
+
+
+def run() -> None:  # pragma: no cover - console entry
+    main()

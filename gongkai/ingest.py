@@ -1,0 +1,123 @@
+"""Ingest: store every document raw first, then process it — through Celery when a broker
+is configured, else locally on every core with the very same task code."""
+from __future__ import annotations
+
+import multiprocessing
+import os
+import time
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from typing import Callable
+
+from gongkai.inputs import iter_items
+from storage.store import Store
+
+
+@dataclass
+class IngestSummary:
+    documents: int = 0  # items read from the inputs
+    new: int = 0  # distinct contents stored for the first time
+    duplicates: int = 0  # items whose content was already stored
+    ids: list[str] = field(default_factory=list)  # distinct report ids of this ingest
+    enqueued: int = 0
+    mode: str = "local"
+    status: dict[str, int] = field(default_factory=dict)
+    failed: list[dict] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def to_dict(self) -> dict:
+        return {"documents": self.documents, "distinct": len(self.ids), "new": self.new,
+                "duplicates": self.duplicates, "enqueued": self.enqueued,
+                "mode": self.mode, "status": self.status, "failed": self.failed,
+                "seconds": round(self.seconds, 2)}
+
+    @property
+    def ok(self) -> bool:
+        return not self.status.get("failed")
+
+
+def store_inputs(store: Store, paths: list[str], summary: IngestSummary) -> None:
+    seen: set[str] = set()
+    for item in iter_items(paths):
+        source = {"source": item.source, "filename": item.filename, **item.meta}
+        rid, created = store.put_raw(item.data, source, failure=item.failure)
+        summary.documents += 1
+        summary.new += created
+        summary.duplicates += not created
+        if rid not in seen:
+            seen.add(rid)
+            summary.ids.append(rid)
+
+
+def pending(store: Store, ids: list[str], force: bool) -> list[str]:
+    """Ids that need work: queued, or done with other versions (or all, with force)."""
+    from extractors.pipeline import versions
+
+    if force:
+        return list(ids)
+    query = {"_id": {"$in": ids}, "$or": [
+        {"status": "queued"}, {"status": "processing"},
+        {"status": "done", "versions": {"$ne": versions()}}]}
+    wanted = {d["_id"] for d in store.db.reports.find(query, {"_id": 1})}
+    return [i for i in ids if i in wanted]
+
+
+def _pool_init() -> None:
+    from worker import process
+
+    process.reset()
+
+
+def _pool_task(report_id: str, force: bool) -> dict:
+    from worker.process import process_report
+
+    return process_report(report_id, force=force)
+
+
+def run_local(ids: list[str], workers: int, force: bool,
+              progress: Callable[[dict], None]) -> None:
+    """Process ids on ``workers`` local processes (inline when one is enough)."""
+    if workers <= 1 or len(ids) <= 1:
+        for rid in ids:
+            progress(_pool_task(rid, force))
+        return
+    context = multiprocessing.get_context("spawn")  # no Mongo client crosses a fork
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context,
+                             initializer=_pool_init) as pool:
+        futures = [pool.submit(_pool_task, rid, force) for rid in ids]
+        for future in as_completed(futures):
+            progress(future.result())
+
+
+def enqueue(ids: list[str], force: bool) -> int:
+    from worker.tasks import process_report
+
+    for rid in ids:
+        process_report.apply_async((rid, force), task_id=f"{rid}:{time.time_ns()}")
+    return len(ids)
+
+
+def wait_for(store: Store, ids: list[str], progress: Callable[[dict[str, int]], None],
+             timeout: float | None = None, poll: float = 0.5) -> bool:
+    """Poll the stored statuses until none of ``ids`` is queued or processing."""
+    deadline = None if timeout is None else time.monotonic() + timeout
+    while True:
+        counts = store.status_counts(ids)
+        progress(counts)
+        if not counts.get("queued") and not counts.get("processing"):
+            return True
+        if deadline is not None and time.monotonic() > deadline:
+            return False
+        time.sleep(poll)
+
+
+def finish(store: Store, summary: IngestSummary) -> None:
+    summary.status = store.status_counts(summary.ids)
+    failed = store.db.reports.find({"_id": {"$in": summary.ids}, "status": "failed"},
+                                   {"error": 1, "sources": {"$slice": 1}})
+    summary.failed = [{"id": d["_id"], "source": (d.get("sources") or [{}])[0].get("source"),
+                       **(d.get("error") or {})} for d in failed]
+
+
+def default_workers(setting: int) -> int:
+    return setting or os.cpu_count() or 1

@@ -1,0 +1,103 @@
+"""One typed settings table: defaults < file < environment < CLI, unknown keys rejected.
+
+The defaults live in ``config/defaults.toml`` (documented there and in the README); this
+module only merges the layers and validates them with pydantic.
+"""
+from __future__ import annotations
+
+import os
+import tomllib
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from extractors.errors import SettingsError
+
+ENV_PREFIX = "GONGKAI_"
+
+
+class Settings(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    mongo_url: str = ""
+    db_name: str = Field("gongkai", min_length=1)
+    data_dir: str = ".gongkai"
+    broker_url: str = ""
+    workers: int = Field(0, ge=0)
+    max_document_mb: float = Field(20, gt=0)
+    ner: bool = True
+    duplicate_threshold: float = Field(0.8, gt=0, le=1)
+    log_level: str = "WARNING"
+
+    @property
+    def data_path(self) -> Path:
+        return Path(self.data_dir).expanduser().resolve()
+
+    @property
+    def max_document_bytes(self) -> int:
+        return int(self.max_document_mb * 1024 * 1024)
+
+
+def _defaults() -> dict[str, Any]:
+    text = resources.files("config").joinpath("defaults.toml").read_text("utf-8")
+    return tomllib.loads(text)
+
+
+def _check_keys(layer: dict[str, Any], where: str) -> None:
+    allowed = set(Settings.model_fields)
+    unknown = sorted(set(layer) - allowed)
+    if unknown:
+        raise SettingsError(
+            f"unknown setting(s) {', '.join(unknown)} in {where}; "
+            f"allowed: {', '.join(sorted(allowed))}"
+        )
+
+
+def _file_layer(path: str | None) -> dict[str, Any]:
+    path = path or os.environ.get(ENV_PREFIX + "SETTINGS")
+    candidate = Path(path) if path else Path("gongkai.toml")
+    if not candidate.exists():
+        if path:
+            raise SettingsError(f"settings file {candidate} does not exist")
+        return {}
+    try:
+        layer = tomllib.loads(candidate.read_text("utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise SettingsError(f"settings file {candidate}: {exc}") from exc
+    _check_keys(layer, str(candidate))
+    return layer
+
+
+def _env_layer() -> dict[str, Any]:
+    layer = {}
+    for name, value in os.environ.items():
+        if name.startswith(ENV_PREFIX) and name != ENV_PREFIX + "SETTINGS":
+            layer[name[len(ENV_PREFIX):].lower()] = value
+    _check_keys(layer, "environment (GONGKAI_* variables)")
+    return layer
+
+
+def load_settings(path: str | None = None, **overrides: Any) -> Settings:
+    """Merge defaults < file < environment < ``overrides`` (CLI flags; None = not given)."""
+    merged = _defaults()
+    merged.update(_file_layer(path))
+    merged.update(_env_layer())
+    cli = {k: v for k, v in overrides.items() if v is not None}
+    _check_keys(cli, "command-line options")
+    merged.update(cli)
+    try:
+        return Settings(**merged)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()
+        )
+        raise SettingsError(f"invalid settings: {problems}") from exc
+
+
+@lru_cache(maxsize=1)
+def current() -> Settings:
+    """Settings of this process (workers read them once)."""
+    return load_settings()
