@@ -264,5 +264,39 @@ def db_status(ctx) -> None:
     sys.exit(0 if info else 1)
 
 
+def _default_corpus() -> str:
+    for base in (Path.cwd(), Path(__file__).resolve().parents[1]):
+        candidate = base / ".." / "shared" / "corpus"
+        if candidate.is_dir():
+            return str(candidate.resolve())
+    return "../shared/corpus"
+
+
+@main.command()
+@click.option("--corpus", "corpus_dir", default=None,
+              help="Folder holding the reports the gold files name (default ../shared/corpus).")
+@click.option("--gold", "gold_dir", default="corpus/gold", show_default=True)
+@click.option("--json", "as_json", is_flag=True)
+@click.option("--verbose", "-v", is_flag=True, help="List every miss and false alarm.")
+@click.option("--ner/--no-ner", default=False, help="Run the NER model (entities are not scored).")
+def evaluate(corpus_dir, gold_dir, as_json, verbose, ner) -> None:
+    """Precision/recall/F1 per kind (cells, figures, statements, commitments, findings)."""
+    from gongkai.evaluate import evaluate as run_eval, format_table
+
+    corpus = Path(corpus_dir or _default_corpus())
+    if not (corpus / "reports").is_dir():
+        raise click.UsageError(f"no reports folder under {corpus}: pass --corpus")
+    result = run_eval(corpus, Path(gold_dir), use_ner=ner)
+    if as_json:
+        click.echo(_dump(result))
+        return
+    click.echo(format_table(result))
+    if verbose:
+        for title in ("misses", "false_alarms"):
+            for kind, items in result[title].items():
+                for item in items:
+                    click.echo(f"{title[:-2] if title == 'misses' else 'false alarm'} {kind}: {item}")
+
+
 def run() -> None:  # pragma: no cover - console entry
     main()

@@ -1,0 +1,49 @@
+"""A real `celery worker` subprocess consumes what `gongkai ingest` enqueues on real Redis."""
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from tests.conftest import ROOT, run_cli
+
+
+@pytest.fixture
+def celery_worker(cli_env, redis_url):
+    env = {**cli_env, "GONGKAI_BROKER_URL": redis_url}
+    log = open(os.path.join(cli_env["GONGKAI_DATA_DIR"] + "-worker.log"), "w")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "worker", "worker", "-Q", "gongkai",
+         "--concurrency=2", "--loglevel=INFO", "--without-gossip", "--without-mingle"],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    yield env
+    os.killpg(proc.pid, signal.SIGTERM)
+    try:
+        proc.wait(20)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+    log.close()
+
+
+def test_worker_processes_an_enqueued_corpus_once(celery_worker, corpus_dir, tmp_path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for name in ("2017_pingjiang_mzj.txt", "2022_pingtan_zhsyq.txt", "2023_pingtan_zhsyq.txt"):
+        shutil.copy(corpus_dir / "reports" / name, folder / name)
+    (folder / "empty.txt").write_bytes(b"")
+    env = celery_worker
+    proc = run_cli(["ingest", str(folder), "--wait", "--json"], env, timeout=300)
+    summary = json.loads(proc.stdout.splitlines()[-1])
+    assert summary["mode"] == "celery" and summary["enqueued"] == 4
+    assert summary["status"] == {"done": 3, "failed": 1}, proc.stderr
+    assert proc.returncode == 1  # the empty file failed
+    rows = [json.loads(l) for l in run_cli(["reports", "--json"], env).stdout.splitlines()]
+    assert len(rows) == 4
+    # cross-year findings were computed by the worker for 2022 -> 2023 of the same body
+    again = run_cli(["ingest", str(folder), "--wait", "--json"], env, timeout=300)
+    s2 = json.loads(again.stdout.splitlines()[-1])
+    assert s2["enqueued"] == 0 and s2["new"] == 0

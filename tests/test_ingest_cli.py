@@ -1,0 +1,124 @@
+"""`gongkai ingest` end to end through the real CLI, the real pipeline and a real embedded
+MongoDB-compatible server (local mode: no broker)."""
+import json
+import os
+import shutil
+import zipfile
+
+import pytest
+
+from tests.conftest import run_cli
+
+SEED = "2017_pingjiang_mzj.txt"
+
+
+def _summary(proc):
+    assert proc.stdout.strip(), proc.stderr
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def _reports(env):
+    proc = run_cli(["reports", "--json"], env)
+    assert proc.returncode == 0, proc.stderr
+    return [json.loads(line) for line in proc.stdout.splitlines() if line.strip()]
+
+
+@pytest.fixture
+def small_corpus(tmp_path, corpus_dir):
+    folder = tmp_path / "in"
+    (folder / "sub").mkdir(parents=True)
+    for name in (SEED, "2021_pingtan_zhsyq.txt"):
+        shutil.copy(corpus_dir / "reports" / name, folder / name)
+    shutil.copy(corpus_dir / "reports" / "2019_shanghai_shizfbgt.txt", folder / "sub" / "sh.txt")
+    return folder
+
+
+def test_ingest_stores_processes_and_is_idempotent(small_corpus, cli_env):
+    first = run_cli(["ingest", str(small_corpus), "--json"], cli_env)
+    s1 = _summary(first)
+    assert first.returncode == 0, first.stderr
+    assert s1["distinct"] == 3 and s1["new"] == 3 and s1["status"] == {"done": 3}
+    stored = _reports(cli_env)
+    assert len(stored) == 3 and all(r["status"] == "done" for r in stored)
+    assert {r["template"] for r in stored} == {"pre2019", "2019trial", "2021"}
+
+    # a copy of the same content elsewhere, and the same folder again: no new report, no work
+    shutil.copy(small_corpus / SEED, small_corpus / "sub" / "copy.txt")
+    second = run_cli(["ingest", str(small_corpus), "--json"], cli_env)
+    s2 = _summary(second)
+    assert second.returncode == 0
+    assert s2["new"] == 0 and s2["duplicates"] == 4 and s2["distinct"] == 3
+    assert s2["status"] == {"done": 3}
+    assert len(_reports(cli_env)) == 3
+
+
+def test_show_prints_what_check_prints(small_corpus, cli_env):
+    seed = small_corpus / SEED
+    assert run_cli(["ingest", str(seed), "--json"], cli_env).returncode == 0
+    checked = json.loads(run_cli(["check", str(seed), "--json", "--no-ner"], cli_env).stdout)
+    [row] = _reports(cli_env)
+    shown = json.loads(run_cli(["show", row["id"][:12], "--json"], cli_env).stdout)
+    assert shown["sha256"] == row["id"]
+    assert shown["report"] == checked["report"]
+    assert shown["table"]["cells"] == checked["table"]["cells"]
+    for kind in ("claims", "commitments", "entities"):
+        assert shown[kind] == checked[kind], kind
+    strip = lambda fs: sorted(json.dumps({k: f[k] for k in ("code", "status", "values", "spans")},
+                                         sort_keys=True) for f in fs)
+    assert strip(shown["findings"]) == strip(checked["findings"])
+
+
+def _bad_inputs(folder):
+    folder.mkdir()
+    (folder / "empty.txt").write_bytes(b"")
+    (folder / "garbage.bin").write_bytes(bytes(range(256)) * 64)
+    (folder / "truncated.zip").write_bytes(b"PK\x03\x04" + b"\x00" * 40)
+    (folder / "pages.jsonl").write_text('{"url": "http://x/1", "text": "无"}\n\n{broken\n')
+    (folder / "big.txt").write_bytes("政府信息公开".encode() * (3 * 1024 * 1024 // 18 + 1))
+
+
+def test_bad_inputs_fail_with_reasons_and_nothing_stored_is_lost(small_corpus, cli_env, tmp_path):
+    assert run_cli(["ingest", str(small_corpus), "--json"], cli_env).returncode == 0
+    before = {r["id"]: r for r in _reports(cli_env)}
+    _bad_inputs(tmp_path / "bad")
+    env = {**cli_env, "GONGKAI_MAX_DOCUMENT_MB": "2"}
+    proc = run_cli(["ingest", str(tmp_path / "bad"), str(small_corpus), "--json"], env)
+    assert proc.returncode == 1  # something failed
+    summary = _summary(proc)
+    reasons = {f["source"].rsplit("/", 1)[-1]: f["message"] for f in summary["failed"]}
+    assert "empty" in reasons["empty.txt"].lower()
+    assert "truncated" in reasons["truncated.zip"]
+    assert "over the limit" in reasons["big.txt"]
+    assert any("not valid JSON" in m for m in reasons.values())
+    assert all(m for m in reasons.values())
+    after = {r["id"]: r for r in _reports(cli_env)}
+    for rid, row in before.items():  # the earlier reports are untouched
+        assert after[rid] == row
+    assert {r["status"] for r in after.values()} <= {"done", "failed"}
+    failed = run_cli(["reports", "--status", "failed", "--json"], cli_env)
+    assert all(json.loads(l)["error"]["message"] for l in failed.stdout.splitlines())
+
+
+def test_archives_are_ingested(small_corpus, cli_env, tmp_path):
+    archive = tmp_path / "c.zip"
+    with zipfile.ZipFile(archive, "w") as z:
+        for p in small_corpus.rglob("*.txt"):
+            z.write(p, p.relative_to(small_corpus))
+    proc = run_cli(["ingest", str(archive), "--json"], cli_env)
+    assert proc.returncode == 0, proc.stderr
+    assert _summary(proc)["status"] == {"done": 3}
+
+
+def test_check_contract_keys(corpus_dir, cli_env):
+    proc = run_cli(["check", str(corpus_dir / "reports" / SEED), "--json", "--no-ner"], cli_env)
+    assert proc.returncode == 0, proc.stderr
+    rec = json.loads(proc.stdout.splitlines()[0])
+    for key in ("source", "sha256", "report", "table", "claims", "commitments", "entities", "findings"):
+        assert key in rec
+    assert set(rec["report"]) >= {"title", "body", "region", "year", "template"}
+    assert rec["report"]["year"] == 2017 and rec["report"]["template"] == "pre2019"
+    cell = rec["table"]["cells"][0]
+    assert set(cell) >= {"key", "label", "column", "value", "raw", "state"}
+    text = run_cli(["check", str(corpus_dir / "reports" / SEED), "--text"], cli_env).stdout
+    for claim in rec["claims"]:
+        assert text[claim["start"]:claim["end"]] == claim["text"]
