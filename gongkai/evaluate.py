@@ -153,6 +153,21 @@ def _cell_refs(f: dict) -> set[str]:
     return refs
 
 
+# A gold finding that names no cell (a missing table, a copied report) is matched by kind.
+CATEGORY_CODES = {"structure": ("TABLE.MISSING", "TABLE.PARTIAL", "STRUCT."),
+                  "duplicate": ("X.DUPLICATE", "X.SECTION_COPY"),
+                  "smell": ("TABLE.PLACEHOLDER", "TABLE.ALL_ZERO")}
+
+
+def _same_finding(g: dict, p: dict, span: tuple[int, int] | None) -> bool:
+    if _cell_refs(g) & _cell_refs(p):
+        return True
+    if span is not None and any(_overlaps(span, tuple(ps)) for ps in p.get("spans", [])):
+        return True
+    codes = CATEGORY_CODES.get(g.get("category", ""), ())
+    return not _cell_refs(g) and str(p.get("code", "")).startswith(codes) if codes else False
+
+
 def score_findings(gold: list[dict], predicted: list[dict], text: str, label: str,
                    status: str = "fail") -> Score:
     s = Score()
@@ -163,9 +178,7 @@ def score_findings(gold: list[dict], predicted: list[dict], text: str, label: st
         span = locate(text, g["quote"]) if g.get("quote") else None
         hit = None
         for i, p in enumerate(pred_f):
-            cells = bool(_cell_refs(g) & _cell_refs(p))
-            spans = span is not None and any(_overlaps(span, tuple(ps)) for ps in p.get("spans", []))
-            if i not in used and (cells or spans):
+            if i not in used and _same_finding(g, p, span):
                 hit = i
                 break
         if hit is None:

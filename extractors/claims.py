@@ -1,0 +1,302 @@
+"""Claims in report prose: figures, rates, changes, statements and enumerations.
+
+Pipeline per sentence (tables skipped, wrapped PDF lines rejoined: extractors.nlp):
+compact the sentence (layout whitespace out, offsets kept) → find quantities
+(extractors.numbers) → classify each by the words just before it (change anchor + verb,
+share word / rate unit, else figure) → map the metric phrase before a figure to a
+canonical key with config/patterns/figures.jsonl → statements (negations, universals)
+from config/patterns/statements.jsonl → enumerations ("共N条（其中A x条、B y条）").
+
+Phrase→metric mapping is data; the code only knows the shape "phrase [fillers] number
+unit".  Matching is regex over the compacted sentence rather than spaCy's Matcher over
+jieba tokens because jieba segments the same phrase differently in different contexts
+(a PhraseMatcher needs aligned tokens) and because it is several times faster; ``nlp``
+is accepted for API symmetry and is not needed.  A figure maps to a key only when its
+phrase ends right before the number (fillers like 共/达/为 allowed) and the unit fits the
+pattern; everything else is kept unverifiable with a descriptive phrase.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from functools import cache
+from typing import Any
+
+from extractors.models import Claim, Sections
+from extractors.nlp import sentence_spans
+from extractors.numbers import Compact, Quantity, quantities_in
+from extractors.patterns import for_template, load_figures, load_lexicon, load_statements, pattern_ref
+
+FIGURE_ID, RATE_ID, CHANGE_ID, ENUM_ID = "num.figure@1", "num.rate@1", "num.change@1", "num.enumeration@1"
+_DELIMS = "，,。；;：:、（()）“”\"‘’！？!?【】[]《》 "
+_CLAUSE_TAIL = re.compile(rf"[^{re.escape(_DELIMS)}]*$")
+_WINDOW = 40  # characters of context looked at before a number
+
+
+def _alt(words: list[str]) -> str:
+    return "|".join(re.escape(w) for w in sorted(set(words), key=len, reverse=True))
+
+
+@cache
+def _phrase_index(column: bool = False) -> tuple[re.Pattern[str], dict[str, dict]]:
+    """Regex of metric phrases (or of column phrases, for enumeration parts) → record."""
+    lex = load_lexicon()
+    recs = [rec for rec in load_figures() if ("column" in rec) == column]
+    by_phrase = {p: rec for rec in recs for p in rec["phrases"]}
+    regex = re.compile(rf"(?P<ph>{_alt(list(by_phrase))})(?:{_alt(lex['fillers'])})*$")
+    return regex, by_phrase
+
+
+@cache
+def _after_index() -> tuple[tuple[str, dict], ...]:
+    return tuple((a, rec) for rec in load_figures() for a in rec.get("after", ()))
+
+
+@cache
+def _context_regexes() -> dict[str, re.Pattern[str]]:
+    lex = load_lexicon()
+    ch = lex["change"]
+    return {
+        "change": re.compile(rf"(?P<anchor>{_alt(ch['anchors'])})[^，,；;]{{0,8}}?(?P<dir>{_alt(ch['up'] + ch['down'])})了?$"),
+        "share": re.compile(rf"(?P<share>{_alt(lex['rate']['share'])})(?P<base>[^，,；;]{{0,16}}?)的?$"),
+        "enum": re.compile(rf"[，,]?[（(]?(?:{_alt(lex['enumeration'])})[：:，,]?"),
+        "trim": re.compile(rf"^(?:(?:(?:19|20)\d{{2}})?年度?|{_alt(lex['phrase_trim'])})+"),
+        "fillers": re.compile(rf"(?:{_alt(lex['phrase_trim_end'])})+$"),
+    }
+
+
+
+
+def _prefix(ctext: str, start: int, floor: int) -> tuple[str, int]:
+    """The clause before compact index ``start`` (not before ``floor``), and its offset."""
+    lo = max(floor, start - _WINDOW)
+    window = ctext[lo:start]
+    tail = _CLAUSE_TAIL.search(window)
+    cut = tail.start() if tail else 0
+    return window[cut:], lo + cut
+
+
+def _describe(prefix: str) -> str | None:
+    rx = _context_regexes()
+    phrase = rx["fillers"].sub("", rx["trim"].sub("", prefix))
+    return phrase[-16:] or None
+
+
+def _is_part(ctx: "_Ctx", start: int, clause_head: str) -> bool:
+    """A figure after 其中 in its sentence, or after a subset word in its clause, is a part."""
+    markers = load_lexicon()["subset_markers"]
+    return -1 < ctx.first("其中") < start or any(w in clause_head for w in markers)
+
+
+def _map_metric(prefix: str, after: str, unit: str | None, ctx: "_Ctx") -> tuple[dict | None, int]:
+    """The figure record naming this number, and where its phrase starts in ``prefix``."""
+    for phrase, rec in _after_index():
+        if after.startswith(phrase) and unit in rec["units"] and for_template(rec["metric"], ctx.template):
+            return rec, len(prefix)
+    regex, by_phrase = _phrase_index()
+    m = regex.search(prefix)
+    if not m:
+        return None, -1
+    rec = by_phrase[m.group("ph")]
+    if unit not in rec["units"] or not for_template(rec["metric"], ctx.template):
+        return None, -1
+    assert ctx.comp is not None
+    if rec.get("context") and not any(ctx.first(w) >= 0 for w in rec["context"]):
+        return None, -1  # the sentence must be about e.g. applications
+    if rec.get("next") and not after.startswith(tuple(rec["next"])):
+        return None, -1  # "收到70件申请": the noun after the number decides
+    return rec, m.start()
+
+
+class _Ctx:
+    """Per-call state: the text, template group and the sentence being read."""
+
+    def __init__(self, text: str, template: str | None) -> None:
+        self.text, self.template = text, template
+        self.sentence: tuple[int, int] = (0, 0)
+        self.comp: Compact | None = None
+        self._found: dict[str, int] = {}
+
+    def read(self, start: int, end: int) -> None:
+        self.sentence, self.comp, self._found = (start, end), Compact(self.text, start, end), {}
+
+    def first(self, word: str) -> int:
+        """Compact index of the first ``word`` in the sentence (-1 if absent), memoised."""
+        if word not in self._found:
+            assert self.comp is not None
+            self._found[word] = self.comp.text.find(word)
+        return self._found[word]
+
+    def claim(self, kind: str, q: Quantity | None, cstart: int, cend: int, **kw: Any) -> Claim:
+        assert self.comp is not None
+        start, end = self.comp.orig(cstart), self.comp.orig_end(cend)
+        val = (q.value, q.low, q.high, q.unit, q.qualifier) if q else (None, None, None, None, None)
+        return Claim(kind=kind, metric=kw.pop("metric", None), value=val[0], low=val[1], high=val[2],
+                     unit=val[3], qualifier=val[4], text=self.text[start:end], start=start, end=end,
+                     sentence=self.sentence, **kw)
+
+
+def _figure(ctx: _Ctx, q: Quantity, m: re.Match[str], floor: int) -> Claim | None:
+    assert ctx.comp is not None
+    prefix, pstart = _prefix(ctx.comp.text, m.start(), floor)
+    rec, at = _map_metric(prefix, ctx.comp.text[m.end():m.end() + 12], q.unit, ctx)
+    if rec is not None and not _is_part(ctx, m.start(), prefix[:at]):
+        alts = tuple(for_template(rec.get("alternatives", {}), ctx.template) or ())
+        conf = 0.9 if not q.chinese else 0.7
+        return ctx.claim("figure", q, pstart + at, m.end(), metric=for_template(rec["metric"], ctx.template), alternatives=alts,
+                         phrase=prefix[at:], verifiable=True, confidence=conf, pattern=pattern_ref(rec))
+    phrase = _describe(prefix)
+    cstart = pstart + prefix.rfind(phrase) if phrase else m.start()
+    return ctx.claim("figure", q, cstart, m.end(), phrase=phrase, verifiable=False,
+                     confidence=0.5 if q.chinese else 0.6, pattern=FIGURE_ID)
+
+
+def _change(ctx: _Ctx, q: Quantity, m: re.Match[str], floor: int) -> Claim | None:
+    assert ctx.comp is not None
+    prefix, pstart = _prefix(ctx.comp.text, m.start(), floor)
+    c = _context_regexes()["change"].search(prefix)
+    if not c:
+        return None
+    direction = "up" if c.group("dir") in load_lexicon()["change"]["up"] else "down"
+    phrase = _describe(prefix[:c.start()])
+    cstart = pstart + (prefix.rfind(phrase) if phrase else c.start())
+    return ctx.claim("change", q, cstart, m.end(), direction=direction, phrase=phrase,
+                     confidence=0.7, pattern=CHANGE_ID)
+
+
+def _rate(ctx: _Ctx, q: Quantity, m: re.Match[str], floor: int, last: Claim | None) -> Claim:
+    assert ctx.comp is not None
+    prefix, pstart = _prefix(ctx.comp.text, m.start(), floor)
+    s = _context_regexes()["share"].search(prefix)
+    head = prefix[:s.start()] if s else prefix
+    phrase = _describe(head) or (last.phrase if last is not None else None)
+    base = (s.group("base") or None) if s else None
+    cstart = pstart + (head.rfind(phrase) if phrase and phrase in head else (s.start() if s else len(prefix)))
+    return ctx.claim("rate", q, cstart, m.end(), phrase=phrase, base=base, confidence=0.7, pattern=RATE_ID)
+
+
+def _statements(ctx: _Ctx) -> list[Claim]:
+    assert ctx.comp is not None
+    out = []
+    for rec in load_statements():
+        for m in re.finditer(rec["regex"], ctx.comp.text):
+            in_sentence = rec.get("scope", "match") == "sentence"
+            implies = list(for_template(rec.get("implies", {}), ctx.template) or [])
+            for word, by_group in rec.get("scopes", {}).items():
+                hit = ctx.first(word) >= 0 if in_sentence else word in m.group()
+                implies += (for_template(by_group, ctx.template) or []) if hit else []
+            metric = implies[0]["metric"] if implies else None
+            out.append(ctx.claim("statement", None, m.start(), m.end(), metric=metric, implies=tuple(implies),
+                                 verifiable=bool(implies), confidence=rec.get("confidence", 0.8), pattern=pattern_ref(rec)))
+    return out
+
+
+def _column_metric(part: Claim, total: Claim) -> str | None:
+    """"结果维持 72 件" under "行政复议 351 件" → t4.review@upheld (config: column records)."""
+    if part.metric or not total.metric or not part.phrase:
+        return part.metric
+    m = _phrase_index(column=True)[0].search(part.phrase)
+    rec = _phrase_index(column=True)[1][m.group("ph")] if m else None
+    keys = total.metric.split("+")
+    if rec is None or part.unit not in rec["units"] or not all(k in rec["part_of"] for k in keys):
+        return None
+    return "+".join(f"{k}@{rec['column']}" for k in keys)
+
+
+def _parts(rest: list[tuple[Claim, re.Match[str]]], first: int, start: int, limit: int
+           ) -> list[tuple[int, Claim, re.Match[str]]]:
+    out = []
+    for i in range(first, len(rest)):
+        c, pm = rest[i]
+        if pm.end() > limit:
+            break
+        if pm.start() >= start and c.kind == "figure":
+            out.append((i, c, pm))
+    return out
+
+
+def _enumeration(ctx: _Ctx, i: int, numbered: list[tuple[Claim, re.Match[str]]]
+                 ) -> tuple[Claim | None, dict[int, Claim]]:
+    """"共N条（其中A x条、B y条）" → an enumeration claim, and the parts with column metrics."""
+    assert ctx.comp is not None
+    total, m = numbered[i]
+    opener = _context_regexes()["enum"].match(ctx.comp.text, m.end())
+    if total.kind != "figure" or not opener or opener.end() - m.end() > 6:
+        return None, {}
+    paren = "（" in opener.group() or "(" in opener.group()
+    close = re.compile(r"[）)]").search(ctx.comp.text, opener.end(), opener.end() + 400) if paren else None
+    limit = close.start() if close else opener.end() + 400
+    parts = _parts(numbered, i + 1, opener.end(), limit)
+    if len(parts) < 2 and not (parts and paren):
+        return None, {}
+    updated = {i: replace(c, metric=_column_metric(c, total), verifiable=bool(_column_metric(c, total)))
+               for i, c, _ in parts}
+    items = tuple({"phrase": c.phrase, "value": c.value, "unit": c.unit, "metric": c.metric,
+                   "start": c.start, "end": c.end} for c in updated.values())
+    end = close.end() if close else parts[-1][2].end()
+    claim = ctx.claim("enumeration", None, m.start(), end, parts=items, phrase=total.phrase,
+                      metric=total.metric, confidence=0.7, pattern=ENUM_ID)
+    return replace(claim, value=total.value, low=total.low, high=total.high, unit=total.unit,
+                   start=total.start, text=ctx.text[total.start:claim.end]), updated
+
+
+def _bare_figure(ctext: str, m: re.Match[str], floor: int) -> bool:
+    """A number without a unit is a figure when hedged/multiplied ("超2300万") or when its
+    phrase ends with a count word ("不予公开信息数1402"); never a date, year or code."""
+    lex = load_lexicon()
+    if ctext.startswith(tuple(lex["not_after"]), m.end()) or re.fullmatch(r"(?:19|20)\d\d", m.group("num")):
+        return False
+    if m.group("mult") or m.group("pre") or m.group("inner"):
+        return True
+    prefix, _ = _prefix(ctext, m.start(), floor)
+    return prefix.endswith(tuple(lex["count_suffixes"]))
+
+
+def _number_claims(ctx: _Ctx) -> list[tuple[Claim, re.Match[str]]]:
+    assert ctx.comp is not None
+    out: list[tuple[Claim, re.Match[str]]] = []
+    floor, last = 0, None
+    rate_units = set(load_lexicon()["rate_units"])
+    skip_after = tuple(load_lexicon()["not_followed_by"])
+    for q, m in quantities_in(ctx.comp, ctx.text):
+        if ctx.comp.text.startswith(skip_after, m.end()):
+            floor = m.end()
+            continue
+        if q.unit is None and not _bare_figure(ctx.comp.text, m, floor):
+            floor = m.end()
+            continue
+        claim = _change(ctx, q, m, floor)
+        if claim is None:
+            claim = _rate(ctx, q, m, floor, last) if q.unit in rate_units else _figure(ctx, q, m, floor)
+        if claim is not None:
+            out.append((claim, m))
+            last = claim if claim.kind == "figure" else last
+        floor = m.end()
+    return out
+
+
+def _sentence_claims(ctx: _Ctx) -> list[Claim]:
+    numbered = _number_claims(ctx)
+    claims, enums = [c for c, _ in numbered], []
+    for i in range(len(numbered)):
+        enum, parts = _enumeration(ctx, i, numbered)
+        for j, part in parts.items():
+            claims[j] = part
+        enums += [enum] if enum is not None else []
+    return claims + enums + _statements(ctx)
+
+
+def extract_claims(text: str, sections: Sections | None = None, nlp: Any = None, *,
+                   template: str | None = None) -> list[Claim]:
+    """All prose claims of a report's normalized text, ordered by start offset.
+
+    ``sections`` and ``nlp`` are accepted for pipeline symmetry; tables are recognised
+    from their line shape, so ``sections=None`` loses nothing.  ``template`` selects
+    pre-2019 ``p.*`` keys ("pre2019") or 2019/2021 ``t2/t3/t4`` keys (anything else).
+    """
+    ctx = _Ctx(text, template)
+    claims: list[Claim] = []
+    for s, e in sentence_spans(text):
+        ctx.read(s, e)
+        claims.extend(_sentence_claims(ctx))
+    return sorted(claims, key=lambda c: (c.start, c.end))

@@ -1,0 +1,199 @@
+"""Commitments: what a report promises for next year (改进措施, 下一步工作, "将在2018年中…").
+
+Hand-written control flow over data (config/patterns/commitments.yaml): headings decide
+a *mode* as the text is read in order —
+
+  problem  "（一）存在的主要问题"          items are shortcomings: never commitments
+  commit   "（二）改进措施", "下一步工作打算"  every numbered item / sentence is one
+  mixed    "五、存在的主要问题及改进情况"    an item counts if it has a future marker and
+                                           no problem wording; inline sub-headings switch
+  None     elsewhere                       only sentences with a strong future marker
+                                           (将在, 力争, 下一年度 …)
+
+Headings are found here from their line shape; when ``sections`` (extractors.sections)
+is given, a section whose kind names problems / improvements / plans also opens a mixed
+region where the local headings saw none (so ``sections=None`` loses little).  Target: the first direction verb (提高/扩大 → up, 减少/降低 → down) and
+its object (or subject, for "总量有较大提高"); the metric is a canonical key when that
+phrase ends with a figure phrase of config/patterns/figures.jsonl, else the phrase.
+Deadline: a written year after the report year, else year+1 for items in a commitment
+section or with 下一年度/明年/下一步.
+"""
+from __future__ import annotations
+
+import re
+from functools import cache
+
+from extractors.models import Commitment, Sections
+from extractors.nlp import prose_blocks, sentence_spans
+from extractors.patterns import for_template, load_commitment_rules, load_figures, pattern_ref, template_for_year
+
+_HEAD_MAX = 40
+_LEVEL1 = re.compile(r"\s*[一二三四五六七八九十]+、")
+_YEAR = re.compile(r"((?:19|20)\d{2})\s?年")
+_CLAUSE_END = "，,。；;：:！？!?"
+_REGION_KINDS = ("problem", "improve", "plan", "next", "measure")
+
+
+@cache
+def _rules() -> dict:
+    data = load_commitment_rules()
+    words = {r["id"]: r for group in ("sections", "markers", "directions") for r in data[group]}
+    return {"by_id": words, "item": re.compile(data["items"][0]["regex"], re.M),
+            "item_ref": pattern_ref(data["items"][0])}
+
+
+def _has(rule_id: str, s: str) -> bool:
+    return any(w in s for w in _rules()["by_id"][rule_id]["words"])
+
+
+def _heading_mode(title: str) -> str | None:
+    problem, commit = _has("sec.problem", title), _has("sec.commit", title)
+    return "mixed" if problem and commit else "problem" if problem else "commit" if commit else None
+
+
+def _inline_mode(clause: str) -> str | None:
+    """Mode named by a lead-in clause; the cue written last wins ("针对存在问题，将抓好以下工作")."""
+    rules = _rules()["by_id"]
+    hits = [(clause.rfind(w), kind) for kind, rid in (("problem", "sec.problem"), ("commit", "sec.commit"))
+            for w in rules[rid]["words"] if w in clause]
+    return max(hits)[1] if hits else None
+
+
+def _is_heading(block: str) -> bool:
+    s = block.strip()
+    return len(s) <= _HEAD_MAX and s[-1] not in "。；;！？!?" and "。" not in s
+
+
+def _units(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """Numbered items of a block, or its sentences when it has no item markers."""
+    marks = [m.start() for m in _rules()["item"].finditer(text, start, end)]
+    if not marks:
+        return sentence_spans(text, [(start, end)])
+    bounds = ([start] if text[start:marks[0]].strip() else []) + marks + [end]
+    spans = [(a, b) for a, b in zip(bounds, bounds[1:]) if text[a:b].strip()]
+    return [(a + len(text[a:b]) - len(text[a:b].lstrip()), b - (len(text[a:b]) - len(text[a:b].rstrip())))
+            for a, b in spans]
+
+
+def _deadline(item: str, year: int | None, in_section: bool) -> int | None:
+    years = [int(y) for y in _YEAR.findall(item)]
+    future = [y for y in years if year is None or y > year]
+    if future:
+        return future[0]
+    if year is not None and (in_section or _has("fut.next_year", item)):
+        return year + 1
+    return None
+
+
+def _trim(phrase: str) -> str:
+    words = sorted(_rules()["by_id"]["adv.trim"]["words"], key=len, reverse=True)
+    pat = "|".join(map(re.escape, words))
+    return re.sub(rf"^(?:{pat})+|(?:{pat})+$", "", phrase)
+
+
+def _direction(item: str) -> tuple[str | None, str | None]:
+    """(direction, metric phrase) of the first direction verb in the item."""
+    item = re.sub(r"\s+", "", item)
+    hits = [(item.find(w), w, r["direction"]) for r in (_rules()["by_id"]["dir.up"], _rules()["by_id"]["dir.down"])
+            for w in r["words"] if w in item]
+    if not hits:
+        return None, None
+    primary = [h for h in hits if h[1] in _rules()["by_id"]["dir.primary"]["words"]]
+    pos, word, direction = min(primary or hits)
+    after = re.split(rf"[{_CLAUSE_END}\s]", item[pos + len(word):], maxsplit=1)[0]
+    phrase = _trim(after[:20])
+    if not phrase:
+        before = re.split(rf"[{_CLAUSE_END}\s]", item[:pos])[-1]
+        phrase = _trim(before[-20:])
+    return direction, phrase or None
+
+
+def _canonical(phrase: str | None, year: int | None) -> str | None:
+    if not phrase:
+        return None
+    template = template_for_year(year)
+    for rec in load_figures():
+        key = for_template(rec.get("metric", {}), template)
+        if key and any(re.search(rf"{re.escape(p)}(?:数量|总量|数|量)?$", phrase) for p in rec["phrases"]):
+            return key
+    return phrase
+
+
+def _action(item: str) -> str:
+    body = _rules()["item"].sub("", re.sub(r"\s+", "", item), count=1).strip()
+    return re.split(r"[。；;！!]", body, maxsplit=1)[0][:80]
+
+
+def _commitment(text: str, span: tuple[int, int], year: int | None, section: str | None, ref: str) -> Commitment:
+    item = text[span[0]:span[1]]
+    direction, phrase = _direction(item)
+    metric = _canonical(phrase, year)
+    return Commitment(text=item, start=span[0], end=span[1], deadline=_deadline(item, year, section is not None),
+                      metric=metric, direction=direction, action=_action(item),
+                      measurable=bool(metric and direction), section=section, pattern=ref)
+
+
+def _region_test(sections: Sections | None):
+    regions = [(s.start, s.end) for s in (sections.sections if sections else ())
+               if s.kind and any(k in s.kind for k in _REGION_KINDS)]
+    if not regions:
+        return None
+    return lambda pos: any(a <= pos < b for a, b in regions)
+
+
+def _keep(unit: str, mode: str | None) -> bool:
+    if mode == "commit":
+        return len(unit.strip()) >= 6 and not _has("prob.words", unit)
+    if mode == "mixed":
+        numbered = bool(_rules()["item"].match(unit))
+        marked = _has("fut.strong", unit) or (numbered and _has("fut.weak", unit))
+        return marked and not _has("prob.words", unit)
+    return mode is None and _has("fut.strong", unit) and not _has("prob.words", unit)
+
+
+class _Reader:
+    """Reads blocks in order, tracking the heading mode and the current section title."""
+
+    def __init__(self, text: str, year: int | None, sections: Sections | None) -> None:
+        self.text, self.year, self.mode, self.title = text, year, None, None
+        self.inside = _region_test(sections)
+        self.out: list[Commitment] = []
+
+    def heading(self, block: str) -> None:
+        mode = _heading_mode(block)
+        if mode or _LEVEL1.match(block):
+            self.mode, self.title = mode, (block.strip() if mode else None)
+
+    def unit(self, span: tuple[int, int]) -> None:
+        unit = self.text[span[0]:span[1]]
+        flat = re.sub(r"\s+", "", unit)
+        head = re.split(r"[。：:]", flat, maxsplit=1)[0]
+        inline = _inline_mode(head[:_HEAD_MAX]) if self.mode else None
+        if inline:
+            self.mode = inline
+            if len(head) <= _HEAD_MAX and len(flat) - len(head) <= 2:
+                return  # the unit is only a lead-in heading
+        if _keep(flat, self.mode):
+            ref = pattern_ref(_rules()["by_id"]["sec.commit"]) if self.mode else pattern_ref(_rules()["by_id"]["fut.strong"])
+            self.out.append(_commitment(self.text, span, self.year, self.title if self.mode else None, ref))
+        tail = re.split(r"[。；;]", flat.rstrip("。；;：:"))[-1]
+        if self.mode and len(tail) <= _HEAD_MAX and _inline_mode(tail):
+            self.mode = _inline_mode(tail)
+
+    def block(self, start: int, end: int) -> None:
+        block = self.text[start:end]
+        if self.inside is not None and self.mode is None and self.inside(start):
+            self.mode = "mixed"  # a problems/measures section the headings here missed
+        if _is_heading(block):
+            self.heading(block)
+            return
+        for span in _units(self.text, start, end):
+            self.unit(span)
+
+
+def extract_commitments(text: str, sections: Sections | None = None, year: int | None = None) -> list[Commitment]:
+    """One commitment per promised item (see the module docstring), in text order."""
+    reader = _Reader(text, year, sections)
+    for start, end in prose_blocks(text):
+        reader.block(start, end)
+    return reader.out

@@ -1,0 +1,149 @@
+"""jieba and spaCy, built once per process, lazily, with the domain user dictionary.
+
+The user dictionary is config/terms.txt plus the catalogue's row labels (when
+extractors.catalogue is present) so that "依申请公开" or "行政规范性文件" stay one token in
+the indexed token array and in near-duplicate shingles.  A private ``jieba.Tokenizer``
+is used (not jieba's module-level default) so loading our words changes no global state
+that other code might rely on; spaCy's Chinese tokenizer is pointed at it.
+Nothing is built at import: a parent process that forks workers pays nothing.
+"""
+from __future__ import annotations
+
+import logging
+import re
+from functools import cache
+from typing import Any
+
+from extractors.patterns import load_terms
+
+log = logging.getLogger(__name__)
+_LABEL_OK = re.compile(r"^[\u4e00-\u9fff（）()、]{2,24}$")
+
+
+def catalogue_labels() -> list[str]:
+    """Row labels from the metric catalogue, or [] when it is not available yet."""
+    try:
+        from extractors.catalogue import load_catalogue  # written by another step
+    except ImportError:
+        return []
+    try:
+        labels = load_catalogue().labels()
+    except FileNotFoundError as exc:
+        log.warning("catalogue not loaded for the jieba dictionary: %s", exc)
+        return []
+    return [lab for lab in labels if isinstance(lab, str) and _LABEL_OK.match(lab)]
+
+
+def user_words() -> list[tuple[str, int | None, str | None]]:
+    """(word, freq, tag) entries of the user dictionary."""
+    words: list[tuple[str, int | None, str | None]] = []
+    for line in load_terms():
+        parts = line.split()
+        freq = int(parts[1]) if len(parts) > 1 and parts[1].isdigit() else None
+        tag = parts[-1] if len(parts) > 1 and not parts[-1].isdigit() else None
+        words.append((parts[0], freq, tag))
+    words += [(label, None, None) for label in catalogue_labels()]
+    return words
+
+
+@cache
+def get_tokenizer() -> Any:
+    """A private jieba.Tokenizer with the user dictionary loaded (one per process)."""
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)
+    tk = jieba.Tokenizer()
+    tk.initialize()
+    for word, freq, tag in user_words():
+        tk.add_word(word, freq, tag)
+    return tk
+
+
+@cache
+def get_nlp() -> Any:
+    """``spacy.blank("zh")`` with the jieba segmenter using our tokenizer."""
+    import spacy
+
+    nlp = spacy.blank("zh", config={"nlp": {"tokenizer": {"segmenter": "jieba"}}})
+    nlp.tokenizer.jieba_seg = get_tokenizer()
+    return nlp
+
+
+def tokens(text: str) -> list[str]:
+    """jieba tokens without whitespace tokens (for the indexed token array and shingles)."""
+    return [t for t in get_tokenizer().lcut(text) if t.strip()]
+
+
+# --- prose layout: table lines, wrapped lines, sentences ------------------------------
+# Reader output renders tables inline (" | " cells, or "label |" lines, or layout rows
+# with wide gaps from pdftotext -layout).  Prose extractors skip those lines and rejoin
+# prose lines that a PDF wrapped in the middle of a sentence.
+_TABLE_LINE = re.compile(r" \| |^\||\|$|\S {3,}\S|^[\d\s.,%/—–\-]*$")
+_HEADING_START = re.compile(r"\s*(?:[一二三四五六七八九十]+、|[（(][一二三四五六七八九十\d]+[)）]|\d{1,2}[、.．](?!\d))")
+_SENTENCE = re.compile(r"[^。；！？!?;]+[。；！？!?;]*")
+_SENT_END = "。；！？：:!?;"
+_PAGE_NO = re.compile(r"^\s*[-—－]\s*\d{1,3}\s*[-—－]\s*$")
+WRAP_MIN = 20  # a PDF line this long that ends without punctuation continues below
+
+
+def is_table_line(line: str) -> bool:
+    """True for table rows: " | " cells, flattened "label |" rows, layout rows, bare numbers."""
+    return bool(_TABLE_LINE.search(line.strip()))
+
+
+def _lines(text: str) -> list[tuple[int, int]]:
+    spans, pos = [], 0
+    for line in text.split("\n"):
+        spans.append((pos, pos + len(line)))
+        pos += len(line) + 1
+    return spans
+
+
+def _wrapped_layout(text: str, lines: list[tuple[int, int]]) -> bool:
+    """True when long prose lines mostly end mid-sentence (pdftotext output, not HTML)."""
+    long = [text[s:e].strip() for s, e in lines if len(text[s:e].strip()) >= WRAP_MIN]
+    open_ = [ln for ln in long if ln[-1] not in _SENT_END and not is_table_line(ln)]
+    return len(long) > 0 and len(open_) > 0.3 * len(long)
+
+
+def _continues(prev: str, line: str) -> bool:
+    """Whether ``line`` continues the wrapped prose line ``prev``."""
+    if len(prev) < WRAP_MIN or prev[-1] in _SENT_END or _HEADING_START.match(line):
+        return False
+    return not (_HEADING_START.match(prev) and not re.search("[。，；,]", prev))
+
+
+def prose_blocks(text: str) -> list[tuple[int, int]]:
+    """Spans of prose: one per paragraph line, wrapped PDF lines joined, tables skipped."""
+    lines = _lines(text)
+    wrapped = _wrapped_layout(text, lines)
+    blocks: list[list[int]] = []
+    prev = ""
+    for start, end in lines:
+        line = text[start:end]
+        if wrapped and prev and (not line.strip() or _PAGE_NO.match(line)):
+            continue  # a page break inside a wrapped paragraph: keep the paragraph open
+        if not line.strip() or is_table_line(line):
+            prev = ""
+            continue
+        if wrapped and prev and _continues(prev, line):
+            blocks[-1][1] = end
+        else:
+            blocks.append([start, end])
+        prev = line.strip()
+    return [(s, e) for s, e in blocks]
+
+
+def sentence_spans(text: str, blocks: list[tuple[int, int]] | None = None) -> list[tuple[int, int]]:
+    """Sentences (split on 。；！？ and at block ends), leading/trailing space trimmed."""
+    spans = []
+    for bs, be in prose_blocks(text) if blocks is None else blocks:
+        for m in _SENTENCE.finditer(text, bs, be):
+            s, e = m.start(), m.end()
+            while s < e and text[s].isspace():
+                s += 1
+            while e > s and text[e - 1].isspace():
+                e -= 1
+            if e > s:
+                spans.append((s, e))
+    return spans

@@ -1,0 +1,246 @@
+"""Numbers and quantities in report prose: "1136条", "1.2万件", "3500余人次", "一百二十八".
+
+Hand-written because no library parses the mix found in these reports: Arabic digits with
+thousands separators, full-width digits, Chinese numerals (一百二十八, 两千), digit-by-digit
+years (二〇一七), financial numerals (壹佰贰拾捌), 万/亿 multipliers, hedges (余, 约, 不足)
+and PDF-layout text where a line break or a run of spaces sits inside a sentence.
+Units and hedges are data (config/patterns/lexicon.yaml).
+
+Interval convention (documented here and in Quantity):
+  exact "21件"            value=21, low=21,  high=21
+  multiplier "1.2万件", "5万元"  value=12000 件, 50000 元 (万/亿 always multiply)
+  lower "3500余", "超过5"  value=v,  low=v,   high=None
+  upper "不足10"           value=v,  low=None, high=v
+  approx "约/近/左右 v"     value=v,  low=v*(1-t), high=v*(1+t), t = approx_tolerance (0.05)
+  range "3-5次"            value=None, low=3, high=5
+
+Whitespace: :class:`Compact` removes layout whitespace (indentation, wrapped lines, spaces
+between a number and its unit) and keeps a map back to the original offsets.  Two digit
+runs separated by whitespace are joined only when the gap is one space or one line break
+(plus indentation), the right run has exactly three digits (a thousands group "1 234"),
+and neither line is a table line (" | " cells or a layout row with wide gaps).
+"""
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+from dataclasses import dataclass
+from functools import cache
+
+from extractors.patterns import load_lexicon
+
+# Full-width digits, Latin letters, ％ and ． to ASCII (one character each, offsets kept);
+# Chinese punctuation (，：；（）) stays as printed.
+_FW = "０１２３４５６７８９ＡＢＣＤＥＦＧＨＩＪＫＬＭＮＯＰＱＲＳＴＵＶＷＸＹＺａｂｃｄｅｆｇｈｉｊｋｌｍｎｏｐｑｒｓｔｕｖｗｘｙｚ％．"
+FULLWIDTH = str.maketrans({**{ch: chr(ord(ch) - 0xFEE0) for ch in _FW}, "\u3000": " "})
+_DIGITS = {"零": 0, "〇": 0, "○": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5,
+           "六": 6, "七": 7, "八": 8, "九": 9}
+_FINANCIAL = str.maketrans("壹贰貳叁參肆伍陆陸柒捌玖拾佰仟萬", "一二二三三四五六六七八九十百千万")
+_SMALL = {"十": 10, "百": 100, "千": 1000}
+_BIG = {"万": 10_000, "亿": 100_000_000}
+_ARABIC = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
+_CN_CHARS = "零〇○一二两三四五六七八九十百千万亿壹贰貳叁參肆伍陆陸柒捌玖拾佰仟萬"
+_CN_NUM = rf"[{_CN_CHARS}]*[一二两三四五六七八九十壹贰貳叁參肆伍陆陸柒捌玖拾][{_CN_CHARS}]*"
+_TABLE_ROW = re.compile(r"\||\S {3,}\S")
+
+
+@dataclass(frozen=True)
+class Quantity:
+    """A number as printed, with its interval reading (see the module docstring)."""
+
+    value: float | None
+    low: float | None
+    high: float | None
+    unit: str | None
+    qualifier: str | None
+    raw: str
+    start: int
+    end: int
+    chinese: bool = False  # written in Chinese numerals
+
+
+def _parse_chinese(s: str) -> float | None:
+    s = s.translate(_FINANCIAL)
+    if len(s) > 1 and all(ch in _DIGITS for ch in s):  # 二〇一七: digit by digit
+        return float("".join(str(_DIGITS[ch]) for ch in s))
+    total = section = number = 0
+    for ch in s:
+        if ch in _DIGITS:
+            number = _DIGITS[ch]
+        elif ch in _SMALL:
+            section += (number or 1) * _SMALL[ch]
+            number = 0
+        elif ch in _BIG:
+            total = (total + section + number) * _BIG[ch]
+            section = number = 0
+        else:
+            return None
+    return float(total + section + number) if s else None
+
+
+def parse_number(s: str) -> float | None:
+    """Parse one number as printed; None when it is not a number.
+
+    >>> parse_number("1,234"), parse_number("1.2万"), parse_number("一百二十八")
+    (1234.0, 12000.0, 128.0)
+    >>> parse_number("二〇一七"), parse_number("壹佰贰拾捌"), parse_number("１２８")
+    (2017.0, 128.0, 128.0)
+    """
+    s = s.translate(FULLWIDTH).strip()
+    s = re.sub(r"(?<=\d)[, ](?=\d{3}(?!\d))", "", s)
+    m = re.fullmatch(r"(\d+(?:\.\d+)?)\s*([万亿])?", s)
+    if m:
+        return float(m.group(1)) * (_BIG[m.group(2)] if m.group(2) else 1)
+    if re.fullmatch(rf"(?:{_CN_NUM})|[零〇○]", s):
+        return _parse_chinese(s)
+    return None
+
+
+class Compact:
+    """``text[start:end]`` without layout whitespace, with offsets back into ``text``."""
+
+    def __init__(self, text: str, start: int = 0, end: int | None = None) -> None:
+        end = len(text) if end is None else end
+        pieces: list[str] = []
+        self._cstarts: list[int] = []
+        self._ostarts: list[int] = []
+        pos, clen = start, 0
+        for m in re.finditer(r"\s+", text[start:end]):
+            ws_start, ws_end = m.start() + start, m.end() + start
+            clen = self._add(pieces, text[pos:ws_start], pos, clen)
+            if _digits_around(text, ws_start, ws_end) and not _glue(text, ws_start, ws_end):
+                clen = self._add(pieces, " ", ws_start, clen)
+            pos = ws_end
+        self._add(pieces, text[pos:end], pos, clen)
+        self.text = "".join(pieces).translate(FULLWIDTH)
+        self._end = end
+
+    def _add(self, pieces: list[str], piece: str, orig: int, clen: int) -> int:
+        if piece:
+            pieces.append(piece)
+            self._cstarts.append(clen)
+            self._ostarts.append(orig)
+        return clen + len(piece)
+
+    def orig(self, i: int) -> int:
+        """Original offset of compact index ``i`` (a start offset)."""
+        if not self._cstarts:
+            return self._end
+        k = max(bisect_right(self._cstarts, i) - 1, 0)
+        return self._ostarts[k] + (i - self._cstarts[k])
+
+    def orig_end(self, i: int) -> int:
+        """Original offset just after compact index ``i - 1`` (an end offset)."""
+        return self.orig(i - 1) + 1 if i > 0 else self.orig(0)
+
+
+def _digits_around(text: str, ws_start: int, ws_end: int) -> bool:
+    return ws_start > 0 and ws_end < len(text) and text[ws_start - 1].isdigit() and text[ws_end].isdigit()
+
+
+def _line_at(text: str, i: int) -> str:
+    lo = text.rfind("\n", max(0, i - 300), i) + 1
+    hi = text.find("\n", i, i + 300)
+    return text[lo: hi if hi >= 0 else i + 300]
+
+
+def _glue(text: str, ws_start: int, ws_end: int) -> bool:
+    """Join "1 234" / "1\\n234" (one thousands group) inside one prose line pair."""
+    gap = text[ws_start:ws_end]
+    if not (gap == " " or re.fullmatch(r"\n[ \t\u3000]*", gap)):
+        return False
+    left = re.search(r"(?<![\d.,])\d{1,3}$", text[max(0, ws_start - 4):ws_start])
+    right = re.match(r"\d{3}(?!\d)", text[ws_end:ws_end + 4])
+    if not (left and right):
+        return False
+    lines = {_line_at(text, ws_start - 1).strip(), _line_at(text, ws_end).strip()}
+    return not any(_TABLE_ROW.search(line) for line in lines)
+
+
+def _alt(words: list[str]) -> str:
+    return "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+
+
+@cache
+def quantity_regex() -> re.Pattern[str]:
+    """The one quantity regex, built from lexicon.yaml on first use."""
+    lex = load_lexicon()
+    q = lex["qualifiers"]
+    before = _alt([w for kind in q.values() for w in kind.get("before", [])])
+    inner = _alt([w for w in ("余", "多", "有余") if any(w in k.get("after", []) for k in q.values())])
+    after = _alt([w for kind in q.values() for w in kind.get("after", []) if w not in ("余", "多")])
+    num = rf"(?:(?<![\d.,A-Za-z])(?:{_ARABIC})|{_CN_NUM})"
+    return re.compile(
+        rf"(?P<pre>{before})?(?P<num>{num})(?:\s?(?P<sep>[-－~～至到])\s?(?P<num2>{num}))?"
+        rf"(?P<mult>[万亿])?(?P<inner>{inner})?(?:(?P<size>{_alt(lex['unit_modifiers'])})?(?P<unit>{_alt(lex['units'])}))?(?P<post>{after})?"
+    )
+
+
+@cache
+def _qualifier_kinds() -> dict[str, str]:
+    q = load_lexicon()["qualifiers"]
+    return {w: kind for kind, pos in q.items() for words in pos.values() for w in words}
+
+
+def _interval(v: float, qualifier: str | None) -> tuple[float | None, float | None]:
+    kind = _qualifier_kinds().get(qualifier or "")
+    if kind == "lower":
+        return v, None
+    if kind == "upper":
+        return None, v
+    if kind == "approx":
+        tol = float(load_lexicon()["approx_tolerance"])
+        return v * (1 - tol), v * (1 + tol)
+    return v, v
+
+
+def _quantity(m: re.Match[str], text: str, start: int, end: int) -> Quantity | None:
+    mult = _BIG[m.group("mult")] if m.group("mult") else 1
+    v = parse_number(m.group("num"))
+    chinese = not m.group("num")[0].isdigit()
+    if v is None or (chinese and not (m.group("unit") or m.group("pre"))):
+        return None
+    qualifier = m.group("pre") or m.group("inner") or m.group("post")
+    if m.group("num2") is not None:
+        v2 = parse_number(m.group("num2"))
+        if v2 is None or not m.group("unit") or v2 <= v:
+            return None
+        return Quantity(None, v * mult, v2 * mult, m.group("unit"), "range", text[start:end], start, end, chinese)
+    low, high = _interval(v * mult, qualifier)
+    return Quantity(v * mult, low, high, m.group("unit"), qualifier, text[start:end], start, end, chinese)
+
+
+@cache
+def _idiom_regex() -> re.Pattern[str]:
+    return re.compile(_alt(load_lexicon()["not_quantities"]))
+
+
+def _idiom_starts(ctext: str) -> list[tuple[int, int]]:
+    """Spans of words that contain a numeral but are not quantities ("一次性", "货比三家")."""
+    return [m.span() for m in _idiom_regex().finditer(ctext)]
+
+
+def quantities_in(compact: Compact, text: str) -> list[tuple[Quantity, re.Match[str]]]:
+    """Quantities in a compacted span, with their matches on ``compact.text``."""
+    out = []
+    ordinal = tuple(load_lexicon()["ordinal"])
+    idioms = _idiom_starts(compact.text)
+    for m in quantity_regex().finditer(compact.text):
+        if m.start() > 0 and compact.text[m.start() - 1] in ordinal and not m.group("pre"):
+            continue
+        if idioms and any(a <= m.start("num") < b for a, b in idioms):
+            continue
+        start, end = compact.orig(m.start()), compact.orig_end(m.end())
+        q = _quantity(m, text, start, end)
+        if q is not None:
+            out.append((q, m))
+    return out
+
+
+def find_quantities(text: str) -> list[Quantity]:
+    """Every number in ``text`` with its unit, hedge and interval, in order.
+
+    >>> [(q.value, q.low, q.high, q.unit) for q in find_quantities("网站点击量3500余人次")]
+    [(3500.0, 3500.0, None, '人次')]
+    """
+    return [q for q, _ in quantities_in(Compact(text), text)]

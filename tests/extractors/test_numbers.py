@@ -1,0 +1,121 @@
+"""extractors.numbers: parse_number and find_quantities on the edge cases of report prose."""
+from __future__ import annotations
+
+import doctest
+import unicodedata
+
+import pytest
+
+from extractors import numbers
+from extractors.numbers import Quantity, find_quantities, parse_number
+
+# (printed, value) — parse_number
+PARSE_CASES = [
+    ("1136", 1136.0),
+    ("33.9", 33.9),
+    ("1,234", 1234.0),
+    ("12,345,678", 12345678.0),
+    ("1 234", 1234.0),
+    ("1.2万", 12000.0),
+    ("3亿", 300000000.0),
+    ("一百二十八", 128.0),
+    ("两千", 2000.0),
+    ("十二", 12.0),
+    ("十", 10.0),
+    ("一百零五", 105.0),
+    ("三万五千", 35000.0),
+    ("二〇一七", 2017.0),  # a year written digit by digit
+    ("壹佰贰拾捌", 128.0),
+    ("叁仟", 3000.0),
+    ("１２８", 128.0),  # full-width digits
+    ("零", 0.0),
+    ("", None),
+    ("abc", None),
+    ("百", None),  # a lone positional character is not a number
+]
+
+# (text, [(value, low, high, unit, qualifier, raw)]) — find_quantities
+QUANTITY_CASES = [
+    ("受理申请21件", [(21, 21, 21, "件", None, "21件")]),
+    ("1.2万件", [(12000, 12000, 12000, "件", None, "1.2万件")]),
+    ("网站点击量3500余人次", [(3500, 3500, None, "人次", "余", "3500余人次")]),
+    ("近3000条", [(3000, 2850, 3150, "条", "近", "近3000条")]),
+    ("约20人左右", [(20, 19, 21, "人", "约", "约20人左右")]),
+    ("不足10", [(10, None, 10, None, "不足", "不足10")]),
+    ("超过5次", [(5, 5, None, "次", "超过", "超过5次")]),
+    ("10件以上", [(10, 10, None, "件", "以上", "10件以上")]),
+    ("占33.9%", [(33.9, 33.9, 33.9, "%", None, "33.9%")]),
+    ("上升0.5个百分点", [(0.5, 0.5, 0.5, "个百分点", None, "0.5个百分点")]),
+    ("3-5次", [(None, 3, 5, "次", "range", "3-5次")]),
+    ("一百二十八件", [(128, 128, 128, "件", None, "一百二十八件")]),
+    ("两千人次", [(2000, 2000, 2000, "人次", None, "两千人次")]),
+    ("专项经费5万元", [(50000, 50000, 50000, "元", None, "5万元")]),
+    ("主动公开 2428 条", [(2428, 2428, 2428, "条", None, "2428 条")]),
+    ("公开政府常务会议 7\n期", [(7, 7, 7, "期", None, "7\n期")]),
+    ("共公开1 234条", [(1234, 1234, 1234, "条", None, "1 234条")]),
+    ("第3期", []),  # ordinals are not quantities
+    ("一次性告知", []),  # idioms are data: lexicon.yaml not_quantities
+    ("电话0517-83605210", []),  # a phone number is not a range
+    ("服务事项5大类", [(5, 5, 5, "类", None, "5大类")]),
+]
+
+# digits that must NOT be glued into one number
+NOT_GLUED = [
+    "合计 | 1 | 234",  # across table cells
+    "1 | 234 |",
+    "规章        1 234       0",  # a pdftotext layout row (wide gaps): not prose
+    "公开信息11\n36条",  # the right part is not a thousands group
+    "共 1  234 条",  # two spaces: a column gap, not a thousands separator
+]
+
+
+@pytest.mark.parametrize("printed,expected", PARSE_CASES, ids=[c[0] or "empty" for c in PARSE_CASES])
+def test_parse_number(printed: str, expected: float | None) -> None:
+    assert parse_number(printed) == expected
+
+
+def test_full_width_after_normalization() -> None:
+    text = unicodedata.normalize("NFKC", "主动公开１２８条")
+    assert [(q.value, q.unit) for q in find_quantities(text)] == [(128.0, "条")]
+    # and without NFKC: offsets stay those of the printed text
+    raw = "主动公开１２８条"
+    (q,) = find_quantities(raw)
+    assert (q.value, raw[q.start:q.end]) == (128.0, "１２８条")
+
+
+@pytest.mark.parametrize("text,expected", QUANTITY_CASES, ids=[c[0] for c in QUANTITY_CASES])
+def test_find_quantities(text: str, expected: list[tuple]) -> None:
+    found = find_quantities(text)
+    got = [(q.value, q.low, q.high, q.unit, q.qualifier, q.raw) for q in found]
+    assert got == [tuple(float(x) if isinstance(x, int) else x for x in e) for e in expected]
+    for q in found:
+        assert text[q.start:q.end] == q.raw
+
+
+@pytest.mark.parametrize("text", NOT_GLUED)
+def test_digit_groups_not_glued_across_cells(text: str) -> None:
+    values = [q.value for q in find_quantities(text)]
+    assert 1234.0 not in values and 1136.0 not in values
+    assert len(values) >= 2
+
+
+def test_thousands_group_glued_across_line_break_in_prose() -> None:
+    (q,) = find_quantities("全年主动公开政府信息1\n234条，")
+    assert (q.value, q.unit, q.raw) == (1234.0, "条", "1\n234条")
+
+
+def test_quantity_is_frozen() -> None:
+    q = find_quantities("21件")[0]
+    assert isinstance(q, Quantity)
+    with pytest.raises(AttributeError):
+        q.value = 3  # type: ignore[misc]
+
+
+def test_doctests() -> None:
+    result = doctest.testmod(numbers)
+    assert result.attempted > 0 and result.failed == 0
+
+
+def test_empty_and_no_numbers() -> None:
+    assert find_quantities("") == []
+    assert find_quantities("政府信息公开工作取得新成效") == []
