@@ -298,5 +298,14 @@ def evaluate(corpus_dir, gold_dir, as_json, verbose, ner) -> None:
                     click.echo(f"{title[:-2] if title == 'misses' else 'false alarm'} {kind}: {item}")
 
 
+@main.command(context_settings={"ignore_unknown_options": True})
+@click.argument("synth_args", nargs=-1, type=click.UNPROCESSED)
+def synth(synth_args) -> None:
+    """Generate synthetic reports with seeded discrepancies (see --help of gongkai.synth)."""
+    from gongkai.synth import main as synth_main
+
+    sys.exit(synth_main(list(synth_args)) or 0)
+
+
 def run() -> None:  # pragma: no cover - console entry
     main()
