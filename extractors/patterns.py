@@ -34,7 +34,11 @@ _SCHEMAS: dict[str, tuple[set[str], set[str]]] = {
                       {"metric", "alternatives", "context", "next", "after", "column", "part_of", "note"}),
     "statements.jsonl": ({"id", "version", "regex"}, {"implies", "scope", "scopes", "confidence", "note"}),
     "entities.jsonl": ({"id", "version", "label", "regex"}, {"note"}),
+    "entities_spacy.jsonl": ({"id", "version", "label", "pattern"}, {"note"}),
+    "commitments_spacy.jsonl": ({"id", "version", "label", "pattern"}, {"note"}),
 }
+# Labels allowed in the spaCy token-pattern files (entity labels / commitment directions).
+SPACY_LABELS = {"entities_spacy.jsonl": ("ORG", "GPE", "LOC"), "commitments_spacy.jsonl": ("up", "down", "keep")}
 _LEXICON_KEYS = {"version", "units", "rate_units", "multipliers", "qualifiers", "approx_tolerance",
                  "fillers", "phrase_trim", "phrase_trim_end", "subset_markers", "not_quantities", "unit_modifiers", "not_followed_by", "not_after", "count_suffixes", "change", "rate", "ordinal", "enumeration"}
 _COMMIT_KEYS = {"version", "sections", "markers", "directions", "items"}
@@ -174,6 +178,34 @@ def load_entity_rules(directory: Path | None = None) -> tuple[dict, ...]:
     return tuple(rec for _, rec in records)
 
 
+def _check_token_pattern(path: Path, line: int, rid: str, pattern: Any) -> None:
+    """A spaCy token pattern: a non-empty list of dicts that ``Matcher(validate=True)`` accepts."""
+    from spacy.matcher import Matcher
+    from spacy.vocab import Vocab
+
+    if not isinstance(pattern, list) or not pattern or not all(isinstance(t, dict) for t in pattern):
+        raise _fail(path, line, rid, "pattern must be a non-empty list of token dicts")
+    try:
+        Matcher(Vocab(), validate=True).add(rid, [pattern])
+    except ValueError as exc:  # spacy.errors.MatchPatternError is a ValueError
+        raise _fail(path, line, rid, f"bad spaCy token pattern: {str(exc).strip()}") from exc
+
+
+@cache
+def load_spacy_patterns(name: str, directory: Path | None = None) -> tuple[dict, ...]:
+    """A spaCy token-pattern file (entities_spacy.jsonl, commitments_spacy.jsonl):
+    keys, unique ids, label and spaCy's own pattern validation, checked per line."""
+    if name not in SPACY_LABELS:
+        raise ConfigError(f"{name}: not a spaCy pattern file; known: {sorted(SPACY_LABELS)}", file=name)
+    path = (directory or PATTERN_DIR) / name
+    records = _read_jsonl(name, directory)
+    for line, rec in records:
+        if rec["label"] not in SPACY_LABELS[name]:
+            raise _fail(path, line, rec["id"], f"label must be one of {SPACY_LABELS[name]}")
+        _check_token_pattern(path, line, rec["id"], rec["pattern"])
+    return tuple(rec for _, rec in records)
+
+
 def _yaml_line(text: str, rid: str) -> int | None:
     pos = text.find(rid)
     return text.count("\n", 0, pos) + 1 if pos >= 0 else None
@@ -234,6 +266,8 @@ def load_all(directory: Path | None = None) -> None:
     load_statements(directory)
     load_entity_rules(directory)
     load_commitment_rules(directory)
+    for name in SPACY_LABELS:
+        load_spacy_patterns(name, directory)
 
 
 @cache

@@ -47,3 +47,27 @@ def test_worker_processes_an_enqueued_corpus_once(celery_worker, corpus_dir, tmp
     again = run_cli(["ingest", str(folder), "--wait", "--json"], env, timeout=300)
     s2 = json.loads(again.stdout.splitlines()[-1])
     assert s2["enqueued"] == 0 and s2["new"] == 0
+
+
+def test_real_corpus_through_the_broker_twice(celery_worker, corpus_dir):
+    import hashlib
+
+    env = celery_worker
+    paths = [str(corpus_dir / "reports"), str(corpus_dir / "pdf")]
+    files = sorted((corpus_dir / "reports").glob("*.txt")) + sorted((corpus_dir / "pdf").glob("*.pdf"))
+    distinct = {hashlib.sha256(p.read_bytes()).hexdigest() for p in files}
+    first = json.loads(run_cli(["ingest", *paths, "--wait", "--json"], env, timeout=900)
+                       .stdout.splitlines()[-1])
+    assert first["enqueued"] == len(distinct)
+    second = json.loads(run_cli(["ingest", *paths, "--wait", "--json"], env, timeout=900)
+                        .stdout.splitlines()[-1])
+    assert second["new"] == 0 and second["enqueued"] == 0
+    rows = [json.loads(l) for l in run_cli(["reports", "--json"], env).stdout.splitlines()]
+    assert {r["id"] for r in rows} == distinct
+    assert all(r["status"] == "done" or r["error"]["message"] for r in rows)
+    # cross-year findings exist for the body that reports every year
+    from storage.store import Store
+    import pymongo
+
+    store = Store(pymongo.MongoClient(env["GONGKAI_MONGO_URL"]), env["GONGKAI_DB_NAME"])
+    assert store.db.findings.count_documents({"scope": "cross_year"}) > 0

@@ -1,0 +1,235 @@
+"""Report metadata: title, issuing body, its region and level, year covered, publication date.
+
+Everything is read from what the report prints (and, for the publication date only, the
+source URL); nothing is looked up.  The region is the place part of the body name, the
+level comes from suffix words — both data in ``config/regions.yaml``; the title, body,
+year and date patterns are data in ``config/metadata.yaml``.  Hand-written because the
+rules are short and each is tied to how these reports are printed.
+
+>>> from extractors.sections import segment
+>>> t = "淮安市洪泽区人民政府\\n2023 年政府信息公开工作年度报告\\n报告中所列数据统计期限自 2023 年 1 月 1 日起"
+>>> m = extract_metadata(t, segment(t))
+>>> m.title, m.body, m.region, m.level, m.year
+('淮安市洪泽区人民政府2023年政府信息公开工作年度报告', '淮安市洪泽区人民政府', '淮安市洪泽区', 'district', 2023)
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from extractors.errors import ConfigError
+from extractors.models import ReportMeta, Sections
+from extractors.sections import CONFIG_DIR, compile_rule, is_table_line, load_yaml
+
+REGIONS_FILE = CONFIG_DIR / "regions.yaml"
+METADATA_FILE = CONFIG_DIR / "metadata.yaml"
+_CN_NUM = {"〇": 0, "○": 0, "零": 0, "一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+_SPACE = re.compile(r"\s+")
+
+
+@dataclass(frozen=True)
+class _Places:
+    provinces: frozenset[str]
+    suffixes: tuple[tuple[str, str | None], ...]  # longest first
+    not_in_place: tuple[str, ...]
+    body_kinds: tuple[tuple[str, tuple[str, ...], tuple[str, ...], str], ...]
+    body_strip: tuple[re.Pattern[str], ...]
+
+
+@lru_cache(maxsize=2)
+def load_places(path: Path = REGIONS_FILE) -> _Places:
+    d = load_yaml(path, ("provinces", "place_suffixes", "not_in_place", "body_kinds"))
+    suffixes = []
+    for s in d["place_suffixes"]:
+        if not s.get("id") or not s.get("suffix") or "level" not in s:
+            raise ConfigError(f"{path}: place suffix {s!r} needs id, suffix and level")
+        suffixes.append((s["suffix"], s["level"]))
+    kinds = tuple(
+        (k["id"], tuple(k.get("endings", ())), tuple(k.get("starts", ())), k["level"]) for k in d["body_kinds"]
+    )
+    return _Places(
+        provinces=frozenset(d["provinces"]),
+        suffixes=tuple(sorted(suffixes, key=lambda s: -len(s[0]))),
+        not_in_place=tuple(d["not_in_place"]),
+        body_kinds=kinds,
+        body_strip=tuple(compile_rule(path, "body_strip", p) for p in d.get("body_strip", ())),
+    )
+
+
+@lru_cache(maxsize=2)
+def load_patterns(path: Path = METADATA_FILE) -> dict:
+    d = load_yaml(path, ("title", "body_from_title", "body_in_text", "year", "published"))
+
+    def rules(key: str, groups: tuple[str, ...]) -> tuple[re.Pattern[str], ...]:
+        return tuple(compile_rule(path, r["id"], r["pattern"], groups) for r in d.get(key, ()))
+
+    return {
+        "title": rules("title", ()),
+        "title_max": int(d.get("title_max_chars", 60)),
+        "continuation": compile_rule(path, "title_continuation", d.get("title_continuation", "^$")),
+        "body_from_title": compile_rule(path, "body_from_title", d["body_from_title"], ("pre", "post")),
+        "body_in_text": rules("body_in_text", ("body",)),
+        "year": rules("year", ("year",)),
+        "published": rules("published", ("y", "m", "d")),
+        "published_in_source": rules("published_in_source", ("y", "m", "d")),
+        "min_lag": int(d.get("published_min_lag_years", 1)),
+        "max_lag": int(d.get("published_max_lag_years", 2)),
+    }
+
+
+def extract_metadata(
+    text: str, sections: Sections, title_hint: str | None = None, source: str | None = None
+) -> ReportMeta:
+    """Metadata of one report; ``template`` stays "unknown" (the table parser decides)."""
+    head = _head(text, sections)
+    title = find_title(head) or _hint_title(title_hint)
+    body = body_from_title(title) if title else None
+    body = body or body_in_text(text)
+    region, level = place_of(body) if body else (None, None)
+    year = find_year(title, text)
+    published = find_published(text, source, year)
+    return ReportMeta(title=title, body=body, region=region, level=level, year=year, published=published)
+
+
+def _head(text: str, sections: Sections) -> str:
+    """The text before the first numbered heading (at most 3000 characters)."""
+    starts = [s.start for s in sections.sections if s.kind != "intro"]
+    return text[: min(starts[0] if starts else len(text), 3000)]
+
+
+def find_title(head: str) -> str | None:
+    """The title line near the top, joined with the line above when it was printed over
+    two lines ("平潭县人民政府" / "2012年政府信息公开工作年度报告")."""
+    pats = load_patterns()
+    lines = [_SPACE.sub("", ln.lstrip("#")) for ln in head.split("\n")[:15]]
+    lines = [ln for ln in lines if ln and not is_table_line(ln)]
+    for i, line in enumerate(lines):
+        if len(line) > pats["title_max"] or "。" in line or not any(p.search(line) for p in pats["title"]):
+            continue
+        prev = lines[i - 1] if i else ""
+        if prev and pats["continuation"].search(line) and _is_title_part(prev):
+            return prev + line
+        return line
+    return None
+
+
+def _is_title_part(line: str) -> bool:
+    return len(line) <= 30 and not re.search(r"[。，,：:；;、（(）)]", line)
+
+
+def _hint_title(hint: str | None) -> str | None:
+    if not hint or "报告" not in hint:
+        return None
+    return _SPACE.sub("", re.split(r"[_|]|\s[-－—]\s", hint)[0]) or None
+
+
+def body_from_title(title: str) -> str | None:
+    """The issuing body printed in a title ("XX2019年政府信息公开工作年度报告" → "XX";
+    "2019年XX政府信息公开工作年度报告" → "XX")."""
+    m = load_patterns()["body_from_title"].search(title)
+    if not m:
+        return None
+    return _clean_body(m.group("pre") or m.group("post"))
+
+
+def body_in_text(text: str) -> str | None:
+    for rx in load_patterns()["body_in_text"]:
+        m = rx.search(text[:5000])
+        if m:
+            return _clean_body(m.group("body"))
+    return None
+
+
+def _clean_body(body: str) -> str | None:
+    body = _SPACE.sub("", body)
+    for rx in load_places().body_strip:
+        body = rx.sub("", body)
+    return body if len(body) >= 2 else None
+
+
+def place_units(body: str) -> list[tuple[str, str | None]]:
+    """Leading place units of a body name with their levels:
+    "淮安市洪泽区人民政府" → [("淮安市", "city"), ("洪泽区", "district")]."""
+    places = load_places()
+    units: list[tuple[str, str | None]] = []
+    i = 0
+    while i < len(body):
+        unit = _next_unit(body, i, places)
+        if unit is None:
+            break
+        units.append(unit)
+        i += len(unit[0])
+    return units
+
+
+def _next_unit(body: str, i: int, places: _Places) -> tuple[str, str | None] | None:
+    for j in range(i + 2, min(len(body), i + 12) + 1):
+        name = body[i:j]
+        if any(w in name for w in places.not_in_place):
+            return None
+        for suffix, level in places.suffixes:
+            if name.endswith(suffix) and len(name) > len(suffix):
+                return name, ("province" if name in places.provinces else level)
+    return None
+
+
+def place_of(body: str) -> tuple[str | None, str | None]:
+    """(region, level) of a body name, from its place units and its own kind."""
+    units = place_units(body)
+    region = "".join(u for u, _ in units) or None
+    rest = body[len(region or "") :]
+    place_level = units[-1][1] if units else None
+    for _id, endings, starts, level in load_places().body_kinds:
+        if (endings and rest and rest.endswith(endings)) or (starts and body.startswith(starts)):
+            return region, (place_level if level == "place" else level)
+    return region, (place_level if not rest else None)
+
+
+def find_year(title: str | None, text: str) -> int | None:
+    """The year the report covers: the title's year, else the statistics period, else
+    the year named where the report is announced, else the first "YYYY年，" paragraph."""
+    m = re.search(r"(\d{4})\s*年", title or "")
+    if m and _plausible_year(int(m.group(1))):
+        return int(m.group(1))
+    for rx in load_patterns()["year"]:
+        for m in rx.finditer(text[:20000]):
+            if _plausible_year(int(m.group("year"))):
+                return int(m.group("year"))
+    return None
+
+
+def _plausible_year(year: int) -> bool:
+    return 1990 <= year <= 2100
+
+
+def find_published(text: str, source: str | None, year: int | None) -> str | None:
+    """ISO date the text states as its publication date, or that the source URL carries."""
+    pats = load_patterns()
+    candidates = [(rx, text) for rx in pats["published"]]
+    candidates += [(rx, source or "") for rx in pats["published_in_source"]]
+    for rx, where in candidates:
+        for m in rx.finditer(where):
+            date = _to_date(m.group("y"), m.group("m"), m.group("d"))
+            if date and (year is None or pats["min_lag"] <= date.year - year <= pats["max_lag"]):
+                return date.isoformat()
+    return None
+
+
+def _to_date(y: str, m: str, d: str) -> dt.date | None:
+    try:
+        return dt.date(_num(y), _num(m), _num(d))
+    except ValueError:
+        return None
+
+
+def _num(s: str) -> int:
+    """Arabic or Chinese numerals: "2012", "二○一二" → 2012, "十" → 10, "二十" → 20."""
+    if s.isdigit():
+        return int(s)
+    if "十" in s:
+        tens, _, ones = s.partition("十")
+        return (_CN_NUM.get(tens, 1) if tens else 1) * 10 + (_CN_NUM.get(ones, 0) if ones else 0)
+    return int("".join(str(_CN_NUM.get(ch, 0)) for ch in s))
