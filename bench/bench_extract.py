@@ -5,7 +5,7 @@
 
 Throughput is measured in one run, over the same texts, next to plain ``jieba.lcut`` (the
 tokenizer every report goes through anyway): claims+commitments, entities with rules only,
-entities with the LAC model.  Models are warmed up before timing.
+entities with rules and the spaCy EntityRuler, entities with the LAC model.  Models are warmed up before timing.
 
 Gold scoring: a gold item is located by its ``quote`` (``nth`` occurrence); a figure
 matches an extracted claim whose span overlaps it with the same value (±0.5%) and unit;
@@ -27,6 +27,7 @@ sys.path.insert(0, str(ROOT))
 from extractors.claims import extract_claims  # noqa: E402
 from extractors.commitments import extract_commitments  # noqa: E402
 from extractors.entities import extract_entities, get_lac  # noqa: E402
+from extractors.nlp import get_entity_nlp  # noqa: E402
 
 CORPUS = ROOT.parent / "shared" / "corpus"
 GOLD = ROOT / "corpus" / "gold" / "claims"
@@ -59,11 +60,13 @@ def throughput(reports, repeat: int) -> dict[str, float]:
 
     jieba.lcut("预热")
     get_lac().run("预热")
+    get_entity_nlp()("预热")
     chars = sum(len(r[1]) for r in reports)
     runs = {
         "jieba.lcut": (lambda t, tp, y: jieba.lcut(t), repeat),
         "claims+commitments": (lambda t, tp, y: (extract_claims(t, template=tp), extract_commitments(t, year=y)), repeat),
         "entities (rules)": (lambda t, tp, y: extract_entities(t, use_ner=False), repeat),
+        "entities (rules+spaCy)": (lambda t, tp, y: extract_entities(t, use_ner=False, use_spacy=True), repeat),
         "entities (rules+LAC)": (lambda t, tp, y: extract_entities(t, use_ner=True), 1),
     }
     return {name: chars * n / _time(fn, reports, n) for name, (fn, n) in runs.items()}

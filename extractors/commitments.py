@@ -15,6 +15,14 @@ is given, a section whose kind names problems / improvements / plans also opens 
 region where the local headings saw none (so ``sections=None`` loses little).  Target: the first direction verb (提高/扩大 → up, 减少/降低 → down) and
 its object (or subject, for "总量有较大提高"); the metric is a canonical key when that
 phrase ends with a figure phrase of config/patterns/figures.jsonl, else the phrase.
+Measurable: a spaCy ``Matcher`` over the item's jieba tokens (config/patterns/
+commitments_spacy.jsonl) looks for a direction verb with a *counted* target (数量, 件数,
+时限, 比例 …: "减少|行政复议|、|行政诉讼|案件|数量", "信息|质量|和|总量|…|提高"); a match
+sets direction and target and makes the item measurable, as does a target that maps to a
+catalogue key.  Token patterns suit this because the target is a run of words ending in a
+counted noun, whatever jieba glued in front of it ("进一步提高", "主动公开政府信息数|量"),
+and the verb sits at either end; the substring scan above stays as the fallback for
+direction, so vague targets (工作水平, 覆盖面) keep a direction but are not measurable.
 Deadline: a written year after the report year, else year+1 for items in a commitment
 section or with 下一年度/明年/下一步.
 """
@@ -24,14 +32,17 @@ import re
 from functools import cache
 
 from extractors.models import Commitment, Sections
-from extractors.nlp import prose_blocks, sentence_spans
-from extractors.patterns import for_template, load_commitment_rules, load_figures, pattern_ref, template_for_year
+from extractors.nlp import get_matcher, get_nlp, prose_blocks, sentence_spans
+from extractors.patterns import (for_template, load_commitment_rules, load_figures, load_spacy_patterns, pattern_ref,
+                                 template_for_year)
 
 _HEAD_MAX = 40
 _LEVEL1 = re.compile(r"\s*[一二三四五六七八九十]+、")
 _YEAR = re.compile(r"((?:19|20)\d{2})\s?年")
 _CLAUSE_END = "，,。；;：:！？!?"
 _REGION_KINDS = ("problem", "improve", "plan", "next", "measure")
+TARGET_FILE = "commitments_spacy.jsonl"
+_TARGET_SCAN = 2000  # characters of an item tokenized for the target (bounds a run-on paragraph)
 
 
 @cache
@@ -108,6 +119,32 @@ def _direction(item: str) -> tuple[str | None, str | None]:
     return direction, phrase or None
 
 
+@cache
+def _target_labels() -> dict[str, str]:
+    return {rec["id"]: rec["label"] for rec in load_spacy_patterns(TARGET_FILE)}
+
+
+def _verbs() -> tuple[str, ...]:
+    return tuple(w for r in ("dir.up", "dir.down") for w in _rules()["by_id"][r]["words"])
+
+
+def _target(item: str) -> tuple[str, str] | None:
+    """(direction, counted target phrase) of the first Matcher hit in the item, or None.
+    Patterns start or end with the verb token; the target is the match without it."""
+    verbs = _verbs()
+    if not any(w in item for w in verbs):
+        return None  # no direction verb: skip tokenizing
+    nlp = get_nlp()
+    doc = nlp.make_doc(re.sub(r"\s+", "", item)[:_TARGET_SCAN])
+    matches = get_matcher(TARGET_FILE)(doc)
+    if not matches:
+        return None
+    mid, start, end = min(matches, key=lambda m: (m[1], -m[2]))
+    span = doc[start + 1:end] if doc[start].text.endswith(verbs) else doc[start:end - 1]
+    phrase = _trim(span.text)
+    return (_target_labels()[nlp.vocab.strings[mid]], phrase) if phrase else None
+
+
 def _canonical(phrase: str | None, year: int | None) -> str | None:
     if not phrase:
         return None
@@ -126,11 +163,13 @@ def _action(item: str) -> str:
 
 def _commitment(text: str, span: tuple[int, int], year: int | None, section: str | None, ref: str) -> Commitment:
     item = text[span[0]:span[1]]
-    direction, phrase = _direction(item)
+    target = _target(item)
+    direction, phrase = target or _direction(item)
     metric = _canonical(phrase, year)
+    measurable = bool(direction and (target or (metric and metric != phrase)))
     return Commitment(text=item, start=span[0], end=span[1], deadline=_deadline(item, year, section is not None),
                       metric=metric, direction=direction, action=_action(item),
-                      measurable=bool(metric and direction), section=section, pattern=ref)
+                      measurable=measurable, section=section, pattern=ref)
 
 
 def _region_test(sections: Sections | None):

@@ -498,8 +498,9 @@ def check_statement(rule: Rule, view: TableView, claims: list[Claim], **_: Any) 
     if not view.table.cells:
         return []
     out = []
-    for claim in claims:
-        if claim.implies:
+    floor = float(rule.params.get("min_confidence", 0))
+    for claim in claims:  # weak readings are stored for review but not tested
+        if claim.implies and claim.confidence >= floor:
             out += _statement(rule, view, claim)
     return out
 

@@ -14,7 +14,7 @@ import re
 from functools import cache
 from typing import Any
 
-from extractors.patterns import load_terms
+from extractors.patterns import load_spacy_patterns, load_terms
 
 log = logging.getLogger(__name__)
 _LABEL_OK = re.compile(r"^[\u4e00-\u9fff（）()、]{2,24}$")
@@ -67,6 +67,33 @@ def get_nlp() -> Any:
     nlp = spacy.blank("zh", config={"nlp": {"tokenizer": {"segmenter": "jieba"}}})
     nlp.tokenizer.jieba_seg = get_tokenizer()
     return nlp
+
+
+@cache
+def get_entity_nlp() -> Any:
+    """A second blank-zh pipeline (same jieba tokenizer) ending in an ``entity_ruler`` with
+    the token patterns of config/patterns/entities_spacy.jsonl; each span's ``ent_id_`` is
+    the pattern id.  Separate from :func:`get_nlp` so tokenizing callers pay nothing."""
+    import spacy
+
+    nlp = spacy.blank("zh", config={"nlp": {"tokenizer": {"segmenter": "jieba"}}})
+    nlp.tokenizer.jieba_seg = get_tokenizer()
+    ruler = nlp.add_pipe("entity_ruler", config={"validate": True, "overwrite_ents": True})
+    ruler.add_patterns([{"id": r["id"], "label": r["label"], "pattern": r["pattern"]}
+                        for r in load_spacy_patterns("entities_spacy.jsonl")])
+    return nlp
+
+
+@cache
+def get_matcher(name: str) -> Any:
+    """A ``Matcher(validate=True)`` over :func:`get_nlp`'s vocab with the patterns of a
+    config/patterns spaCy pattern file; match ids are the pattern ids."""
+    from spacy.matcher import Matcher
+
+    matcher = Matcher(get_nlp().vocab, validate=True)
+    for rec in load_spacy_patterns(name):
+        matcher.add(rec["id"], [rec["pattern"]])
+    return matcher
 
 
 def tokens(text: str) -> list[str]:

@@ -77,10 +77,19 @@ def _bad_inputs(folder):
     (folder / "big.txt").write_bytes("政府信息公开".encode() * (3 * 1024 * 1024 // 18 + 1))
 
 
+def _processable_oddities(folder, seed_text):
+    (folder / "gbk.txt").write_bytes(seed_text.replace("平江县", "某某县").encode("gb18030"))
+    (folder / "bom.txt").write_bytes(b"\xef\xbb\xbf" + seed_text.replace("平江县", "某甲县").encode())
+    body = "".join(f"<p>{line}" for line in seed_text.replace("平江县", "某乙县").splitlines())
+    (folder / "broken.html").write_text(f"<html><body><div class=article>{body}<table><tr><td>x",
+                                        encoding="utf-8")
+
+
 def test_bad_inputs_fail_with_reasons_and_nothing_stored_is_lost(small_corpus, cli_env, tmp_path):
     assert run_cli(["ingest", str(small_corpus), "--json"], cli_env).returncode == 0
     before = {r["id"]: r for r in _reports(cli_env)}
     _bad_inputs(tmp_path / "bad")
+    _processable_oddities(tmp_path / "bad", (small_corpus / SEED).read_text("utf-8"))
     env = {**cli_env, "GONGKAI_MAX_DOCUMENT_MB": "2"}
     proc = run_cli(["ingest", str(tmp_path / "bad"), str(small_corpus), "--json"], env)
     assert proc.returncode == 1  # something failed
@@ -91,6 +100,11 @@ def test_bad_inputs_fail_with_reasons_and_nothing_stored_is_lost(small_corpus, c
     assert "over the limit" in reasons["big.txt"]
     assert any("not valid JSON" in m for m in reasons.values())
     assert all(m for m in reasons.values())
+    assert not {"gbk.txt", "bom.txt", "broken.html"} & set(reasons)  # processed, not failed
+    rows = _reports(cli_env)
+    odd = {r["source"].rsplit("/", 1)[-1]: r for r in rows}
+    for name in ("gbk.txt", "bom.txt", "broken.html"):
+        assert odd[name]["status"] == "done" and odd[name]["year"] == 2017, name
     after = {r["id"]: r for r in _reports(cli_env)}
     for rid, row in before.items():  # the earlier reports are untouched
         assert after[rid] == row
@@ -122,3 +136,20 @@ def test_check_contract_keys(corpus_dir, cli_env):
     text = run_cli(["check", str(corpus_dir / "reports" / SEED), "--text"], cli_env).stdout
     for claim in rec["claims"]:
         assert text[claim["start"]:claim["end"]] == claim["text"]
+
+
+def test_real_corpus_twice_gives_one_report_per_distinct_file(corpus_dir, cli_env):
+    import hashlib
+
+    files = sorted((corpus_dir / "reports").glob("*.txt")) + sorted((corpus_dir / "pdf").glob("*.pdf"))
+    distinct = {hashlib.sha256(p.read_bytes()).hexdigest() for p in files}
+    for attempt in range(2):
+        proc = run_cli(["ingest", str(corpus_dir / "reports"), str(corpus_dir / "pdf"), "--json"],
+                       cli_env)
+        summary = _summary(proc)
+        assert summary["distinct"] == len(distinct)
+        assert summary["new"] == (len(distinct) if attempt == 0 else 0)
+    rows = _reports(cli_env)
+    assert {r["id"] for r in rows} == distinct
+    for r in rows:
+        assert r["status"] == "done" or (r["status"] == "failed" and r["error"]["message"]), r

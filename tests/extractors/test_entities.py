@@ -28,7 +28,7 @@ RULE_CASES = [
 
 @pytest.mark.parametrize("text,label,expected", RULE_CASES, ids=[c[2] for c in RULE_CASES])
 def test_rule_entities(text: str, label: str, expected: str) -> None:
-    entities = extract_entities(text, use_ner=False)
+    entities = extract_entities(text, use_ner=False, use_spacy=False)
     assert (label, expected) in [(e.label, e.text) for e in entities]
     for e in entities:
         assert text[e.start:e.end] == e.text and e.source == "rule" and "@" in (e.pattern or "")
@@ -36,7 +36,7 @@ def test_rule_entities(text: str, label: str, expected: str) -> None:
 
 def test_ner_finds_orgs_the_rules_miss() -> None:
     text = "本报告由淮安市洪泽区人民政府办公室编制，平江县民政局负责解释。"
-    entities = extract_entities(text, use_ner=True)
+    entities = extract_entities(text, use_ner=True, use_spacy=False)  # the model alone
     orgs = {e.text for e in entities if e.label == "ORG" and e.source == "ner"}
     assert {"淮安市洪泽区人民政府办公室", "平江县民政局"} <= orgs
     assert all(text[e.start:e.end] == e.text for e in entities)
@@ -52,7 +52,8 @@ def test_ner_joins_wrapped_pdf_lines() -> None:
 
 def test_use_ner_false_is_rules_only() -> None:
     text = "平江县民政局2017年度无依申请公开政府信息。"
-    assert {e.source for e in extract_entities(text, use_ner=False)} == {"rule"}
+    assert {e.source for e in extract_entities(text, use_ner=False, use_spacy=False)} == {"rule"}
+    assert {e.source for e in extract_entities(text, use_ner=False)} <= {"rule", "spacy"}
 
 
 def test_table_lines_not_sent_to_ner() -> None:
