@@ -331,6 +331,27 @@ def cross_year(prev: dict, cur: dict, rules: RuleSet | None = None) -> list[Find
     return out
 
 
+def same_year_other_body(a: dict, b: dict) -> bool:
+    """The pairs the near-duplicate check compares besides one body's consecutive years:
+    two bodies' reports of the same year (内容雷同 between bodies)."""
+    ya, yb = _year(a), _year(b)
+    return ya is not None and ya == yb and a.get("body_key") != b.get("body_key")
+
+
+def similarity_findings(a: dict, b: dict, rules: RuleSet | None = None) -> list[Finding]:
+    """Only the near-duplicate checks, for two reports of any bodies and years (the pair
+    came from the LSH candidates of ``extractors.dedup``); findings describe ``b``."""
+    rs = rules or load_rules()
+    pair = _Pair(a, b, rs)
+    out: list[Finding] = []
+    for rule in rs.rules:
+        if rule.kind == "similarity":
+            out += check_similarity(rule, pair)
+        elif rule.kind == "section_similarity" and not out:
+            out += check_section_copy(rule, pair)
+    return out
+
+
 def _applies(rule: Rule, pair: _Pair) -> bool:
     if rule.kind in ("change_claim", "commitment"):
         return True
@@ -346,12 +367,18 @@ def body_key(name: str, rules: RuleSet | None = None) -> str:
     '平潭综合实验区'
     >>> body_key("平潭县人民政府2012年度")
     '平潭县'
+    >>> body_key("淮安市洪泽区人民政府") == body_key("洪泽区人民政府") == "洪泽区"
+    True
+    >>> body_key("淮安市人民政府")
+    '淮安市'
     """
     cfg: dict[str, Any] = (rules or load_rules()).settings.get("body_name") or {}
     s = re.sub(r"\s+", "", name or "")
     for old, new in (cfg.get("replace") or {}).items():
         s = s.replace(old, new)
     s = _strip_brackets(s, cfg.get("strip_brackets") or [])
+    if cfg.get("strip_outer_place"):
+        s = re.sub(cfg["strip_outer_place"], "", s)
     if cfg.get("strip_prefix_years", True):
         s = re.sub(r"^\d{4}年度?", "", s)
         s = re.sub(r"\d{4}年度?", "", s)

@@ -139,8 +139,26 @@ def body_in_text(text: str) -> str | None:
     for rx in load_patterns()["body_in_text"]:
         m = rx.search(text[:5000])
         if m:
-            return _clean_body(m.group("body"))
+            body = _clean_body(m.group("body"))
+            return _full_name(body, text) if body else None
     return None
+
+
+_LEVEL_START = re.compile(r"^[省市县区镇乡]")
+
+
+def _full_name(body: str, text: str) -> str:
+    """"县民政局" (the place left out, as prose does) → "平江县民政局" when the text
+    names it in full: the commonest 2–4 Han-character place before it wins."""
+    if not _LEVEL_START.match(body):
+        return body
+    counts: dict[str, int] = {}
+    for size in (2, 3, 4):
+        for m in re.finditer(rf"[\u4e00-\u9fff]{{{size}}}{re.escape(body)}", text):
+            counts[m.group(0)] = counts.get(m.group(0), 0) + 1
+    if not counts:
+        return body
+    return max(counts, key=lambda k: (counts[k], -len(k)))
 
 
 def _clean_body(body: str) -> str | None:

@@ -57,6 +57,7 @@ def analyse_text(text: str, *, title_hint: str | None = None, source: str | None
     from extractors.commitments import extract_commitments
     from extractors.crosscheck import cross_check
     from extractors.crossyear import body_key
+    from extractors.dedup import signature
     from extractors.entities import extract_entities
     from extractors.metadata import extract_metadata
     from extractors.sections import segment
@@ -85,5 +86,6 @@ def analyse_text(text: str, *, title_hint: str | None = None, source: str | None
         "sections": [s.to_dict() for s in sections.sections],
         "announced_sections": list(sections.announced),
         "flags": all_flags,
+        "lsh": signature(text),
         "versions": versions(),
     }

@@ -216,7 +216,7 @@ def evaluate(corpus_dir: Path, gold_dir: Path, use_ner: bool = False) -> dict[st
         rel = (tables.get(stem) or claims.get(stem) or findings.get(stem))["file"]
         path = corpus_dir / rel
         result = analyse(path.read_bytes(), source=str(path), filename=path.name, use_ner=use_ner)
-        records[stem], texts[stem] = result.record, result.text
+        records[stem], texts[stem] = {**result.record, "text": result.text}, result.text
     scores: dict[str, Score] = defaultdict(Score)
     template_hits = 0
     for stem, gold in tables.items():
@@ -249,7 +249,9 @@ def evaluate(corpus_dir: Path, gold_dir: Path, use_ner: bool = False) -> dict[st
 
 
 def _cross_year_findings(records: dict[str, dict]) -> dict[str, list[dict]]:
-    from extractors.crossyear import cross_year
+    """What the worker adds once neighbours are stored: cross-year checks for consecutive
+    years of one body, near-duplicate checks for LSH candidates of any body and year."""
+    from extractors.crossyear import cross_year, same_year_other_body, similarity_findings
 
     by_body: dict[tuple, dict[int, str]] = defaultdict(dict)
     for stem, rec in records.items():
@@ -263,7 +265,19 @@ def _cross_year_findings(records: dict[str, dict]) -> dict[str, list[dict]]:
             if prev:
                 found = cross_year(records[prev], records[stem])
                 out[stem] += [f.to_dict() if hasattr(f, "to_dict") else f for f in found]
+    for a, b in _lsh_pairs(records):
+        ra, rb = records[a], records[b]
+        if not same_year_other_body(ra, rb):
+            continue  # one body's consecutive years: cross_year covered it
+        out[b] += [f.to_dict() for f in similarity_findings(ra, rb)]
+        out[a] += [f.to_dict() for f in similarity_findings(rb, ra)]
     return out
+
+
+def _lsh_pairs(records: dict[str, dict]) -> list[tuple[str, str]]:
+    stems = sorted(records)
+    return [(a, b) for i, a in enumerate(stems) for b in stems[i + 1:]
+            if set(records[a].get("lsh", [])) & set(records[b].get("lsh", []))]
 
 
 def format_table(result: dict[str, Any]) -> str:

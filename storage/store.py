@@ -50,6 +50,7 @@ INDEXES: dict[str, list[tuple[list[tuple[str, int]], dict]]] = {
         ([("status", ASCENDING)], {}),
         ([("body_key", ASCENDING), ("year", ASCENDING)], {}),
         ([("report.template", ASCENDING)], {}),
+        ([("lsh", ASCENDING)], {}),
     ],
     "claims": [
         ([("report_id", ASCENDING)], {}),
@@ -218,6 +219,8 @@ class Store:
                       "body_key": result.get("body_key"), "year": report.get("year"),
                       "format": result.get("format"), "encoding": result.get("encoding"),
                       "flags": result.get("flags", []), "sections": result.get("sections"),
+                      "announced_sections": result.get("announced_sections", []),
+                      "lsh": result.get("lsh", []),
                       "counts": counts, "versions": result["versions"],
                       "updated_at": now(), "processed_at": now()},
              "$unset": {"lease": ""}})
@@ -235,7 +238,8 @@ class Store:
             query["prev_report_id"] = prev_report_id
         docs = []
         for f in findings:
-            doc = {**base, **f, "scope": scope, "prev_report_id": prev_report_id}
+            doc = {**base, **f, "report_id": report_id, "scope": scope,
+                   "prev_report_id": prev_report_id}
             doc["_id"] = finding_id(report_id, doc)
             docs.append(doc)
         keep = [d["_id"] for d in docs]
@@ -284,6 +288,7 @@ class Store:
         source = (doc.get("sources") or [{}])[0]
         return {
             "id": report_id, "source": source.get("source"), "sha256": doc["sha256"],
+            "body_key": doc.get("body_key"),
             "status": doc["status"], "error": doc.get("error"),
             "report": doc.get("report") or {}, "flags": doc.get("flags", []),
             "table": {k: table.get(k) for k in ("template", "variant", "flags", "cells")
@@ -291,7 +296,17 @@ class Store:
             "claims": items["claims"], "commitments": items["commitments"],
             "entities": entities, "findings": findings,
             "versions": doc.get("versions"), "sources": doc.get("sources", []),
+            "sections": doc.get("sections") or [],
+            "announced_sections": doc.get("announced_sections") or [],
         }
+
+    def duplicate_candidates(self, report_id: str, lsh: list[str], limit: int = 50) -> list[dict]:
+        """Done reports sharing at least one MinHash band key with this one."""
+        if not lsh:
+            return []
+        return list(self.db.reports.find(
+            {"lsh": {"$in": lsh}, "_id": {"$ne": report_id}, "status": "done"},
+            {"_id": 1, "body_key": 1, "year": 1}).limit(limit))
 
     def neighbours(self, body_key: str, year: int) -> list[dict]:
         """Done reports of the same body in the adjacent years."""

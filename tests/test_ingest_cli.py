@@ -153,3 +153,24 @@ def test_real_corpus_twice_gives_one_report_per_distinct_file(corpus_dir, cli_en
     assert {r["id"] for r in rows} == distinct
     for r in rows:
         assert r["status"] == "done" or (r["status"] == "failed" and r["error"]["message"]), r
+
+
+def test_worker_stores_cross_year_and_duplicate_findings(corpus_dir, cli_env, tmp_path):
+    import pymongo
+
+    folder = tmp_path / "pair"
+    folder.mkdir()
+    for name in ("2011_pingtan_xianzf.txt", "2011_pingtan_zhsyq.txt",  # two bodies, one text
+                 "2023_pingtan_zhsyq.txt", "2024_pingtan_zhsyq.txt"):  # one body, two years
+        shutil.copy(corpus_dir / "reports" / name, folder / name)
+    assert run_cli(["ingest", str(folder), "--json"], cli_env).returncode == 0
+    db = pymongo.MongoClient(cli_env["GONGKAI_MONGO_URL"])[cli_env["GONGKAI_DB_NAME"]]
+    dups = list(db.findings.find({"scope": "duplicate", "code": "X.DUPLICATE"}))
+    assert len(dups) == 2 and len({d["report_id"] for d in dups}) == 2
+    assert {d["prev_report_id"] for d in dups} == {d["report_id"] for d in dups}
+    cross = list(db.findings.find({"scope": "cross_year"}))
+    assert cross and {c["year"] for c in cross} == {2024}
+    # the later year's report shows them in `show --json`, with the rest of its findings
+    rid = cross[0]["report_id"]
+    shown = json.loads(run_cli(["show", rid, "--json"], cli_env).stdout)
+    assert {f["code"] for f in shown["findings"]} >= {c["code"] for c in cross}

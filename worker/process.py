@@ -67,7 +67,9 @@ def process_report(report_id: str, task_id: str | None = None, force: bool = Fal
         store.mark_failed(report_id, error, vers)
         return {"id": report_id, "status": "failed", "error": error}
     counts = store.save_result(report_id, analysis.record, analysis.text, _tokens)
-    run_cross_year(store, report_id, analysis.record)
+    record = {**analysis.record, "text": analysis.text}
+    run_cross_year(store, report_id, record)
+    run_duplicates(store, report_id, record)
     return {"id": report_id, "status": "done", "counts": counts,
             "template": analysis.record["report"].get("template")}
 
@@ -87,7 +89,7 @@ def run_cross_year(store: Store, report_id: str, record: dict) -> int:
         return 0
     made = 0
     for neighbour in store.neighbours(body_key, year):
-        other = store.full_record(neighbour["_id"])
+        other = _with_text(store, neighbour["_id"])
         if other is None:
             continue
         if neighbour["year"] < year:
@@ -95,10 +97,41 @@ def run_cross_year(store: Store, report_id: str, record: dict) -> int:
         else:
             prev, cur, prev_id, cur_id = record, other, report_id, neighbour["_id"]
         findings = [f.to_dict() if hasattr(f, "to_dict") else f for f in cross_year(prev, cur)]
-        base = {"body": cur["report"].get("body"), "body_key": body_key,
-                "year": cur["report"].get("year"), "region": cur["report"].get("region"),
-                "template": cur["report"].get("template")}
-        store.replace_findings(cur_id, findings, base, scope="cross_year",
+        store.replace_findings(cur_id, findings, {**_base(cur), "body_key": body_key},
+                               scope="cross_year",
                                prev_report_id=prev_id)
         made += len(findings)
+    return made
+
+
+def _with_text(store: Store, report_id: str) -> dict | None:
+    record = store.full_record(report_id)
+    if record is not None:
+        record["text"] = store.get_text(report_id) or ""
+    return record
+
+
+def _base(record: dict) -> dict:
+    rep = record["report"]
+    return {"body": rep.get("body"), "body_key": record.get("body_key"),
+            "year": rep.get("year"), "region": rep.get("region"),
+            "template": rep.get("template")}
+
+
+def run_duplicates(store: Store, report_id: str, record: dict) -> int:
+    """Near-duplicates between bodies of the same year among the LSH candidates, stored on
+    both reports (one body's consecutive years are the cross-year checks' business)."""
+    from extractors.crossyear import same_year_other_body, similarity_findings
+
+    made = 0
+    for cand in store.duplicate_candidates(report_id, record.get("lsh", [])):
+        other = _with_text(store, cand["_id"])
+        if other is None or not same_year_other_body(record, other):
+            continue
+        for this_id, this, that_id, that in ((report_id, record, cand["_id"], other),
+                                             (cand["_id"], other, report_id, record)):
+            found = [f.to_dict() for f in similarity_findings(that, this)]
+            store.replace_findings(this_id, found, _base(this), scope="duplicate",
+                                   prev_report_id=that_id)
+            made += len(found)
     return made
