@@ -224,12 +224,12 @@ def quantities_in(compact: Compact, text: str) -> list[tuple[Quantity, re.Match[
     """Quantities in a compacted span, with their matches on ``compact.text``."""
     out = []
     ordinal = tuple(load_lexicon()["ordinal"])
-    idioms = _idiom_starts(compact.text)
+    idioms = _idiom_starts(compact.text) + _titles(compact.text)
     for m in quantity_regex().finditer(compact.text):
         if m.start() > 0 and compact.text[m.start() - 1] in ordinal and not m.group("pre"):
             continue
         if idioms and any(a <= m.start("num") < b for a, b in idioms):
-            continue
+            continue  # an idiom, or a number inside a quoted title (《…二十条措施》)
         start, end = compact.orig(m.start()), compact.orig_end(m.end())
         q = _quantity(m, text, start, end)
         if q is not None:
@@ -244,3 +244,14 @@ def find_quantities(text: str) -> list[Quantity]:
     [(3500.0, 3500.0, None, '人次')]
     """
     return [q for q, _ in quantities_in(Compact(text), text)]
+
+
+def _titles(text: str) -> list[tuple[int, int]]:
+    """Spans of quoted titles (lexicon ``quoted_titles``: open/close mark pairs)."""
+    spans = []
+    for pair in load_lexicon().get("quoted_titles", []):
+        opener, closer = pair[0], pair[1]
+        for m in re.finditer(re.escape(opener) + "[^" + re.escape(opener + closer) + "]*"
+                             + re.escape(closer), text):
+            spans.append((m.start(), m.end()))
+    return spans

@@ -119,3 +119,8 @@ def test_doctests() -> None:
 def test_empty_and_no_numbers() -> None:
     assert find_quantities("") == []
     assert find_quantities("政府信息公开工作取得新成效") == []
+
+
+def test_numbers_inside_quoted_titles_are_not_quantities() -> None:
+    text = "出台《支持涉旅企业应对疫情共渡难关八条措施实施细则》，惠及企业120家。"
+    assert [(q.value, q.unit) for q in find_quantities(text)] == [(120.0, "家")]
