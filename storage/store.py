@@ -23,7 +23,7 @@ from typing import Any, Iterable
 
 import gridfs
 import pymongo
-from pymongo import ASCENDING, DESCENDING, ReturnDocument
+from pymongo import ASCENDING, DESCENDING, ReplaceOne, ReturnDocument
 from pymongo.errors import CollectionInvalid, DuplicateKeyError, OperationFailure
 
 from storage import embedded
@@ -244,10 +244,14 @@ class Store:
             docs.append(doc)
         keep = [d["_id"] for d in docs]
         self.db.findings.delete_many({**query, "_id": {"$nin": keep}})
-        for doc in docs:
-            review = self.db.findings.find_one({"_id": doc["_id"]}, {"review": 1})
-            doc["review"] = (review or {}).get("review") or {"state": "open"}
-            self.db.findings.replace_one({"_id": doc["_id"]}, doc, upsert=True)
+        if not docs:
+            return
+        reviews = {d["_id"]: d.get("review") for d in
+                   self.db.findings.find({"_id": {"$in": keep}}, {"review": 1})}
+        for doc in docs:  # an auditor's review survives re-evaluation
+            doc["review"] = reviews.get(doc["_id"]) or {"state": "open"}
+        self.db.findings.bulk_write([ReplaceOne({"_id": d["_id"]}, d, upsert=True) for d in docs],
+                                    ordered=False)
 
     # ---------------------------------------------------------------- queries
     def report(self, report_id: str) -> dict | None:
@@ -300,13 +304,24 @@ class Store:
             "announced_sections": doc.get("announced_sections") or [],
         }
 
-    def duplicate_candidates(self, report_id: str, lsh: list[str], limit: int = 50) -> list[dict]:
-        """Done reports sharing at least one MinHash band key with this one."""
-        if not lsh:
+    def duplicate_candidates(self, report_id: str, lsh: list[str], year: int | None,
+                             body_key: str | None, limit: int = 20) -> list[dict]:
+        """Done reports of other bodies in the same year sharing MinHash band keys with
+        this one, most shared bands first (at most ``limit``), with what the similarity
+        check reads besides the text."""
+        if not lsh or year is None:
             return []
-        return list(self.db.reports.find(
-            {"lsh": {"$in": lsh}, "_id": {"$ne": report_id}, "status": "done"},
-            {"_id": 1, "body_key": 1, "year": 1}).limit(limit))
+        query = {"lsh": {"$in": lsh}, "_id": {"$ne": report_id}, "status": "done",
+                 "year": year, "body_key": {"$ne": body_key}}
+        fields = {"report": 1, "sections": 1, "body_key": 1, "lsh": 1,
+                  "sources": {"$slice": 1}}
+        found = list(self.db.reports.find(query, fields))
+        mine = set(lsh)
+        found.sort(key=lambda d: -len(mine & set(d.get("lsh") or [])))
+        return [{"id": d["_id"], "report": d.get("report") or {}, "body_key": d.get("body_key"),
+                 "sections": d.get("sections") or [],
+                 "source": (d.get("sources") or [{}])[0].get("source"),
+                 "table": {"cells": []}} for d in found[:limit]]
 
     def neighbours(self, body_key: str, year: int) -> list[dict]:
         """Done reports of the same body in the adjacent years."""

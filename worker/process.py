@@ -121,15 +121,16 @@ def _base(record: dict) -> dict:
 def run_duplicates(store: Store, report_id: str, record: dict) -> int:
     """Near-duplicates between bodies of the same year among the LSH candidates, stored on
     both reports (one body's consecutive years are the cross-year checks' business)."""
-    from extractors.crossyear import same_year_other_body, similarity_findings
+    from extractors.crossyear import similarity_findings
 
     made = 0
-    for cand in store.duplicate_candidates(report_id, record.get("lsh", [])):
-        other = _with_text(store, cand["_id"])
-        if other is None or not same_year_other_body(record, other):
-            continue
-        for this_id, this, that_id, that in ((report_id, record, cand["_id"], other),
-                                             (cand["_id"], other, report_id, record)):
+    light = {**record, "table": {"cells": []}}  # the similarity checks read text, not cells
+    candidates = store.duplicate_candidates(report_id, record.get("lsh", []),
+                                            record["report"].get("year"), record.get("body_key"))
+    for other in candidates:
+        other["text"] = store.get_text(other["id"]) or ""
+        for this_id, this, that_id, that in ((report_id, light, other["id"], other),
+                                             (other["id"], other, report_id, light)):
             found = [f.to_dict() for f in similarity_findings(that, this)]
             store.replace_findings(this_id, found, _base(this), scope="duplicate",
                                    prev_report_id=that_id)
