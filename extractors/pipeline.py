@@ -85,7 +85,40 @@ def analyse_text(text: str, *, title_hint: str | None = None, source: str | None
         "findings": [f.to_dict() for f in findings],
         "sections": [s.to_dict() for s in sections.sections],
         "announced_sections": list(sections.announced),
+        "announced_span": list(sections.announced_span) if sections.announced_span else None,
         "flags": all_flags,
         "lsh": signature(text),
         "versions": versions(),
     }
+
+
+def claim_from_dict(d: dict[str, Any]) -> "Claim":
+    """A stored or printed claim back into its dataclass."""
+    from dataclasses import fields
+
+    from extractors.models import Claim
+
+    names = {f.name for f in fields(Claim)}
+    kw = {k: (tuple(tuple(x) if isinstance(x, list) else x for x in v) if isinstance(v, list)
+              else v) for k, v in d.items() if k in names}
+    if isinstance(d.get("sentence"), list):
+        kw["sentence"] = tuple(d["sentence"])
+    return Claim(**kw)
+
+
+def recheck(record: dict[str, Any], text: str) -> list[dict[str, Any]]:
+    """The report's findings again, from its stored table, claims and sections: what a new
+    rule-set version needs, without reading or parsing the document again."""
+    from extractors.crosscheck import cross_check
+    from extractors.crossyear import table_from_dict
+    from extractors.models import Section, Sections
+
+    sections = Sections(tuple(Section(**{k: v for k, v in s.items() if k in
+                                         ("title", "level", "start", "end", "kind")})
+                              for s in record.get("sections") or []),
+                        announced=tuple(record.get("announced_sections") or []),
+                        announced_span=tuple(record["announced_span"])
+                        if record.get("announced_span") else None)
+    claims = [claim_from_dict(c) for c in record.get("claims") or []]
+    findings = cross_check(table_from_dict(record), claims, sections=sections, text=text)
+    return [f.to_dict() for f in findings]

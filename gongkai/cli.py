@@ -164,6 +164,38 @@ def _print_summary(summary, as_json: bool, waited: bool) -> None:
         click.echo(f"  failed {f['id'][:12]} {f.get('source')}: {f.get('code')} {f.get('message')}")
 
 
+@main.command()
+@click.option("--failed", is_flag=True, help="Retry the reports stored as failed.")
+@click.option("--all", "everything", is_flag=True, help="Redo every stored report.")
+@click.option("--json", "as_json", is_flag=True)
+@click.option("--workers", type=int, default=None)
+@click.pass_context
+def reprocess(ctx, failed, everything, as_json, workers) -> None:
+    """Bring stored reports up to the current versions (a new rule set only re-evaluates
+    findings from the stored tables and claims; new extractors re-parse)."""
+    import time
+
+    from gongkai import ingest as ing
+
+    s = _settings(ctx)
+    store = _store(ctx)
+    query = {"status": "failed"} if failed else {}
+    summary = ing.IngestSummary(mode="celery" if s.broker_url else "local")
+    summary.ids = [d["_id"] for d in store.db.reports.find(query, {"_id": 1})]
+    started = time.monotonic()
+    force = failed or everything
+    todo = ing.pending(store, summary.ids, force)
+    if s.broker_url:
+        summary.enqueued = ing.enqueue(todo, force)
+        ing.wait_for(store, todo, lambda c: None)
+    else:
+        ing.run_local(todo, ing.default_workers(workers or s.workers), force, lambda r: None)
+    summary.seconds = time.monotonic() - started
+    ing.finish(store, summary)
+    _print_summary(summary, as_json, waited=True)
+    sys.exit(0 if summary.ok else 1)
+
+
 # ------------------------------------------------------------------------- reports / show
 @main.command()
 @click.option("--status", type=click.Choice(["queued", "processing", "done", "failed"]))

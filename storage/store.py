@@ -211,7 +211,8 @@ class Store:
             items = [{**base, **item, "i": i, "tokens": tokens_of(item.get("text", ""))}
                      for i, item in enumerate(result[name])]
             self._replace_items(name, report_id, items)
-        self.replace_findings(report_id, result["findings"], base, scope="report")
+        self.replace_findings(report_id, result["findings"],
+                              {**base, "versions": result["versions"]}, scope="report")
         counts = counts_of(result)
         self.db.reports.update_one(
             {"_id": report_id},
@@ -220,10 +221,28 @@ class Store:
                       "format": result.get("format"), "encoding": result.get("encoding"),
                       "flags": result.get("flags", []), "sections": result.get("sections"),
                       "announced_sections": result.get("announced_sections", []),
+                      "announced_span": result.get("announced_span"),
                       "lsh": result.get("lsh", []),
                       "counts": counts, "versions": result["versions"],
                       "updated_at": now(), "processed_at": now()},
              "$unset": {"lease": ""}})
+        return counts
+
+    def save_findings(self, report_id: str, findings: list[dict], versions: dict) -> dict:
+        """Store re-evaluated findings (tables and claims untouched) and the new versions."""
+        doc = self.report(report_id) or {}
+        rep = doc.get("report") or {}
+        base = {"report_id": report_id, "body": rep.get("body"), "body_key": doc.get("body_key"),
+                "year": rep.get("year"), "region": rep.get("region"),
+                "template": rep.get("template"), "versions": versions}
+        self.replace_findings(report_id, findings, base, scope="report")
+        counts = {**(doc.get("counts") or {}), "findings": len(findings),
+                  "fail": sum(1 for f in findings if f.get("status") == "fail"),
+                  "warn": sum(1 for f in findings if f.get("status") == "warn")}
+        self.db.reports.update_one(
+            {"_id": report_id},
+            {"$set": {"status": "done", "counts": counts, "versions": versions,
+                      "updated_at": now(), "rechecked_at": now()}, "$unset": {"lease": ""}})
         return counts
 
     def _replace_items(self, name: str, report_id: str, items: list[dict]) -> None:
@@ -302,6 +321,7 @@ class Store:
             "versions": doc.get("versions"), "sources": doc.get("sources", []),
             "sections": doc.get("sections") or [],
             "announced_sections": doc.get("announced_sections") or [],
+            "announced_span": doc.get("announced_span"),
         }
 
     def duplicate_candidates(self, report_id: str, lsh: list[str], year: int | None,

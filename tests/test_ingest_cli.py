@@ -174,3 +174,25 @@ def test_worker_stores_cross_year_and_duplicate_findings(corpus_dir, cli_env, tm
     rid = cross[0]["report_id"]
     shown = json.loads(run_cli(["show", rid, "--json"], cli_env).stdout)
     assert {f["code"] for f in shown["findings"]} >= {c["code"] for c in cross}
+
+
+def test_new_rule_version_re_evaluates_without_re_parsing(small_corpus, cli_env):
+    import pymongo
+
+    seed = small_corpus / SEED
+    assert run_cli(["ingest", str(seed), "--json"], cli_env).returncode == 0
+    db = pymongo.MongoClient(cli_env["GONGKAI_MONGO_URL"])[cli_env["GONGKAI_DB_NAME"]]
+    report = db.reports.find_one({})
+    findings_before = sorted((f["_id"], f["code"]) for f in db.findings.find({}))
+    claim_ids = sorted(c["_id"] for c in db.claims.find({}))
+    db.findings.update_one({"code": "PROSE.STATEMENT"}, {"$set": {"review.state": "confirmed"}})
+    # as if the stored report had been checked by an older rule set
+    db.reports.update_one({"_id": report["_id"]}, {"$set": {"versions.rules": "0"}})
+    summary = _summary(run_cli(["ingest", str(seed), "--json"], cli_env))
+    assert summary["status"] == {"done": 1}
+    after = db.reports.find_one({"_id": report["_id"]})
+    assert after.get("rechecked_at") and after["processed_at"] == report["processed_at"]
+    assert after["versions"]["rules"] != "0"
+    assert sorted(c["_id"] for c in db.claims.find({})) == claim_ids  # claims not rewritten
+    assert sorted((f["_id"], f["code"]) for f in db.findings.find({})) == findings_before
+    assert db.findings.find_one({"code": "PROSE.STATEMENT"})["review"]["state"] == "confirmed"

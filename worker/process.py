@@ -45,11 +45,13 @@ def process_report(report_id: str, task_id: str | None = None, force: bool = Fal
 
     store = get_store()
     vers = versions()
+    before = store.report(report_id) or {}
     doc = store.begin(report_id, vers, task_id or uuid.uuid4().hex, force=force)
     if doc is None:
-        current_doc = store.report(report_id) or {}
-        return {"id": report_id, "status": current_doc.get("status", "missing"),
-                "skipped": True}
+        return {"id": report_id, "status": before.get("status", "missing"), "skipped": True}
+    if not force and before.get("status") == "done" and only_rules_changed(
+            before.get("versions") or {}, vers):
+        return recheck_report(store, report_id, vers)
     source = (doc.get("sources") or [{}])[0]
     settings = current()
     try:
@@ -72,6 +74,24 @@ def process_report(report_id: str, task_id: str | None = None, force: bool = Fal
     run_duplicates(store, report_id, record)
     return {"id": report_id, "status": "done", "counts": counts,
             "template": analysis.record["report"].get("template")}
+
+
+def only_rules_changed(stored: dict, current: dict) -> bool:
+    """Only the rule set moved on: the stored table and claims are still valid."""
+    return bool(stored) and stored.get("rules") != current.get("rules") and all(
+        stored.get(k) == v for k, v in current.items() if k != "rules")
+
+
+def recheck_report(store: Store, report_id: str, vers: dict) -> dict:
+    """Re-evaluate findings from the stored table and claims (no reading, no parsing)."""
+    from extractors.pipeline import recheck
+
+    record = _with_text(store, report_id)
+    findings = recheck(record, record["text"])
+    counts = store.save_findings(report_id, findings, vers)
+    record["lsh"] = (store.report(report_id) or {}).get("lsh", [])
+    run_cross_year(store, report_id, record)
+    return {"id": report_id, "status": "done", "counts": counts, "rechecked": True}
 
 
 def _tokens(text: str) -> list[str]:
