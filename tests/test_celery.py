@@ -12,9 +12,31 @@ import pytest
 from tests.conftest import ROOT, run_cli
 
 
+AMQP_URL = os.environ.get("GONGKAI_TEST_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672//")
+
+
+def _amqp_reachable() -> bool:
+    import socket
+
+    try:
+        with socket.create_connection(("127.0.0.1", 5672), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+@pytest.fixture(params=["redis", "rabbitmq"])
+def broker_url(request, redis_url):
+    if request.param == "redis":
+        return redis_url
+    if not _amqp_reachable():
+        pytest.skip("RabbitMQ is not reachable on 127.0.0.1:5672 (optional broker)")
+    return AMQP_URL
+
+
 @pytest.fixture
-def celery_worker(cli_env, redis_url):
-    env = {**cli_env, "GONGKAI_BROKER_URL": redis_url}
+def celery_worker(cli_env, broker_url):
+    env = {**cli_env, "GONGKAI_BROKER_URL": broker_url}
     log = open(os.path.join(cli_env["GONGKAI_DATA_DIR"] + "-worker.log"), "w")
     proc = subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "worker", "worker", "-Q", "gongkai",
@@ -49,6 +71,7 @@ def test_worker_processes_an_enqueued_corpus_once(celery_worker, corpus_dir, tmp
     assert s2["enqueued"] == 0 and s2["new"] == 0
 
 
+@pytest.mark.parametrize("broker_url", ["redis"], indirect=True)
 def test_real_corpus_through_the_broker_twice(celery_worker, corpus_dir):
     import hashlib
 

@@ -74,7 +74,10 @@ def _bad_inputs(folder):
     (folder / "garbage.bin").write_bytes(bytes(range(256)) * 64)
     (folder / "truncated.zip").write_bytes(b"PK\x03\x04" + b"\x00" * 40)
     (folder / "pages.jsonl").write_text('{"url": "http://x/1", "text": "无"}\n\n{broken\n')
-    (folder / "big.txt").write_bytes("政府信息公开".encode() * (3 * 1024 * 1024 // 18 + 1))
+    with open(folder / "big.txt", "wb") as big:  # 50 MB, over the default 20 MB limit
+        chunk = "政府信息公开工作年度报告。".encode() * 65536
+        for _ in range(50 * 1024 * 1024 // len(chunk) + 1):
+            big.write(chunk)
 
 
 def _processable_oddities(folder, seed_text):
@@ -90,8 +93,7 @@ def test_bad_inputs_fail_with_reasons_and_nothing_stored_is_lost(small_corpus, c
     before = {r["id"]: r for r in _reports(cli_env)}
     _bad_inputs(tmp_path / "bad")
     _processable_oddities(tmp_path / "bad", (small_corpus / SEED).read_text("utf-8"))
-    env = {**cli_env, "GONGKAI_MAX_DOCUMENT_MB": "2"}
-    proc = run_cli(["ingest", str(tmp_path / "bad"), str(small_corpus), "--json"], env)
+    proc = run_cli(["ingest", str(tmp_path / "bad"), str(small_corpus), "--json"], cli_env)
     assert proc.returncode == 1  # something failed
     summary = _summary(proc)
     reasons = {f["source"].rsplit("/", 1)[-1]: f["message"] for f in summary["failed"]}
