@@ -122,19 +122,15 @@ def ingest(ctx, paths, wait, as_json, force, workers) -> None:
         raise click.UsageError(exc.message) from exc
     todo = ing.pending(store, summary.ids, force)
     bar = tqdm(total=len(todo), unit="doc", disable=as_json or not todo, file=sys.stderr)
-    if s.broker_url:
-        summary.enqueued = ing.enqueue(todo, force)
-        if wait:
-            ing.wait_for(store, todo, lambda c: _bar_counts(bar, c))
-    else:
-        tally = {"done": 0, "failed": 0}
+    tally = {"done": 0, "failed": 0}
 
-        def progress(result: dict) -> None:
-            tally["failed" if result.get("status") == "failed" else "done"] += 1
-            bar.update(1)
-            bar.set_postfix(done=tally["done"], failed=tally["failed"])
+    def progress(result: dict) -> None:
+        tally["failed" if result.get("status") == "failed" else "done"] += 1
+        bar.update(1)
+        bar.set_postfix(done=tally["done"], failed=tally["failed"])
 
-        ing.run_local(todo, ing.default_workers(workers or s.workers), force, progress)
+    ing.dispatch(s, store, summary, todo, force, wait, workers, progress,
+                 lambda c: _bar_counts(bar, c))
     bar.close()
     summary.seconds = time.monotonic() - started
     ing.finish(store, summary)
@@ -185,11 +181,7 @@ def reprocess(ctx, failed, everything, as_json, workers) -> None:
     started = time.monotonic()
     force = failed or everything
     todo = ing.pending(store, summary.ids, force)
-    if s.broker_url:
-        summary.enqueued = ing.enqueue(todo, force)
-        ing.wait_for(store, todo, lambda c: None)
-    else:
-        ing.run_local(todo, ing.default_workers(workers or s.workers), force, lambda r: None)
+    ing.dispatch(s, store, summary, todo, force, True, workers, lambda r: None, lambda c: None)
     summary.seconds = time.monotonic() - started
     ing.finish(store, summary)
     _print_summary(summary, as_json, waited=True)

@@ -121,3 +121,15 @@ def finish(store: Store, summary: IngestSummary) -> None:
 
 def default_workers(setting: int) -> int:
     return setting or os.cpu_count() or 1
+
+
+def dispatch(settings, store: Store, summary: IngestSummary, todo: list[str], force: bool,
+             wait: bool, workers: int | None, on_result: Callable[[dict], None],
+             on_counts: Callable[[dict[str, int]], None]) -> None:
+    """Process ``todo`` through Celery (waiting when asked) or the local pool."""
+    if settings.broker_url:
+        summary.enqueued = enqueue(todo, force)
+        if wait:
+            wait_for(store, todo, on_counts)
+    else:
+        run_local(todo, default_workers(workers or settings.workers), force, on_result)
