@@ -303,10 +303,24 @@ def _default_corpus() -> str:
 @click.option("--json", "as_json", is_flag=True)
 @click.option("--verbose", "-v", is_flag=True, help="List every miss and false alarm.")
 @click.option("--ner/--no-ner", default=False, help="Run the NER model (entities are not scored).")
-def evaluate(corpus_dir, gold_dir, as_json, verbose, ner) -> None:
+@click.option("--synthetic", "synthetic_n", type=int, default=0,
+              help="Also generate N synthetic reports with seeded discrepancies and score them.")
+def evaluate(corpus_dir, gold_dir, as_json, verbose, ner, synthetic_n) -> None:
     """Precision/recall/F1 per kind (cells, figures, statements, commitments, findings)."""
-    from gongkai.evaluate import evaluate as run_eval, format_table
+    from gongkai.evaluate import evaluate as run_eval, evaluate_synthetic, format_table
 
+    if synthetic_n:
+        synth = evaluate_synthetic(synthetic_n)
+        if as_json:
+            click.echo(_dump({"synthetic": synth}))
+        else:
+            click.echo(f"synthetic: {synth['reports']} reports (seed {synth['seed']}): seeded "
+                       f"discrepancies caught {synth['seeded_recall']} "
+                       f"({', '.join(f'{k} {v}' for k, v in synth['by_kind'].items())}); "
+                       f"clean reports with a fail: {synth['clean_with_fail']}/{synth['clean_reports']}")
+            if verbose:
+                for miss in synth["misses"]:
+                    click.echo(f"miss synthetic: {miss}")
     corpus = Path(corpus_dir or _default_corpus())
     if not (corpus / "reports").is_dir():
         raise click.UsageError(f"no reports folder under {corpus}: pass --corpus")
