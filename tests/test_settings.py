@@ -51,3 +51,15 @@ def test_invalid_value_names_the_key(monkeypatch):
 def test_missing_explicit_settings_file():
     with pytest.raises(SettingsError, match="does not exist"):
         load_settings("nope.toml")
+
+
+def test_every_setting_is_documented_and_has_a_default():
+    from pathlib import Path
+
+    from gongkai.settings import Settings, _defaults
+
+    root = Path(__file__).resolve().parents[1]
+    readme = (root / "README.md").read_text("utf-8")
+    assert set(_defaults()) == set(Settings.model_fields)
+    for key in Settings.model_fields:
+        assert f"| `{key}` |" in readme, f"setting {key} missing from README's Configuration table"
