@@ -3,8 +3,9 @@
 Documents
 - ``reports``: one per distinct content (``_id`` = SHA-256 of the raw bytes) with its
   sources, status (queued / processing / done / failed + error), report metadata, counts
-  and the versions it was processed with.  Raw bytes and normalized text live in GridFS
-  buckets ``raw`` and ``text`` under the same id.
+  and the versions it was processed with.  Raw bytes and normalized text are kept
+  under the same id in ``raw_inline`` / ``text_inline`` (up to 8 MB) or in the GridFS
+  buckets ``raw`` and ``text`` (larger).
 - ``tables``: one per report (``_id`` = report id), the parsed cells.
 - ``claims``, ``commitments``: one document per item, denormalised with body/year/region
   and an indexed jieba ``tokens`` array (no ``$text``: Chinese needs our own tokens).
@@ -30,6 +31,7 @@ from storage import embedded
 
 STATUSES = ("queued", "processing", "done", "failed")
 LEASE_SECONDS = 600
+INLINE_BLOB_BYTES = 8 * 1024 * 1024
 ITEM_COLLECTIONS = ("claims", "commitments")
 
 REPORT_VALIDATOR = {
@@ -98,6 +100,23 @@ class Store:
         self.raw = gridfs.GridFS(self.db, collection="raw")
         self.texts = gridfs.GridFS(self.db, collection="text")
 
+    # ---------------------------------------------------------------- blobs
+    # A report's raw bytes and text are one small document when they fit (one round trip)
+    # and GridFS chunks when they do not (BSON documents stop at 16 MB).
+    def _put_blob(self, name: str, bucket: gridfs.GridFS, key: str, data: bytes) -> None:
+        if len(data) <= INLINE_BLOB_BYTES:
+            self.db[name].replace_one({"_id": key}, {"_id": key, "data": data}, upsert=True)
+            return
+        if bucket.exists(key):
+            bucket.delete(key)
+        bucket.put(data, _id=key)
+
+    def _get_blob(self, name: str, bucket: gridfs.GridFS, key: str) -> bytes | None:
+        doc = self.db[name].find_one({"_id": key})
+        if doc is not None:
+            return bytes(doc["data"])
+        return bucket.get(key).read() if bucket.exists(key) else None
+
     # ---------------------------------------------------------------- set-up
     @classmethod
     def from_settings(cls, settings) -> "Store":
@@ -133,11 +152,7 @@ class Store:
         if self.db.reports.find_one({"_id": rid}, {"_id": 1}):
             self._add_source(rid, entry)
             return rid, False
-        if not self.raw.exists(rid):
-            try:
-                self.raw.put(data, _id=rid)
-            except gridfs.errors.FileExists:
-                pass
+        self._put_blob("raw_inline", self.raw, rid, data)
         doc = {"_id": rid, "sha256": rid, "size": len(data), "sources": [entry],
                "filename": source.get("filename"), "status": "queued", "error": None,
                "created_at": now(), "updated_at": now(), "attempts": 0}
@@ -157,12 +172,14 @@ class Store:
             {"$push": {"sources": entry}, "$set": {"updated_at": now()}})
 
     def get_raw(self, report_id: str) -> bytes:
-        return self.raw.get(report_id).read()
+        data = self._get_blob("raw_inline", self.raw, report_id)
+        if data is None:
+            raise KeyError(f"no raw bytes stored for report {report_id}")
+        return data
 
     def get_text(self, report_id: str) -> str | None:
-        if not self.texts.exists(report_id):
-            return None
-        return self.texts.get(report_id).read().decode("utf-8")
+        data = self._get_blob("text_inline", self.texts, report_id)
+        return None if data is None else data.decode("utf-8")
 
     # ---------------------------------------------------------------- processing
     def begin(self, report_id: str, versions: dict, task_id: str,
@@ -199,9 +216,7 @@ class Store:
         base = {"report_id": report_id, "body": report.get("body"),
                 "body_key": result.get("body_key"), "year": report.get("year"),
                 "region": report.get("region"), "template": report.get("template")}
-        if self.texts.exists(report_id):
-            self.texts.delete(report_id)
-        self.texts.put(text.encode("utf-8"), _id=report_id)
+        self._put_blob("text_inline", self.texts, report_id, text.encode("utf-8"))
         self.db.tables.replace_one(
             {"_id": report_id}, {**result["table"], "_id": report_id, **base}, upsert=True)
         self.db.entities.replace_one(

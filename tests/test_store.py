@@ -67,3 +67,14 @@ def test_resolve_id_by_prefix(store):
     rid, _ = store.put_raw(b"prefix", {"source": "p"})
     assert store.resolve_id(rid[:12]) == rid
     assert store.resolve_id("zzzz") is None
+
+
+def test_large_raw_bytes_go_to_gridfs_and_come_back(store):
+    from storage.store import INLINE_BLOB_BYTES
+
+    big = b"x" * (INLINE_BLOB_BYTES + 10)
+    rid, _ = store.put_raw(big, {"source": "big"})
+    assert store.db.raw_inline.count_documents({"_id": rid}) == 0
+    assert store.get_raw(rid) == big
+    small_id, _ = store.put_raw(b"small", {"source": "small"})
+    assert store.db.raw_inline.count_documents({"_id": small_id}) == 1
