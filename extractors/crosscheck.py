@@ -538,8 +538,10 @@ def _op(op: str) -> str:
 def check_enumeration(rule: Rule, view: TableView, claims: list[Claim], **_: Any) -> list[Finding]:
     out = []
     for claim in claims:
-        values = [p.get("value") for p in claim.parts]
-        if not claim.parts or claim.value is None or any(v is None for v in values):
+        # parts counted in another unit ("其中民政局1件，收取380元") are not terms of the sum
+        parts = [p for p in claim.parts if p.get("unit") in (None, claim.unit)]
+        values = [p.get("value") for p in parts]
+        if not parts or claim.value is None or any(v is None for v in values):
             continue
         total = sum(float(v) for v in values)
         if _agrees(total, float(claim.value), [float(v) for v in values]):
@@ -547,7 +549,7 @@ def check_enumeration(rule: Rule, view: TableView, claims: list[Claim], **_: Any
         expr = " + ".join(fmt_number(float(v)) for v in values) + f" = {fmt_number(claim.value)} ✗"
         fields = {"quote": claim.text, "lhs": fmt_number(total), "rhs": fmt_number(claim.value),
                   "expr": expr}
-        spans = [(claim.start, claim.end)] + [(p["start"], p["end"]) for p in claim.parts
+        spans = [(claim.start, claim.end)] + [(p["start"], p["end"]) for p in parts
                                               if p.get("start") is not None and p.get("end") is not None]
         out.append(make_finding(rule, violated_status(rule), fields, values=(total, claim.value),
                                 expression=expr, spans=spans))

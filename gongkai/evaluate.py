@@ -161,6 +161,13 @@ CATEGORY_CODES = {"structure": ("TABLE.MISSING", "TABLE.PARTIAL", "STRUCT."),
                   "smell": ("TABLE.PLACEHOLDER", "TABLE.ALL_ZERO")}
 
 
+CATEGORY_FAMILY = {"cross_year": ("X.",), "duplicate": ("X.DUPLICATE", "X.SECTION_COPY"),
+                   "prose_table": ("PROSE.",), "statement": ("PROSE.",),
+                   "structure": ("STRUCT.", "TABLE.MISSING", "TABLE.PARTIAL"),
+                   "smell": ("TABLE.PLACEHOLDER", "TABLE.ALL_ZERO"),
+                   "table_identity": ("T3.", "T4.", "P.")}
+
+
 def _same_finding(g: dict, p: dict, span: tuple[int, int] | None) -> bool:
     if _cell_refs(g) & _cell_refs(p):
         return True
@@ -175,20 +182,29 @@ def score_findings(gold: list[dict], predicted: list[dict], text: str, label: st
     s = Score()
     gold_f = [g for g in gold if g["status"] == status]
     pred_f = [p for p in predicted if p.get("status") == status]
-    used: set[int] = set()
-    for g in gold_f:
-        span = locate(text, g["quote"]) if g.get("quote") else None
-        hit = None
-        for i, p in enumerate(pred_f):
-            if i not in used and _same_finding(g, p, span):
-                hit = i
-                break
-        if hit is None:
+    spans = [locate(text, g["quote"]) if g.get("quote") else None for g in gold_f]
+    hits: dict[int, int] = {}  # gold index -> predicted index
+    # two passes: findings of the gold's own category first, then any finding, so that one
+    # finding is not spent on a gold item that another finding was made for
+    for same_family in (True, False):
+        for gi, g in enumerate(gold_f):
+            if gi in hits:
+                continue
+            kinds = CATEGORY_FAMILY.get(g.get("category", ""), ())
+            for pi, p in enumerate(pred_f):
+                if pi in hits.values():
+                    continue
+                if same_family and not str(p.get("code", "")).startswith(kinds):
+                    continue
+                if _same_finding(g, p, spans[gi]):
+                    hits[gi] = pi
+                    break
+    s.tp = len(hits)
+    for gi, g in enumerate(gold_f):
+        if gi not in hits:
             s.fn += 1
             s.misses.append(f"{label} [{g.get('category')}] {g.get('what')}")
-        else:
-            used.add(hit)
-            s.tp += 1
+    used = set(hits.values())
     for i, p in enumerate(pred_f):
         if i in used:
             continue

@@ -447,3 +447,18 @@ def test_corpus_table_rules_quiet_on_clean_tables(corpus_runs):
              for f in found if f.status == "fail" and f.code[:2] in ("T3", "T4", "P.")
              and not any(_matches(f, g, text) for g in gold_of(stem))]
     assert noisy == []
+
+
+def test_enumeration_parts_in_another_unit_are_not_summed():
+    from extractors.crosscheck import cross_check
+    from extractors.models import Claim, Table
+
+    claim = Claim(kind="enumeration", metric=None, value=380.0, low=380.0, high=380.0, unit="元",
+                  text="收取信息处理费共计380元，其中民政局1件，收取380元", start=0, end=26,
+                  parts=({"phrase": "民政局", "value": 1.0, "unit": "件", "start": 16, "end": 18},
+                         {"phrase": "收取", "value": 380.0, "unit": "元", "start": 21, "end": 25}))
+    table = Table(template="2021", cells=())
+    assert [f for f in cross_check(table, [claim]) if f.code == "PROSE.ENUMERATION"] == []
+    wrong = Claim(**{**claim.__dict__, "value": 300.0, "low": 300.0, "high": 300.0})
+    assert [f.code for f in cross_check(table, [wrong]) if f.code == "PROSE.ENUMERATION"] == [
+        "PROSE.ENUMERATION"]
