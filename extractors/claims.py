@@ -88,31 +88,47 @@ def _is_part(ctx: "_Ctx", start: int, clause_head: str) -> bool:
     return -1 < ctx.first("其中") < start or any(w in clause_head for w in markers)
 
 
-def _map_metric(prefix: str, after: str, unit: str | None, ctx: "_Ctx") -> tuple[dict | None, int]:
-    """The figure record naming this number, and where its phrase starts in ``prefix``."""
+def _map_metric(prefix: str, after: str, unit: str | None,
+                ctx: "_Ctx") -> tuple[dict | None, int, bool]:
+    """The figure record naming this number, where its phrase starts in ``prefix``, and
+    whether a sub-unit of the body states it (then it only bounds the body's cell)."""
     for phrase, rec in _after_index():
         if after.startswith(phrase) and unit in rec["units"] and for_template(rec["metric"], ctx.template):
-            return rec, len(prefix)
+            return rec, len(prefix), False
     regex, by_phrase = _phrase_index()
     m = regex.search(prefix)
     if not m:
-        return None, -1
+        return None, -1, False
     rec = by_phrase[m.group("ph")]
     if unit not in rec["units"] or not for_template(rec["metric"], ctx.template):
-        return None, -1
+        return None, -1, False
     assert ctx.comp is not None
     if rec.get("context") and not any(ctx.first(w) >= 0 for w in rec["context"]):
-        return None, -1  # the sentence must be about e.g. applications
+        return None, -1, False  # the sentence must be about e.g. applications
     if rec.get("next") and not after.startswith(tuple(rec["next"])):
-        return None, -1  # "收到70件申请": the noun after the number decides
-    return rec, m.start()
+        return None, -1, False  # "收到70件申请": the noun after the number decides
+    # "县政府公开办主动公开信息数为62条": a sub-unit's count, not the body's
+    return rec, m.start(), _other_unit_speaks(prefix[:m.start()], ctx.body)
+
+
+def _other_unit_speaks(head: str, body: str | None) -> bool:
+    """The phrase is directly preceded by an organisation that is not the reporting body
+    (lexicon ``subunit_suffixes``); unknown body: never."""
+    if not body:
+        return False
+    suffixes = tuple(load_lexicon().get("subunit_suffixes", ()))
+    m = re.search(r"[\u4e00-\u9fff]{2,12}$", head)
+    if not m or not m.group().endswith(suffixes):
+        return False
+    org = m.group()
+    return not any(body.endswith(org[i:]) for i in range(len(org) - 1))
 
 
 class _Ctx:
     """Per-call state: the text, template group and the sentence being read."""
 
-    def __init__(self, text: str, template: str | None) -> None:
-        self.text, self.template = text, template
+    def __init__(self, text: str, template: str | None, body: str | None = None) -> None:
+        self.text, self.template, self.body = text, template, body
         self.sentence: tuple[int, int] = (0, 0)
         self.comp: Compact | None = None
         self._found: dict[str, int] = {}
@@ -139,7 +155,9 @@ class _Ctx:
 def _figure(ctx: _Ctx, q: Quantity, m: re.Match[str], floor: int) -> Claim | None:
     assert ctx.comp is not None
     prefix, pstart = _prefix(ctx.comp.text, m.start(), floor)
-    rec, at = _map_metric(prefix, ctx.comp.text[m.end():m.end() + 12], q.unit, ctx)
+    rec, at, sub_unit = _map_metric(prefix, ctx.comp.text[m.end():m.end() + 12], q.unit, ctx)
+    if rec is not None and sub_unit:
+        return _sub_unit_figure(ctx, q, m, prefix, pstart, rec)
     if rec is not None and not _is_part(ctx, m.start(), prefix[:at]):
         alts = tuple(for_template(rec.get("alternatives", {}), ctx.template) or ())
         conf = 0.9 if not q.chinese else 0.7
@@ -149,6 +167,18 @@ def _figure(ctx: _Ctx, q: Quantity, m: re.Match[str], floor: int) -> Claim | Non
     cstart = pstart + prefix.rfind(phrase) if phrase else m.start()
     return ctx.claim("figure", q, cstart, m.end(), phrase=phrase, verifiable=False,
                      confidence=0.5 if q.chinese else 0.6, pattern=FIGURE_ID)
+
+
+def _sub_unit_figure(ctx: _Ctx, q: Quantity, m: re.Match[str], prefix: str, pstart: int,
+                     rec: dict) -> Claim:
+    """A sub-unit's figure is not the body's cell, but cannot exceed it: kept unmapped
+    with the bound cell >= value in ``implies``."""
+    metric = for_template(rec["metric"], ctx.template)
+    phrase = _describe(prefix)
+    cstart = pstart + prefix.rfind(phrase) if phrase else m.start()
+    bound = ({"metric": metric, "op": ">=", "value": q.value},) if q.value is not None else ()
+    return ctx.claim("figure", q, cstart, m.end(), phrase=phrase, verifiable=False,
+                     implies=bound, confidence=0.6, pattern=pattern_ref(rec))
 
 
 def _change(ctx: _Ctx, q: Quantity, m: re.Match[str], floor: int) -> Claim | None:
@@ -287,14 +317,15 @@ def _sentence_claims(ctx: _Ctx) -> list[Claim]:
 
 
 def extract_claims(text: str, sections: Sections | None = None, nlp: Any = None, *,
-                   template: str | None = None) -> list[Claim]:
+                   template: str | None = None, body: str | None = None) -> list[Claim]:
     """All prose claims of a report's normalized text, ordered by start offset.
 
     ``sections`` and ``nlp`` are accepted for pipeline symmetry; tables are recognised
     from their line shape, so ``sections=None`` loses nothing.  ``template`` selects
     pre-2019 ``p.*`` keys ("pre2019") or 2019/2021 ``t2/t3/t4`` keys (anything else).
+    ``body`` (the reporting body) lets a figure that a sub-unit states stay unmapped.
     """
-    ctx = _Ctx(text, template)
+    ctx = _Ctx(text, template, body)
     claims: list[Claim] = []
     for s, e in sentence_spans(text):
         ctx.read(s, e)

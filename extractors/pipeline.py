@@ -67,7 +67,7 @@ def analyse_text(text: str, *, title_hint: str | None = None, source: str | None
     table = parse_tables(text)
     meta = extract_metadata(text, sections, title_hint=title_hint, source=source)
     report = {**meta.to_dict(), "template": table.template}
-    claims = extract_claims(text, sections, template=table.template)
+    claims = extract_claims(text, sections, template=table.template, body=meta.body)
     commitments = extract_commitments(text, sections, year=meta.year)
     entities = extract_entities(text, use_ner=use_ner)
     findings = cross_check(table, claims, sections=sections, text=text)

@@ -44,11 +44,7 @@ def _consistent_reports():
     return out
 
 
-KNOWN_FALSE_FAILS = {  # stem: why the extractor still raises a fail the gold does not
-    "2011_pingtan_xianzf": "「区管委会、县政府公开办主动公开信息数为62条」 is a sub-body's count, "
-                           "read as the whole body's total",
-    "2011_pingtan_zhsyq": "the same sentence as 2011_pingtan_xianzf (the reports are copies)",
-}
+KNOWN_FALSE_FAILS: dict[str, str] = {}  # stem: why the extractor still raises a fail the gold does not
 
 
 def _with_known(stems, known):

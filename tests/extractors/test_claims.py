@@ -287,3 +287,14 @@ def test_nlp_is_lazy_and_uses_the_user_dictionary() -> None:
     assert get_nlp() is get_nlp()
     assert [t.text for t in get_nlp()("受理依申请公开21件")][:2] == ["受理", "依申请公开"]
     assert tokens("  \n") == []
+
+
+def test_a_sub_unit_figure_only_bounds_the_body_total() -> None:
+    sentence = "2011年区管委会、县政府公开办主动公开信息数为62条。"
+    [claim] = [c for c in extract_claims(sentence, template="pre2019", body="平潭综合实验区")
+               if c.value == 62]
+    assert claim.metric is None and not claim.verifiable
+    assert claim.implies == ({"metric": "p.proactive.total", "op": ">=", "value": 62.0},)
+    own = "平江县民政局主动公开政府信息128条。"
+    [mine] = [c for c in extract_claims(own, template="pre2019", body="平江县民政局") if c.value == 128]
+    assert mine.metric == "p.proactive.total"
