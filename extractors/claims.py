@@ -158,7 +158,7 @@ def _figure(ctx: _Ctx, q: Quantity, m: re.Match[str], floor: int) -> Claim | Non
     rec, at, sub_unit = _map_metric(prefix, ctx.comp.text[m.end():m.end() + 12], q.unit, ctx)
     if rec is not None and sub_unit:
         return _sub_unit_figure(ctx, q, m, prefix, pstart, rec)
-    if rec is not None and not _is_part(ctx, m.start(), prefix[:at]):
+    if rec is not None and _own_metric(ctx, rec, prefix, pstart, at, m.start()):
         alts = tuple(for_template(rec.get("alternatives", {}), ctx.template) or ())
         conf = 0.9 if not q.chinese else 0.7
         return ctx.claim("figure", q, pstart + at, m.end(), metric=for_template(rec["metric"], ctx.template), alternatives=alts,
@@ -167,6 +167,27 @@ def _figure(ctx: _Ctx, q: Quantity, m: re.Match[str], floor: int) -> Claim | Non
     cstart = pstart + prefix.rfind(phrase) if phrase else m.start()
     return ctx.claim("figure", q, cstart, m.end(), phrase=phrase, verifiable=False,
                      confidence=0.5 if q.chinese else 0.6, pattern=FIGURE_ID)
+
+
+PART_LOOKBACK = 120  # characters before the sentence where a part's total may stand
+
+
+def _own_metric(ctx: _Ctx, rec: dict, prefix: str, pstart: int, at: int, num_at: int) -> bool:
+    """Whether the figure takes its record's metric: yes unless it is a part (after 其中 or
+    a subset word) of a total already named by the same phrase in the sentence, or a
+    column-part record.  "总数1873条，其中主动公开政府信息425条" maps 425 to 主动公开;
+    "主动公开政府信息1913条。其中…主动公开政府信息1397条" leaves 1397 unmapped."""
+    if not _is_part(ctx, num_at, prefix[:at]):
+        return True
+    if not rec.get("metric"):
+        return False
+    assert ctx.comp is not None
+    phrase = prefix[at:at + 6] or prefix[at:]
+    if -1 < ctx.comp.text.find(phrase) < pstart + at:
+        return False  # named earlier in this sentence
+    start = ctx.sentence[0]  # or as a figure in the sentence before ("…1913条。其中，…1397条")
+    window = ctx.text[max(0, start - PART_LOOKBACK):start]
+    return re.search(re.escape(phrase) + r"[^\n。；]{0,8}?\d", window) is None
 
 
 def _sub_unit_figure(ctx: _Ctx, q: Quantity, m: re.Match[str], prefix: str, pstart: int,

@@ -139,8 +139,7 @@ def test_known_miss_number_before_noun() -> None:
     assert c.metric == "t3.carry_forward"
 
 
-@pytest.mark.xfail(strict=True, reason="'其中' of a non-table total (制作、获取政府信息总数) still blocks the mapping")
-def test_known_miss_qizhong_of_non_table_total() -> None:
+def test_qizhong_part_of_a_non_table_total_keeps_its_own_metric() -> None:
     text = "2011年制作、获取政府信息总数1873条，其中主动公开政府信息425条。"
     metrics = {c.value: c.metric for c in extract_claims(text, template="pre2019")}
     assert metrics[425] == "p.proactive.total"
