@@ -29,7 +29,6 @@ class Settings(BaseModel):
     workers: int = Field(0, ge=0)
     max_document_mb: float = Field(20, gt=0)
     ner: bool = True
-    duplicate_threshold: float = Field(0.8, gt=0, le=1)
     log_level: str = "WARNING"
 
     @property
