@@ -319,14 +319,9 @@ def cross_year(prev: dict, cur: dict, rules: RuleSet | None = None) -> list[Find
     the similarity check also runs for two bodies' reports of the same year."""
     rs = rules or load_rules()
     pair = _Pair(prev, cur, rs)
-    out: list[Finding] = []
+    out = _similarity(pair, rs)
     for rule in rs.rules:
-        if rule.kind == "similarity":
-            out += check_similarity(rule, pair)
-        elif rule.kind == "section_similarity":
-            if not any(f.code == "X.DUPLICATE" for f in out):  # the whole report already is
-                out += check_section_copy(rule, pair)
-        elif rule.kind in HANDLERS and consecutive(prev, cur) and _applies(rule, pair):
+        if rule.kind in HANDLERS and consecutive(prev, cur) and _applies(rule, pair):
             out += HANDLERS[rule.kind](rule, pair)
     return out
 
@@ -342,13 +337,19 @@ def similarity_findings(a: dict, b: dict, rules: RuleSet | None = None) -> list[
     """Only the near-duplicate checks, for two reports of any bodies and years (the pair
     came from the LSH candidates of ``extractors.dedup``); findings describe ``b``."""
     rs = rules or load_rules()
-    pair = _Pair(a, b, rs)
+    return _similarity(_Pair(a, b, rs), rs)
+
+
+def _similarity(pair: _Pair, rs: RuleSet) -> list[Finding]:
+    """Whole-text near-duplicates; copied sections only when the whole text is not one."""
     out: list[Finding] = []
     for rule in rs.rules:
         if rule.kind == "similarity":
             out += check_similarity(rule, pair)
-        elif rule.kind == "section_similarity" and not out:
-            out += check_section_copy(rule, pair)
+    if not out:
+        for rule in rs.rules:
+            if rule.kind == "section_similarity":
+                out += check_section_copy(rule, pair)
     return out
 
 
