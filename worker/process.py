@@ -91,6 +91,7 @@ def recheck_report(store: Store, report_id: str, vers: dict) -> dict:
     counts = store.save_findings(report_id, findings, vers)
     record["lsh"] = (store.report(report_id) or {}).get("lsh", [])
     run_cross_year(store, report_id, record)
+    run_duplicates(store, report_id, record)
     return {"id": report_id, "status": "done", "counts": counts, "rechecked": True}
 
 
@@ -116,7 +117,7 @@ def run_cross_year(store: Store, report_id: str, record: dict) -> int:
             prev, cur, prev_id, cur_id = other, record, neighbour["_id"], report_id
         else:
             prev, cur, prev_id, cur_id = record, other, report_id, neighbour["_id"]
-        findings = [f.to_dict() if hasattr(f, "to_dict") else f for f in cross_year(prev, cur)]
+        findings = [f.to_dict() for f in cross_year(prev, cur)]
         store.replace_findings(cur_id, findings, {**_base(cur), "body_key": body_key},
                                scope="cross_year",
                                prev_report_id=prev_id)
