@@ -282,7 +282,7 @@ def _cross_year_findings(records: dict[str, dict]) -> dict[str, list[dict]]:
             prev = years.get(year - 1)
             if prev:
                 found = cross_year(records[prev], records[stem])
-                out[stem] += [f.to_dict() if hasattr(f, "to_dict") else f for f in found]
+                out[stem] += [f.to_dict() for f in found]
     for a, b in _lsh_pairs(records):
         ra, rb = records[a], records[b]
         if not same_year_other_body(ra, rb):

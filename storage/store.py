@@ -251,9 +251,9 @@ class Store:
                 "year": rep.get("year"), "region": rep.get("region"),
                 "template": rep.get("template"), "versions": versions}
         self.replace_findings(report_id, findings, base, scope="report")
-        counts = {**(doc.get("counts") or {}), "findings": len(findings),
-                  "fail": sum(1 for f in findings if f.get("status") == "fail"),
-                  "warn": sum(1 for f in findings if f.get("status") == "warn")}
+        fresh = counts_of({"findings": findings})
+        counts = {**(doc.get("counts") or {}),
+                  **{k: fresh[k] for k in ("findings", "fail", "warn")}}
         self.db.reports.update_one(
             {"_id": report_id},
             {"$set": {"status": "done", "counts": counts, "versions": versions,

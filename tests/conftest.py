@@ -56,14 +56,18 @@ def store(mongo_url, db_name):
     client.close()
 
 
-def _redis_reachable(url: str) -> bool:
-    host_port = url.split("//", 1)[1].split("/", 1)[0]
-    host, _, port = host_port.rpartition(":")
+def port_open(host: str, port: int) -> bool:
     try:
-        with socket.create_connection((host or "127.0.0.1", int(port or 6379)), timeout=1):
+        with socket.create_connection((host, port), timeout=1):
             return True
     except OSError:
         return False
+
+
+def _redis_reachable(url: str) -> bool:
+    host_port = url.split("//", 1)[1].split("/", 1)[0]
+    host, _, port = host_port.rpartition(":")
+    return port_open(host or "127.0.0.1", int(port or 6379))
 
 
 @pytest.fixture(scope="session")

@@ -9,20 +9,14 @@ import time
 
 import pytest
 
-from tests.conftest import ROOT, run_cli
+from tests.conftest import ROOT, port_open, run_cli
 
 
 AMQP_URL = os.environ.get("GONGKAI_TEST_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672//")
 
 
 def _amqp_reachable() -> bool:
-    import socket
-
-    try:
-        with socket.create_connection(("127.0.0.1", 5672), timeout=1):
-            return True
-    except OSError:
-        return False
+    return port_open("127.0.0.1", 5672)
 
 
 @pytest.fixture(params=["redis", "rabbitmq"])
