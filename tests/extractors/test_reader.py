@@ -338,7 +338,7 @@ def test_normalize_is_idempotent_on_report_like_text(parts):
     assert normalize_text(normalize_text(text)) == normalize_text(text)
 
 
-@pytest.mark.parametrize("module", ["extractors.normalize", "extractors.reader"])
+@pytest.mark.parametrize("module", ["extractors.normalize", "extractors.read_common"])
 def test_doctests(module):
     import doctest
     import importlib

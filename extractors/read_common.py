@@ -1,0 +1,95 @@
+"""What every format reader shares: the error-naming helpers, the final normalisation
+step, and the table grid (rowspan/colspan expansion, `` | `` rendering, cell cleaning).
+
+Hand-written for the reasons given in :mod:`extractors.reader`.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from extractors import errors
+from extractors.models import Document
+from extractors.normalize import normalize_text
+
+
+def _name(filename: str | None) -> str:
+    return repr(filename) if filename else "the document"
+
+
+def _finish(text: str, fmt: str, filename: str | None, **kw: object) -> Document:
+    text = normalize_text(text)
+    if not text.strip():
+        raise errors.NoReportText(
+            f"{_name(filename)} ({fmt}) opens but holds no text: if it is scanned pages it needs OCR first"
+        )
+    return Document(text=text, format=fmt, **kw)  # type: ignore[arg-type]
+
+
+# --------------------------------------------------------------------------------- grid
+
+
+_NUMBER_CELL = re.compile(r"^\s*[-+]?\d[\d,]*(?:\.\d+)?\s*%?\s*$")
+
+
+def is_number_cell(text: str | None) -> bool:
+    return bool(text) and bool(_NUMBER_CELL.match(text))
+
+
+def expand_grid(rows: Iterable[Iterable[tuple[str, int, int]]]) -> list[list[str | None]]:
+    """Place ``(text, rowspan, colspan)`` cells on a grid, repeating a spanned cell's text
+    in every position it covers, except a number: a value counts once, so the positions
+    it covers are holes (``None``: empty inside a row, dropped at its end).
+
+    >>> expand_grid([[("a", 2, 1), ("b", 1, 2)], [("c", 1, 1), ("d", 1, 1)]])
+    [['a', 'b', 'b'], ['a', 'c', 'd']]
+    >>> expand_grid([[("行政许可", 1, 1), ("550", 1, 3)]])
+    [['行政许可', '550', None, None]]
+    """
+    grid: dict[tuple[int, int], str | None] = {}
+    n_rows = 0
+    for r, row in enumerate(rows):
+        n_rows = r + 1
+        c = 0
+        for text, rowspan, colspan in row:
+            while (r, c) in grid:
+                c += 1
+            copy = None if is_number_cell(text) else text
+            for dr in range(rowspan):
+                for dc in range(colspan):
+                    grid.setdefault((r + dr, c + dc), text if dr == dc == 0 else copy)
+            c += colspan
+    return [_grid_row(grid, r) for r in range(n_rows)]
+
+
+def _grid_row(grid: dict[tuple[int, int], str | None], r: int) -> list[str | None]:
+    cols = [c for (rr, c) in grid if rr == r]
+    return [grid.get((r, c), "") for c in range(max(cols) + 1)] if cols else []
+
+
+def render_rows(rows: Iterable[list[str | None]]) -> list[str]:
+    """One line per row, cells joined by `` | ``; holes (``None``) at a row's end are
+    dropped, inside it they are empty cells; rows with no text are dropped."""
+    lines = []
+    for row in rows:
+        row = list(row)
+        while row and row[-1] is None:
+            row.pop()
+        cells = [clean_cell(c) for c in row]
+        if any(cells):
+            lines.append(" | ".join(cells))
+    return lines
+
+
+_CJK_GAP = re.compile(r"(?<=[\u3400-\u9fff\uff00-\uffef\u3000-\u303f“”])\s+(?=[\u3400-\u9fff\uff00-\uffef\u3000-\u303f“”])")
+
+
+def clean_cell(text: str | None) -> str:
+    """A cell's text on one line: wrapped lines joined, whitespace between Chinese
+    characters dropped ("总 计" → "总计"), a literal ``|`` made full-width."""
+    text = re.sub(r"\s+", " ", (text or "").replace("\u00a0", " ")).strip()
+    return _CJK_GAP.sub("", text).replace("|", "｜")
+
+
+def clean_line(text: str) -> str:
+    return re.sub(r"[ \t\r\n\u00a0]+", " ", text).strip(" \u3000")
