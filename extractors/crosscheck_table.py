@@ -72,7 +72,10 @@ def _relation_fields(view: TableView, left: Side, right: Side, row: str | None,
                      col: str | None, expr: str) -> dict:
     rs = view.rs
     first = (left.items or right.items)[0][0]
-    label = label_of(first, rs, with_column=True) if left.items else short_label(view.label(left.unread[0]))
+    if left.items:
+        label = label_of(first, rs, with_column=True)
+    else:  # the checked cell was not read: its row's printed label from the catalogue
+        label = short_label(view.label(left.unread[0]))
     return {"expr": expr, "lhs": _shown(left), "rhs": _shown(right), "label": label,
             "row": row or first.key, "col": col or first.column,
             "col_name": rs.column_names.get(col or "", col or "")}
@@ -94,8 +97,9 @@ def check_nonzero(rule: Rule, view: TableView, **_: Any) -> list[Finding]:
         t = target.items[0][0] if target.items else None
         shown = fmt_cell(t) if t is not None else UNREAD
         expr = f"{' + '.join(fmt_cell(c) for c in nonzero)} > 0 ⇒ {shown} > 0"
-        label = short_label(t.label) if t is not None else short_label(view.label(target.unread[0]))
-        fields = {"expr": expr, "lhs": "、".join(f"{short_label(c.label)} {fmt_cell(c)}" for c in nonzero),
+        label = short_label(t.label if t is not None else view.label(target.unread[0]))
+        parts_shown = "、".join(f"{short_label(c.label)} {fmt_cell(c)}" for c in nonzero)
+        fields = {"expr": expr, "lhs": parts_shown,
                   "rhs": shown, "label": label, "row": t.key if t else target.unread[0],
                   "col": t.column if t else col}
         if t is None or not cell_known(t):

@@ -22,10 +22,12 @@ Which one (:class:`Absence`):
   table was read in part, and only in a column the table prints at all: the table is
   flagged ``table_partial`` (a row every variant prints is missing); the row itself is
   present in other columns or has numbers in ``unknown:<n>`` columns; its block (catalogue
-  section) holds an ``unknown:`` row (placed by its neighbours in reading order) or a row
-  with unplaced numbers; the table is flagged ``cells_unaligned`` with no unplaced cell to
-  locate it; or the row's catalogue label is printed in the report on a line from which no
-  cell was read.  Without such a sign the row is taken as not printed by this variant.
+  section) holds an ``unknown:`` row (placed by its neighbours in reading order), a row
+  with unplaced numbers, or a gap in the printed item numbers (1、 then 3、); the table is
+  flagged ``cells_unaligned`` with no unplaced cell to locate it; or the row's catalogue
+  label is printed in the report on a line from which no cell was read (the parser saw
+  the row but did not read it).  Without such a sign the row is taken as not printed by
+  this variant: a 福建 table that prints no 政务微博 row is checked without it.
 
 Hand-written because these semantics are the point of the module; no library models a
 statistics form whose printed layout varies while its identities do not.
@@ -69,7 +71,7 @@ class Side:
     items: list[tuple[Cell, float]] = field(default_factory=list)
     interval: Interval = Interval(0, 0)
     unread: list[str] = field(default_factory=list)
-    unread_weights: list[float] = field(default_factory=list)
+    order: list[tuple[Cell | None, float]] = field(default_factory=list)  # terms as written
 
     @property
     def known(self) -> bool:
@@ -85,38 +87,45 @@ class Side:
 
     def add(self, cell: Cell, weight: float, rounded: bool = False) -> None:
         self.items.append((cell, weight))
+        self.order.append((cell, weight))
         self.interval = self.interval + cell_interval(cell, rounded).scale(weight)
 
     def add_unread(self, ref: str, weight: float) -> None:
         self.unread.append(ref)
-        self.unread_weights.append(weight)
+        self.order.append((None, weight))
         self.interval = self.interval + UNKNOWN.scale(weight)
 
     def extend(self, other: "Side") -> None:
         self.items += other.items
         self.unread += other.unread
-        self.unread_weights += other.unread_weights or [1.0] * len(other.unread)
+        self.order += other.terms()
         self.interval = self.interval + other.interval
+
+    def terms(self) -> list[tuple[Cell | None, float]]:
+        """The terms in written order (None: a cell not read)."""
+        if len(self.order) == len(self.items) + len(self.unread):
+            return self.order
+        return list(self.items) + [(None, 1.0)] * len(self.unread)  # built by hand
 
     def text(self) -> str:
         """"70 + 0", or for long sums the non-zero terms, blanks and unread cells counted,
         and the total; a cell that was not read shows as 未读."""
-        terms = [(fmt_cell(c), w, c) for c, w in self.items]
-        weights = self.unread_weights or [1.0] * len(self.unread)
-        unread = [(UNREAD, w, None) for w in weights]
-        shown, counted = terms + unread, ""
-        if len(shown) > 4:
-            blanks = [t for t in terms if not cell_known(t[2])]
-            shown = [t for t in terms if cell_known(t[2]) and t[2].value] or terms[:1]
-            counted = (f" + 空×{len(blanks)}" if blanks else "") + \
-                (f" + {UNREAD}×{len(unread)}" if unread else "")
+        terms = self.terms()
+        shown, counted = terms, ""
+        if len(terms) > 4:
+            blanks = sum(1 for c, _ in terms if c is not None and not cell_known(c))
+            unread = sum(1 for c, _ in terms if c is None)
+            shown = [(c, w) for c, w in terms if c is not None and cell_known(c) and c.value] \
+                or terms[:1]
+            counted = (f" + 空×{blanks}" if blanks else "") + \
+                (f" + {UNREAD}×{unread}" if unread else "")
         out = ""
-        for i, (txt, w, _) in enumerate(shown):
+        for i, (c, w) in enumerate(shown):
             sign = (" − " if w < 0 else " + ") if i else ("−" if w < 0 else "")
             factor = "" if abs(w) == 1 else f"{fmt_number(abs(w))}×"
-            out += sign + factor + txt
+            out += sign + factor + (fmt_cell(c) if c is not None else UNREAD)
         out += counted
-        if len(terms) + len(unread) > 2:
+        if len(terms) > 2:
             out += f" ({fmt_interval(self.interval)})"
         return out
 
@@ -133,11 +142,11 @@ class Absence:
 
     def unread(self, key: str, column: str | None) -> bool:
         entry = self.cat.entries.get(key)
-        if entry is None or not column:
+        template = self.table.template
+        if entry is None or not column or (template != "unknown" and template not in entry.templates):
             return False
         if self.fixed:
-            return self.table.template in entry.templates \
-                and column in entry.columns_for(self.table.template)
+            return column in entry.columns_for(template)
         if column not in self.columns and key not in self.unplaced_rows:
             return False  # this variant prints no such column
         return self._partly_read(key)
@@ -156,8 +165,8 @@ class Absence:
 
     @cached_property
     def suspect_blocks(self) -> set[str | None]:
-        """Blocks holding an ``unknown:`` row (placed by its known neighbours) or a row
-        with numbers in unknown columns."""
+        """Blocks holding an ``unknown:`` row (placed by its known neighbours), a row with
+        numbers in unknown columns, or a gap in the printed numbering of the rows."""
         out = {self._block(k) for k in self.unplaced_rows}
         keys = list(dict.fromkeys(c.key for c in self.table.cells))
         for i, key in enumerate(keys):
@@ -168,7 +177,7 @@ class Absence:
                 out.add(self._block(base))
                 continue
             out |= {self._block(k) for k in _neighbours(keys, i)}
-        return out
+        return out | {self._block(k) for k in numbering_gaps(self.table)}
 
     def _printed(self, key: str) -> bool:
         forms = {normalize_label(lab, drop_notes=d) for lab in self.cat.entries[key].labels
@@ -194,6 +203,32 @@ class Absence:
             offset = end + 1
         out.discard("")
         return out
+
+
+_ITEM = re.compile(r"^(?:其中[:：]?\s*)?(\d{1,2})[、.．](?!\d)")
+
+
+def numbering_gaps(table: Table) -> list[str]:
+    """Rows printed right after a gap in the numbered items of a list (…1、 3、…, or a
+    list opening with 2、): a row between them was not read.  Only the innermost items
+    (1、 2、) count: the 一、 / （一） rows above them are often headings without values,
+    which the table does not keep.
+
+    >>> from extractors.models import Cell
+    >>> rows = [("a", "其中：1、当面申请数"), ("b", "3、网络申请数"), ("c", "1、按时办结数")]
+    >>> numbering_gaps(Table("pre2019", tuple(Cell(k, lab, "value", 0, "0", "zero") for k, lab in rows)))
+    ['b']
+    """
+    out, before = [], None
+    for key, label in dict.fromkeys((c.key, c.label) for c in table.cells):
+        m = _ITEM.match(label.strip())
+        if not m:
+            continue
+        n = int(m.group(1))
+        if n > 1 and (before is None or n > before + 1 or n <= before):
+            out.append(key)
+        before = n
+    return out
 
 
 def _neighbours(keys: list[str], i: int) -> list[str]:
