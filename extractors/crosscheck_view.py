@@ -146,10 +146,19 @@ class Absence:
         if entry is None or not column or (template != "unknown" and template not in entry.templates):
             return False
         if self.fixed:
-            return column in entry.columns_for(template)
+            return column in entry.columns_for(template) and self._in_form(entry)
         if column not in self.columns and key not in self.unplaced_rows:
             return False  # this variant prints no such column
         return self._partly_read(key)
+
+    def _in_form(self, entry) -> bool:
+        """A row that sums its children (其他处理) is printed only where they are not, and a
+        child only where its parent is not printed alone (the 2021 single-row variant)."""
+        if any(child in self.rows for child in entry.children):
+            return False
+        parent = self.cat.entries.get(entry.parent or "")
+        return not (parent is not None and parent.relation == "sum" and parent.id in self.rows
+                    and not any(child in self.rows for child in parent.children))
 
     def _partly_read(self, key: str) -> bool:
         flags = self.table.flags

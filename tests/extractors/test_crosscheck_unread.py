@@ -192,6 +192,21 @@ def test_prose_group_with_a_member_not_read_does_not_fail():
     assert [f.status for f in found if f.code == "PROSE.FIGURE"] == ["fail"]
 
 
+def test_a_heading_row_of_the_form_is_not_unread():
+    """2021 prints （六）其他处理 as a heading over its three sub-rows: the heading's own
+    cells are not expected, so "其他处理5件" against sub-rows 1 + 0 + 2 fails."""
+    claim = _fig("t3.other", 5)
+    claim = dataclasses.replace(claim, alternatives=(
+        "t3.other.no_correction+t3.other.no_fee+t3.other.other",))
+    found = cross_check(make_table("2021", full_2021()), [claim], rules=RS)
+    [f] = [f for f in found if f.code == "PROSE.FIGURE"]
+    assert f.status == "fail" and "unread" not in f.extra
+    # the single-row variant prints 其他处理 alone: its sub-rows are not expected
+    single = {k: v for k, v in full_2021().items() if not k.startswith("t3.other.")}
+    single |= {f"t3.other@{c}": "0" for c in T3_COLS} | {"t3.other@natural": "2", "t3.other@total": "2"}
+    assert not unread(cross_check(make_table("2021", single), [], rules=RS))
+
+
 def test_prose_figure_against_a_cell_not_read_is_not_assessable():
     cells = full_2021(**{"t4.review@total": "-"})
     [f] = [f for f in cross_check(make_table("2021", cells), [_fig("t4.review", 99)], rules=RS)
