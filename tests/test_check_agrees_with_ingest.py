@@ -250,3 +250,23 @@ def test_renderings_are_related_once_and_checked_as_ingested(corpus_dir, cli_env
     assert cross == [(args[1], "X.IN_FORCE", checked[0]["sha256"])]
     rows = _lines(run_cli(["reports", "--json"], cli_env))
     assert [len(r["renderings"]) for r in rows] == [1, 1]
+
+
+def test_check_reads_pages_and_archives_as_ingest_reads_them(corpus_dir, cli_env, tmp_path):
+    import zipfile
+
+    seed = corpus_dir / "reports" / "2017_pingjiang_mzj.txt"
+    pages = tmp_path / "pages.jsonl"
+    pages.write_text(json.dumps({"url": "http://x/1", "text": seed.read_text("utf-8")},
+                                ensure_ascii=False) + "\n{broken\n", encoding="utf-8")
+    archive = tmp_path / "two.zip"
+    with zipfile.ZipFile(archive, "w") as z:
+        for stem in HONGZE:
+            z.write(corpus_dir / "reports" / f"{stem}.txt", f"{stem}.txt")
+    proc = run_cli(["check", str(pages), str(archive), "--json", "--no-ner"], cli_env)
+    assert proc.returncode == 1  # the broken line
+    out = _lines(proc)
+    assert [r["source"].rsplit("!", 1)[-1] for r in out] == [
+        "http://x/1", f"{pages}:2", *(f"{stem}.txt" for stem in HONGZE)]
+    assert out[0]["report"]["year"] == 2017 and out[1]["error"]["code"] == "E300"
+    assert [r["report"]["year"] for r in out[2:]] == [2023, 2024]

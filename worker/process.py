@@ -75,7 +75,8 @@ def process_report(report_id: str, task_id: str | None = None, force: bool = Fal
         store.mark_failed(report_id, error, vers)
         return {"id": report_id, "status": "failed", "error": error}
     store.save_result(report_id, analysis.record, analysis.text, _tokens)
-    counts = relate_report(store, report_id)
+    mine = {**analysis.record, "id": report_id, "text": analysis.text}
+    counts = relate_safely(store, report_id, mine)
     return {"id": report_id, "status": "done", "counts": counts,
             "template": analysis.record["report"].get("template")}
 
@@ -93,7 +94,7 @@ def recheck_report(store: Store, report_id: str, vers: dict) -> dict:
     record = _with_text(store, report_id)
     findings = recheck(record, record["text"])
     store.save_findings(report_id, findings, vers)
-    counts = relate_report(store, report_id)
+    counts = relate_safely(store, report_id, record)
     return {"id": report_id, "status": "done", "counts": counts, "rechecked": True}
 
 
@@ -103,13 +104,26 @@ def _tokens(text: str) -> list[str]:
     return sorted({t for t in tokens(text) if t.strip()})
 
 
-def relate_report(store: Store, report_id: str) -> dict:
+def relate_safely(store: Store, report_id: str, mine: dict) -> dict:
+    """``relate_report``; an error in the relating code (not a transient one) leaves the
+    report done with its own findings, logged, instead of stopping the whole ingest."""
+    try:
+        return relate_report(store, report_id, mine)
+    except TRANSIENT_ERRORS:
+        raise
+    except Exception:
+        log.exception("relating report %s to the stored reports failed", report_id)
+        return store.refresh_counts([report_id]).get(report_id, {})
+
+
+def relate_report(store: Store, report_id: str, mine: dict | None = None) -> dict:
     """Relate a freshly stored report to the stored ones and return its counts.
 
     Under leases on its body and its year (so that two workers never relate the same
     reports at once): recognise the renderings among the done reports of its body and
     year, drop what renderings no longer hold, and run the cross-year and near-duplicate
-    checks of the reports that are not renderings."""
+    checks of the reports that are not renderings.  ``mine``: the report's record with
+    its text, when the caller has it (saves reading it back)."""
     from extractors.related import renderings
 
     doc = store.report(report_id) or {}
@@ -117,8 +131,9 @@ def relate_report(store: Store, report_id: str) -> dict:
     if not body_key or not year:
         return store.refresh_counts([report_id]).get(report_id, {})
     with store.locked([f"body:{body_key}", f"year:{year}"]):
-        group = [r for r in (_with_text(store, rid) for rid in store.same_body_year(body_key, year))
-                 if r is not None]
+        ids = store.same_body_year(body_key, year)
+        group = [r for r in (mine if mine and rid == report_id else _with_text(store, rid)
+                             for rid in ids) if r is not None]
         roles = renderings(group)
         touched = store.drop_related(store.set_renderings(roles)) | {report_id}
         for record in group:
@@ -126,12 +141,6 @@ def relate_report(store: Store, report_id: str) -> dict:
                 touched |= run_cross_year(store, record["id"], record)
                 touched |= run_duplicates(store, record["id"], record)
         return store.refresh_counts(touched).get(report_id, {})
-
-
-def _tokens(text: str) -> list[str]:
-    from extractors.nlp import tokens
-
-    return sorted({t for t in tokens(text) if t.strip()})
 
 
 def run_cross_year(store: Store, report_id: str, record: dict) -> set[str]:
