@@ -6,6 +6,7 @@ documents are then related to one another with ``extractors.related.relate`` (re
 of one report, cross-year findings, near-duplicates), the same functions the worker uses
 against the stored reports.  So ``check`` over several files says what ``show`` says about
 each of them after ``ingest`` of the same files in the same order.
+Hand-written: glue over gongkai's own functions.
 """
 from __future__ import annotations
 

@@ -7,6 +7,7 @@ section kind, the other report) and, for cross-year and near-duplicate findings,
 other report.  The message is not part of it (a reworded rule keeps its findings' ids
 and so their reviews).  Two findings that still share all of that (nothing tells them
 apart) get an ordinal, so nothing ``check`` prints is lost by storing it.
+Hand-written: the identity of a finding is our own domain's, a hash over its fields.
 """
 from __future__ import annotations
 

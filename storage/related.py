@@ -5,6 +5,8 @@ relating the same reports at once.
 
 Which reports are renderings of which is decided by ``extractors.related``; this half of
 ``storage.store.Store`` only finds the reports to compare and records the answer.
+The leases are a few lines of standard MongoDB (an upsert on a unique ``_id`` with an
+expiry); a lock library would add a service (Redis) that ingest without a broker lacks.
 """
 from __future__ import annotations
 
