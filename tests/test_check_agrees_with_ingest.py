@@ -92,6 +92,12 @@ def test_check_over_the_corpus_says_what_show_says_after_ingest(corpus_db):
     # the relations are there, not only agreeing: cross-year and duplicate findings
     scopes = Counter(f.get("scope") for r in checked for f in r["findings"])
     assert scopes["cross_year"] > 0 and scopes["duplicate"] > 0
+    # a rendering takes part in no cross-year or near-duplicate check, on either side
+    copies = {r["sha256"] for r in checked if r["rendering_of"]}
+    assert len(copies) == 3
+    related = [(r["sha256"], f["prev_report_id"]) for r in checked for f in r["findings"]
+               if f.get("scope")]
+    assert not [pair for pair in related if set(pair) & copies]
 
 
 def test_reports_counts_are_the_counts_show_shows(corpus_db):
