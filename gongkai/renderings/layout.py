@@ -13,7 +13,7 @@ API (kept stable; other renderers build on it)::
     ReportModel
         .report_id   "2023_pingtan_zhsyq"
         .template    "2021" | "2019trial" | "pre2019"
-        .title       the first paragraph
+        .title       the title printed first (one or two short paragraphs), or ""
         .blocks      Paragraph | TableModel, in document order
         .paragraphs  the prose paragraphs (str), in order
         .tables      the TableModel blocks, in order
@@ -124,7 +124,14 @@ class ReportModel:
 
     @property
     def title(self) -> str:
-        return self.paragraphs[0] if self.paragraphs else self.report_id
+        """The report's title: its first one or two short paragraphs when they name the
+        report (a title printed over two lines), else the first short paragraph."""
+        head = [p for p in self.paragraphs[:2] if len(p) <= 40]
+        for n in (2, 1):
+            joined = "".join(head[:n])
+            if len(head) >= n and "报告" in joined:
+                return joined
+        return head[0] if head else ""
 
 
 # --------------------------------------------------------------------------- entry points
