@@ -156,11 +156,17 @@ def _filled(cell: str | None) -> bool:
     return bool(cell and cell.strip())
 
 
+def _is_value(cell: str | None) -> bool:
+    """A number, or a sign printed for "nothing to report" (/ — 无)."""
+    return is_number_cell(cell) or (cell or "").strip() in ("/", "／", "-", "—", "－", "无")
+
+
 def is_split_row(top: list[str | None], bottom: list[str | None], labels: set[int]) -> bool:
     """Whether ``bottom`` (opening the page) is the rest of ``top`` (closing the previous
-    one): a row broken across the page break.  One part holds the values, the other only
-    the rest of the label text, and the lower part starts no label of its own (no
-    ordinal such as "（五）", "2." or "其中").
+    one): a row broken across the page break.  One part holds the values and the other
+    only the rest of the label text, or (a header row) neither holds values and every
+    text of the lower part stands under a text of the upper part; the lower part starts
+    no label of its own (no ordinal such as "（五）", "2." or "其中").
 
     >>> labels = {0}
     >>> is_split_row(["6.属于四类过程性信", "1", "0"], ["息", "", ""], labels)
@@ -169,19 +175,27 @@ def is_split_row(top: list[str | None], bottom: list[str | None], labels: set[in
     False
     >>> is_split_row(["4.保护第三方合法权益", "1", "0"], ["5.属于三类内部事务信息", "", ""], labels)
     False
+    >>> is_split_row(["结果维", "结果纠", "总计"], ["持", "正", ""], set())
+    True
+    >>> is_split_row(["信息内容", "本年处理决定数量"], ["行政许可", "447228"], {0})
+    False
     """
-    if len(top) != len(bottom) or not labels:
-        return False
+    if len(top) != len(bottom) or len(top) < 2:
+        return False  # a one-cell row is a line of prose in a frame
     values = [c for c in range(len(top)) if c not in labels]
-    top_has = any(_filled(top[c]) for c in values)
-    bottom_has = any(_filled(bottom[c]) for c in values)
-    if top_has == bottom_has:
-        return False  # both hold values (two rows) or neither does (header lines)
-    own = [c for c in sorted(labels) if _filled(bottom[c]) and bottom[c] != top[c]]
+    top_has = any(_is_value(top[c]) for c in values)
+    bottom_has = any(_is_value(bottom[c]) for c in values)
+    own = [c for c in range(len(top)) if _filled(bottom[c]) and bottom[c] != top[c]]
+    if not own or any(_ORDINAL_START.match(bottom[c] or "") or is_number_cell(bottom[c]) and top_has
+                      for c in own):
+        return False
+    if top_has and bottom_has:
+        return False  # two rows of values
     if top_has:
-        return bool(own) and not _ORDINAL_START.match(bottom[own[0]] or "")
-    return all(not _ORDINAL_START.match(bottom[c] or "") for c in own) and \
-        any(_filled(top[c]) for c in labels)
+        return all(c in labels for c in own)
+    if bottom_has:  # the label's first lines above, with nothing in the value columns
+        return any(_filled(top[c]) for c in labels) and not any(_filled(top[c]) for c in values)
+    return all(_filled(top[c]) and not is_number_cell(top[c]) for c in own)  # a header row
 
 
 def _join_cell(a: str | None, b: str | None) -> str | None:
@@ -195,8 +209,9 @@ def _join_cell(a: str | None, b: str | None) -> str | None:
 def join_split_labels(prev: list[list[str | None]], rows: list[list[str | None]], labels: set[int]) -> None:
     """Join a merged label the page break cut in two ("（四）无" | "法提供" → "（四）无法提供"),
     in place in both parts: the part above starts with an ordinal, the part below does
-    not, and the column is a parent label column (a label column with another label
-    column to its right, which holds the rows' own labels).
+    not, the column is a parent label column (a label column with another label column
+    to its right, which holds the rows' own labels) and the cell is merged over several
+    rows on one side at least (its text repeated).
 
     >>> a, b = [["三", "（四）无", "1.x", "0"]], [["", "法提供", "2.y", "1"], ["", "法提供", "3.z", "0"], ["", "（五）不予处理", "1.w", "0"]]
     >>> join_split_labels(a, b, {0, 1, 2}); a[0][1], [r[1] for r in b]
@@ -207,7 +222,7 @@ def join_split_labels(prev: list[list[str | None]], rows: list[list[str | None]]
     for c, (x, y) in enumerate(zip(top, below)):
         if c not in labels or c >= inner or not x or not y or x == y:
             continue
-        if not _ORDINAL_START.match(x) or _ORDINAL_START.match(y):
+        if not _ORDINAL_START.match(x) or _ORDINAL_START.match(y) or not _merged(prev, rows, c):
             continue
         joined = x + y
         for part_rows, part in ((reversed(prev), x), (rows, y)):
@@ -215,6 +230,12 @@ def join_split_labels(prev: list[list[str | None]], rows: list[list[str | None]]
                 if c >= len(row) or row[c] != part:
                     break
                 row[c] = joined
+
+
+def _merged(prev: list[list[str | None]], rows: list[list[str | None]], c: int) -> bool:
+    def repeats(part: list[list[str | None]]) -> bool:
+        return len(part) >= 2 and len(part[0]) > c and len(part[1]) > c and part[0][c] == part[1][c]
+    return repeats(prev[::-1]) or repeats(rows)
 
 
 def continue_rows(prev: list[str | None], rows: list[list[str | None]], labels: set[int]) -> list[list[str | None]]:
