@@ -4,7 +4,8 @@ tables ruled ("Table Grid") in 五号 with merged cells made by ``cell.merge``.
 
 Table rows may break across pages (Word's default: no ``cantSplit``), so once printed a
 long table crosses page breaks and some rows split between pages.  Some reports repeat
-their tables' header rows on every page (``tblHeader``), some do not (``doc_style``).
+their tables' header rows on every page (``tblHeader``), some do not; some centre the
+cells vertically, most keep Word's top alignment (``doc_style``).
 
 Hand-written on python-docx: the layout choices are the point of the rendering.
 """
@@ -25,12 +26,14 @@ class DocStyle:
     body_pt: float  # 三号 16, 四号 14
     table_pt: float  # 五号 10.5, 小四 12
     repeat_header: bool
+    center_cells: bool  # cells vertically centred (else top-aligned, Word's default)
 
 
 def doc_style(report_id: str) -> DocStyle:
     h = int(hashlib.sha256(("docx:" + report_id).encode("utf-8")).hexdigest(), 16)
     return DocStyle(font=CJK_FONTS[h % 2], body_pt=(16.0, 14.0)[(h >> 2) % 2],
-                    table_pt=(10.5, 12.0)[(h >> 4) % 2], repeat_header=(h >> 6) % 2 == 0)
+                    table_pt=(10.5, 12.0)[(h >> 4) % 2], repeat_header=(h >> 6) % 2 == 0,
+                    center_cells=(h >> 8) % 3 == 0)
 
 
 def render_docx(model: ReportModel, style: DocStyle | None = None) -> bytes:
@@ -129,9 +132,12 @@ def _set_widths(t, matrix) -> None:
 
 
 def _cell_text(cell, text: str, style: DocStyle) -> None:
+    from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT
     from docx.enum.text import WD_ALIGN_PARAGRAPH
     from docx.shared import Pt
 
+    if style.center_cells:
+        cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
     p = cell.paragraphs[0]
     p.alignment = WD_ALIGN_PARAGRAPH.CENTER
     p.paragraph_format.space_after = Pt(0)
