@@ -1,5 +1,9 @@
 """PDF reports (pdfplumber): page text and ruled tables from the page geometry, merged cells filled, tables continued across pages.
 
+Each page gives text lines outside its ruled tables and the tables themselves (merged
+cells filled from the geometry, each cell's wrapped lines joined); a table that opens a
+page carries on the one that closed the previous page (:mod:`extractors.read_pdf_pages`).
+
 Hand-written for the reasons given in :mod:`extractors.reader`.
 """
 from __future__ import annotations

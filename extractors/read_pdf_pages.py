@@ -51,9 +51,11 @@ class PdfTable:
 
 
 def _head_rows(rows: list[list[str | None]], width: int) -> int:
+    """Leading rows without a number: the header rows (and title rows such as
+    "第二十条第（一）项") a word processor repeats at the top of each page."""
     n = 0
     for row in rows:
-        if len(row) != width or any(is_number_cell(c) for c in row):
+        if any(is_number_cell(c) for c in row):
             break
         n += 1
     return n
