@@ -96,16 +96,16 @@ def _table(doc, table: TableModel, style: DocStyle) -> None:
     t = doc.add_table(rows=len(matrix), cols=len(matrix[0]))
     t.style = doc.styles["Table Grid"]
     t.alignment = WD_TABLE_ALIGNMENT.CENTER
-    origins: dict[int, tuple[int, int]] = {}
+    text_style = _table_text_style(doc, style)
+    cells = [list(row.cells) for row in t.rows]  # once: t.cell() walks the whole table
     for r, row in enumerate(matrix):
         for c, (cell, is_origin) in enumerate(row):
             if is_origin:
-                origins[id(cell)] = (r, c)
-                _cell_text(t.cell(r, c), cell.text, style)
+                _cell_text(cells[r][c], cell.text, text_style, style)
     for r, row in enumerate(matrix):
         for c, (cell, is_origin) in enumerate(row):
             if is_origin and (cell.rowspan > 1 or cell.colspan > 1):
-                t.cell(r, c).merge(t.cell(r + cell.rowspan - 1, c + cell.colspan - 1))
+                cells[r][c].merge(cells[r + cell.rowspan - 1][c + cell.colspan - 1])
     _set_widths(t, matrix)
     if style.repeat_header:
         for r in range(table.header_rows):
@@ -124,27 +124,41 @@ def _set_widths(t, matrix) -> None:
     labels = [c for c in range(width) if not any(row[c][0].kind == "value" for row in matrix)]
     weights = [(4.0 if c == labels[-1] else 1.6) if c in labels else 1.0 for c in range(width)]
     t.autofit = False
-    for c, weight in enumerate(weights):
-        w = Mm(TEXT_WIDTH_MM * weight / sum(weights))
+    widths = [Mm(TEXT_WIDTH_MM * weight / sum(weights)) for weight in weights]
+    for c, w in enumerate(widths):
         t.columns[c].width = w
-        for cell in t.columns[c].cells:
-            cell.width = w
+    for tr in t._tbl.tr_lst:  # every cell of the column (after merging: its own grid span)
+        c = 0
+        for tc in tr.tc_lst:
+            tc.width = sum(widths[c:c + tc.grid_span], Mm(0))
+            c += tc.grid_span
 
 
-def _cell_text(cell, text: str, style: DocStyle) -> None:
-    from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT
+def _table_text_style(doc, style: DocStyle):
+    """The paragraph style of table cells: 五号/小四, centred, single-spaced, no indent."""
+    from docx.enum.style import WD_STYLE_TYPE
     from docx.enum.text import WD_ALIGN_PARAGRAPH
     from docx.shared import Pt
+
+    if "Table Text" in [s.name for s in doc.styles]:
+        return doc.styles["Table Text"]
+    text = doc.styles.add_style("Table Text", WD_STYLE_TYPE.PARAGRAPH)
+    text.base_style = doc.styles["Normal"]
+    text.font.size = Pt(style.table_pt)
+    fmt = text.paragraph_format
+    fmt.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    fmt.space_after, fmt.first_line_indent, fmt.line_spacing = Pt(0), Pt(0), 1.0
+    return text
+
+
+def _cell_text(cell, text: str, text_style, style: DocStyle) -> None:
+    from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT
 
     if style.center_cells:
         cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
     p = cell.paragraphs[0]
-    p.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    p.paragraph_format.space_after = Pt(0)
-    p.paragraph_format.first_line_indent = Pt(0)
-    p.paragraph_format.line_spacing = 1.0
-    run = p.add_run(text)
-    run.font.size = Pt(style.table_pt)
+    p._p.style = text_style.style_id  # the style by id: python-docx's setter looks it up by name
+    p.add_run(text)
 
 
 def _repeat_header(row) -> None:
