@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections import Counter
 from functools import lru_cache
+from pathlib import Path
 
 import pytest
 
@@ -28,19 +29,7 @@ def _ids() -> list[str]:
 
 IDS = _ids()
 FORMATS = ("html", "docx", "pdf")
-# Known misses of a reader, (test, format, report) -> reason; each one is a strict xfail.
-KNOWN: dict[tuple[str, str, str], str] = {}
-
-
-def _cases(test: str) -> list:
-    out = []
-    for fmt in FORMATS:
-        for rid in IDS:
-            marks = [pytest.mark.slow] if fmt == "pdf" else []
-            if (test, fmt, rid) in KNOWN:
-                marks.append(pytest.mark.xfail(strict=True, reason=KNOWN[(test, fmt, rid)]))
-            out.append(pytest.param(fmt, rid, id=f"{fmt}-{rid}", marks=marks))
-    return out
+CASES = [pytest.param(fmt, rid, id=f"{fmt}-{rid}") for fmt in FORMATS for rid in IDS]
 
 
 @lru_cache(maxsize=None)
@@ -68,7 +57,7 @@ def _need_tools(fmt: str) -> None:
         pytest.skip("LibreOffice (soffice) is not installed: apt-get install libreoffice-writer-nogui fonts-noto-cjk")
 
 
-@pytest.mark.parametrize("fmt,rid", _cases("cells"))
+@pytest.mark.parametrize("fmt,rid", CASES)
 def test_rendering_gives_the_gold_cells(corpus_dir, fmt, rid):
     from gongkai.eval_renderings import cells_equal
     from gongkai.renderings.layout import load_report
@@ -79,7 +68,7 @@ def test_rendering_gives_the_gold_cells(corpus_dir, fmt, rid):
     assert (misses, extra) == ([], []) and equal == len(gold)
 
 
-@pytest.mark.parametrize("fmt,rid", _cases("findings"))
+@pytest.mark.parametrize("fmt,rid", CASES)
 def test_rendering_gives_the_text_renderings_findings(corpus_dir, fmt, rid):
     from gongkai.eval_renderings import finding_id
 
@@ -155,3 +144,29 @@ def test_builds_are_cached_by_content(corpus_dir):
     again = build_many(IDS[:2], "html", CORPUS)
     assert all(again[r] == first[r] for r in IDS[:2])
     assert all(p.stat().st_mtime == first[r].stat().st_mtime for r, p in again.items())
+
+
+def test_cli_builds_the_renderings_into_a_folder(corpus_dir, tmp_path):
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    out = subprocess.run([sys.executable, "-m", "gongkai", "renderings", "build", "--formats", "html",
+                          "--out", str(tmp_path), "--corpus", str(corpus_dir)],
+                         cwd=ROOT, capture_output=True, text=True, check=True).stdout
+    rows = [line.split("\t") for line in out.splitlines()]
+    assert [r[1] for r in rows] == IDS and all(r[0] == "html" for r in rows)
+    assert all(Path(r[2]).parent == tmp_path and Path(r[2]).is_file() for r in rows)
+
+
+def test_evaluate_prints_one_line_per_format():
+    from gongkai.eval_renderings import FormatScore, format_scores
+
+    text = format_scores([FormatScore("html", 2982, 2982, reports=25),
+                          FormatScore("pdf", 2185, 2982, 798, 23, 3, 24),
+                          FormatScore("docx", errors=["soffice not found"])])
+    lines = text.splitlines()
+    assert lines[1].split() == ["html", "100.0", "%", "(2982/2982)", "0", "0", "0", "25"]
+    assert lines[2].split() == ["pdf", "73.3", "%", "(2185/2982)", "798", "23", "3", "24"]
+    assert "not built: soffice not found" in lines[3]
