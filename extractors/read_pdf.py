@@ -9,7 +9,6 @@ Hand-written for the reasons given in :mod:`extractors.reader`.
 from __future__ import annotations
 
 import io
-import re
 
 from extractors import errors
 from extractors.models import Document
