@@ -64,8 +64,27 @@ def _head_rows(rows: list[list[str | None]], width: int) -> int:
 # ----------------------------------------------------------------------------- joining
 
 def continues(prev: PdfTable, nxt: PdfTable) -> bool:
-    """Whether ``nxt`` (opening a page) carries on ``prev`` (closing the previous one)."""
-    return abs(prev.left - nxt.left) <= EDGE_TOLERANCE and abs(prev.right - nxt.right) <= EDGE_TOLERANCE
+    """Whether ``nxt`` (opening a page) carries on ``prev`` (closing the previous one):
+    both stand between the same edges and, where both hold numbers, their value columns
+    (from the first column holding a number) have the same edges, so that no value is
+    moved to another column.  Label columns may differ (a column whose rules are drawn
+    on one page only).
+
+    >>> continues(PdfTable([["a", "1", "2"]], [0, 50, 75, 100]), PdfTable([["", "b", "3", "4"]], [0, 20, 50, 76, 100]))
+    True
+    >>> continues(PdfTable([["a", "1", "2"]], [0, 50, 75, 100]), PdfTable([["b", "3"]], [0, 50, 100]))
+    False
+    """
+    if abs(prev.left - nxt.left) > EDGE_TOLERANCE or abs(prev.right - nxt.right) > EDGE_TOLERANCE:
+        return False
+    a, b = _value_edges(prev), _value_edges(nxt)
+    return a is None or b is None or (len(a) == len(b) and all(abs(x - y) <= EDGE_TOLERANCE for x, y in zip(a, b)))
+
+
+def _value_edges(table: PdfTable) -> list[float] | None:
+    width = len(table.edges) - 1
+    cols = [c for row in table.rows if len(row) == width for c, v in enumerate(row) if is_number_cell(v)]
+    return table.edges[min(cols):] if cols else None
 
 
 def join_pages(prev: PdfTable, nxt: PdfTable) -> None:
