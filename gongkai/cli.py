@@ -327,12 +327,12 @@ def evaluate(corpus_dir, gold_dir, as_json, verbose, ner, synthetic_n, rendering
     if not (corpus / "reports").is_dir():
         raise click.UsageError(f"no reports folder under {corpus}: pass --corpus")
     result = run_eval(corpus, Path(gold_dir), use_ner=ner)
+    scores = _rendering_scores(corpus) if renderings else []
     if as_json:
-        click.echo(_dump(result))
+        click.echo(_dump({**result, **({"renderings": [s.to_dict() for s in scores]} if renderings else {})}))
         return
     click.echo(format_table(result))
-    if renderings:
-        _echo_renderings(corpus, verbose)
+    _echo_renderings(scores, verbose)
     if verbose:
         for title in ("misses", "false_alarms"):
             for kind, items in result[title].items():
@@ -340,11 +340,16 @@ def evaluate(corpus_dir, gold_dir, as_json, verbose, ner, synthetic_n, rendering
                     click.echo(f"{title[:-2] if title == 'misses' else 'false alarm'} {kind}: {item}")
 
 
-def _echo_renderings(corpus: Path, verbose: bool) -> None:
-    from gongkai.eval_renderings import evaluate_renderings, format_scores
+def _rendering_scores(corpus: Path) -> list:
+    from gongkai.eval_renderings import evaluate_renderings
+    return evaluate_renderings(corpus)
 
-    scores = evaluate_renderings(corpus)
-    click.echo(format_scores(scores))
+
+def _echo_renderings(scores: list, verbose: bool) -> None:
+    from gongkai.eval_renderings import format_scores
+
+    if scores:
+        click.echo(format_scores(scores))
     for s in scores if verbose else ():
         for line in s.details + s.errors:
             click.echo(f"rendering {s.fmt}: {line}")
