@@ -3,7 +3,7 @@ rendering suite found (tests/test_renderings.py) as a small case of table parts,
 way pdfplumber hands them over, read through to the table parser's cells."""
 from __future__ import annotations
 
-from extractors.read_pdf import table_lines
+from extractors.read_pdf import fill_label_gaps, table_lines
 from extractors.read_pdf_pages import PdfTable, continues, join_pages
 from extractors.tables import parse_tables
 
@@ -30,7 +30,7 @@ def _joined(first: PdfTable, *rest: PdfTable) -> list[str]:
     for part in rest:
         assert continues(first, part)
         join_pages(first, part)
-    return table_lines(first.rows)
+    return table_lines(fill_label_gaps(first.rows))  # as read_pdf.pdf_lines prints a table
 
 
 def _t3_page_one() -> PdfTable:
@@ -134,3 +134,17 @@ def test_a_number_wrapped_in_a_narrow_column_stays_one_number():
     from extractors.read_common import join_wrapped
 
     assert [join_wrapped(t) for t in ("300\n1", "本年制发\n件数", "2013年\n度")] == ["3001", "本年制发件数", "2013年度"]
+
+
+def test_the_rest_of_a_split_row_leaves_the_unit_column_alone():
+    """A pre-2019 label wrapped onto the next page: its empty unit cell there is not a copy
+    of the label, and the unit printed above stays the row's unit."""
+    edges = [0, 250, 310, 370]
+    first = PdfTable([["统计指标", "单位", "统计数"], ["(三)从事政府信息公开工作人员数", "人", "3"],
+                      ["(四)政府信息公开专项经费(不包括用于政府公报编辑", "万元", "0"]], edges)
+    second = PdfTable([["管理及政府网站建设维护等方面的经费)", "", ""],
+                       ["九、政府信息公开会议和培训情况", "/", "/"], ["(一)召开政府信息公开工作会议或专题会议数", "次", "2"]], edges)
+    lines = _joined(first, second)
+    assert "(四)政府信息公开专项经费(不包括用于政府公报编辑管理及政府网站建设维护等方面的经费) | 万元 | 0" in lines
+    cells = _cells(lines, heading="政府信息公开情况统计表")
+    assert cells[("p.org.budget", "value")] == "0" and cells[("p.meeting.meetings", "value")] == "2"
