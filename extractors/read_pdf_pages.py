@@ -35,11 +35,11 @@ class PdfTable:
 
     rows: list[list[str | None]]
     edges: list[float]
-    head: int = field(default=-1)  # leading header rows (no number), computed on demand
+    head: int = field(default=-1)  # leading header rows (no number); counted when made
 
     def __post_init__(self) -> None:
         if self.head < 0:
-            self.head = _head_rows(self.rows, len(self.edges) - 1)
+            self.head = _head_rows(self.rows)
 
     @property
     def left(self) -> float:
@@ -50,7 +50,7 @@ class PdfTable:
         return self.edges[-1]
 
 
-def _head_rows(rows: list[list[str | None]], width: int) -> int:
+def _head_rows(rows: list[list[str | None]]) -> int:
     """Leading rows without a number: the header rows (and title rows such as
     "第二十条第（一）项") a word processor repeats at the top of each page."""
     n = 0
@@ -100,7 +100,7 @@ def join_pages(prev: PdfTable, nxt: PdfTable) -> None:
     if prev.rows and is_split_row(prev.rows[-1], rows[0], labels):
         prev.rows[-1] = [_join_cell(a, b) for a, b in zip(prev.rows[-1], rows[0])]
         rows = rows[1:]
-    elif prev.rows and rows:
+    elif prev.rows:
         join_split_labels(prev.rows, rows, labels)
     if prev.rows and rows:
         rows = continue_rows(prev.rows[-1], rows, labels)
@@ -207,7 +207,7 @@ def is_split_row(top: list[str | None], bottom: list[str | None], labels: set[in
     top_has = any(_is_value(top[c]) for c in values)
     bottom_has = any(_is_value(bottom[c]) for c in values)
     own = [c for c in range(len(top)) if _filled(bottom[c]) and bottom[c] != top[c]]
-    if not own or any(_ORDINAL_START.match(bottom[c] or "") or is_number_cell(bottom[c]) and top_has
+    if not own or any(_ORDINAL_START.match(bottom[c] or "") or (is_number_cell(bottom[c]) and top_has)
                       for c in own):
         return False
     if top_has and bottom_has:
