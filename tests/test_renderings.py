@@ -147,15 +147,15 @@ def test_builds_are_cached_by_content(corpus_dir):
 
 
 def test_cli_builds_the_renderings_into_a_folder(corpus_dir, tmp_path):
-    import subprocess
-    import sys
+    import os
 
-    from tests.conftest import ROOT
+    from tests.conftest import run_cli
 
-    out = subprocess.run([sys.executable, "-m", "gongkai", "renderings", "build", "--formats", "html",
-                          "--out", str(tmp_path), "--corpus", str(corpus_dir)],
-                         cwd=ROOT, capture_output=True, text=True, check=True).stdout
-    rows = [line.split("\t") for line in out.splitlines()]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GONGKAI_")}  # no settings leaked by other tests
+    proc = run_cli(["renderings", "build", "--formats", "html", "--out", str(tmp_path),
+                    "--corpus", str(corpus_dir)], env)
+    assert proc.returncode == 0, proc.stderr
+    rows = [line.split("\t") for line in proc.stdout.splitlines()]
     assert [r[1] for r in rows] == IDS and all(r[0] == "html" for r in rows)
     assert all(Path(r[2]).parent == tmp_path and Path(r[2]).is_file() for r in rows)
 
