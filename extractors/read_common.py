@@ -29,10 +29,15 @@ def _finish(text: str, fmt: str, filename: str | None, **kw: object) -> Document
 # --------------------------------------------------------------------------------- grid
 
 
-_NUMBER_CELL = re.compile(r"^\s*[-+]?\d[\d,]*(?:\.\d+)?\s*%?\s*$")
+_NUMBER_CELL = re.compile(r"^\s*[-+]?\d[\d,]*(?:\.\d+)?\s*(?:%|万元|元)?\s*$")
 
 
 def is_number_cell(text: str | None) -> bool:
+    """A printed number, with its unit when the cell prints one ("75394432.52元").
+
+    >>> is_number_cell("1,234"), is_number_cell("75394432.52元"), is_number_cell("12%"), is_number_cell("1.属于")
+    (True, True, True, False)
+    """
     return bool(text) and bool(_NUMBER_CELL.match(text))
 
 
@@ -89,6 +94,25 @@ def clean_cell(text: str | None) -> str:
     characters dropped ("总 计" → "总计"), a literal ``|`` made full-width."""
     text = re.sub(r"\s+", " ", (text or "").replace("\u00a0", " ")).strip()
     return _CJK_GAP.sub("", text).replace("|", "｜")
+
+
+_WRAP = re.compile(r"[ \t]*\n[ \t]*")
+
+
+def join_wrapped(text: str) -> str:
+    r"""A cell's wrapped lines as one line: no space where Chinese text or a number was
+    wrapped ("本年制发\n件数" → "本年制发件数", "300\n1" → "3001" in a narrow column), a
+    space between two Latin words.
+
+    >>> join_wrapped("300\n1"), join_wrapped("结果\n维持"), join_wrapped("e-mail\naddress")
+    ('3001', '结果维持', 'e-mail address')
+    """
+    def gap(m: re.Match) -> str:
+        a, b = text[m.start() - 1: m.start()], text[m.end(): m.end() + 1]
+        latin = a.isascii() and b.isascii() and a.isalpha() and b.isalpha()
+        return " " if latin else ""
+
+    return _WRAP.sub(gap, text.strip())
 
 
 def clean_line(text: str) -> str:
