@@ -27,7 +27,7 @@ import pymongo
 from pymongo import ASCENDING, DESCENDING, ReplaceOne, ReturnDocument
 from pymongo.errors import CollectionInvalid, DuplicateKeyError, OperationFailure
 
-from storage import embedded
+from storage import accounts, embedded, review
 
 STATUSES = ("queued", "processing", "done", "failed")
 LEASE_SECONDS = 600
@@ -136,6 +136,8 @@ class Store:
         for name, indexes in INDEXES.items():
             for keys, options in indexes:
                 self.db[name].create_index(keys, **options)
+        review.setup(self.db)  # the review app's collections and indexes
+        accounts.setup(self.db)
 
     def close(self) -> None:
         self.client.close()
@@ -215,7 +217,8 @@ class Store:
         report = result["report"]
         base = {"report_id": report_id, "body": report.get("body"),
                 "body_key": result.get("body_key"), "year": report.get("year"),
-                "region": report.get("region"), "template": report.get("template")}
+                "region": report.get("region"), "template": report.get("template"),
+                "level": report.get("level")}
         self._put_blob("text_inline", self.texts, report_id, text.encode("utf-8"))
         self.db.tables.replace_one(
             {"_id": report_id}, {**result["table"], "_id": report_id, **base}, upsert=True)
@@ -249,7 +252,7 @@ class Store:
         rep = doc.get("report") or {}
         base = {"report_id": report_id, "body": rep.get("body"), "body_key": doc.get("body_key"),
                 "year": rep.get("year"), "region": rep.get("region"),
-                "template": rep.get("template"), "versions": versions}
+                "template": rep.get("template"), "level": rep.get("level"), "versions": versions}
         self.replace_findings(report_id, findings, base, scope="report")
         fresh = counts_of({"findings": findings})
         counts = {**(doc.get("counts") or {}),
@@ -280,10 +283,7 @@ class Store:
         self.db.findings.delete_many({**query, "_id": {"$nin": keep}})
         if not docs:
             return
-        reviews = {d["_id"]: d.get("review") for d in
-                   self.db.findings.find({"_id": {"$in": keep}}, {"review": 1})}
-        for doc in docs:  # an auditor's review survives re-evaluation
-            doc["review"] = reviews.get(doc["_id"]) or {"state": "open"}
+        review.carry_reviews(self.db, docs)  # a review survives unless the finding changed
         self.db.findings.bulk_write([ReplaceOne({"_id": d["_id"]}, d, upsert=True) for d in docs],
                                     ordered=False)
 
