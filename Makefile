@@ -4,8 +4,10 @@ VENV   ?= .venv
 PY      = $(VENV)/bin/python
 PIP     = $(VENV)/bin/pip
 STAMP   = $(VENV)/.installed
+# `make test` leaves the headless-browser tests to `make test-browser` (.ci/run runs both).
+PYTEST_ARGS ?= -m "not browser"
 
-.PHONY: demo test install bench evaluate clean stop
+.PHONY: demo test test-browser install bench evaluate clean stop
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -22,6 +24,11 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(VENV)/bin/pytest -q -p no:cacheprovider $(PYTEST_ARGS)
+
+# End-to-end tests of the review app in headless Chromium (Debian's chromium package);
+# screenshots go to tmp/artifacts/.
+test-browser: $(STAMP)
+	$(VENV)/bin/pytest -q -p no:cacheprovider -m browser tests/
 
 bench: $(STAMP)
 	$(PY) bench/bench_extract.py

@@ -73,15 +73,22 @@ def _grids(db, report_id: str, report: dict, doc: dict, side: str) -> list[dict]
 
 
 def _carried(doc: dict) -> list[dict]:
-    """Cross-year: each involved (key, column) with last year's and this year's cell."""
-    rows: dict[tuple, dict] = {}
-    for c in doc.get("cells") or []:
-        k = (c.get("key"), c.get("column"))
-        row = rows.setdefault(k, {"key": k[0], "column": k[1], "label": c.get("label"),
-                                  "prev": None, "cur": None})
-        row[c.get("year", "cur")] = {"raw": c.get("raw"), "value": c.get("value"),
-                                     "state": c.get("state")}
-    return list(rows.values())
+    """Cross-year: this year's involved cells each beside last year's cell of the same
+    column (the carried key may differ: 上年结转 now against 结转下年度 then)."""
+    cells = doc.get("cells") or []
+    prev = [c for c in cells if c.get("year") == "prev"]
+    rows = []
+    for i, c in enumerate(x for x in cells if x.get("year", "cur") == "cur"):
+        match = next((p for p in prev if p.get("column") == c.get("column")),
+                     prev[i] if i < len(prev) else None)
+        rows.append({"column": c.get("column"), "cur": _side(c), "prev": _side(match)})
+    return rows
+
+
+def _side(c: dict | None) -> dict | None:
+    if c is None:
+        return None
+    return {k: c.get(k) for k in ("key", "label", "raw", "value", "state")}
 
 
 def _shared(doc: dict, text: str, other_text: str, report: dict, other: dict) -> dict:
