@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
@@ -22,6 +22,7 @@ def env() -> Environment:
                     trim_blocks=True, lstrip_blocks=True)
     e.filters["qs"] = lambda d: urlencode([(k, v) for k, v in d.items()
                                            if v not in (None, "", [])], doseq=True)
+    e.filters["q"] = lambda v: quote(str(v or ""), safe="")
     return e
 
 

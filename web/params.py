@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from storage.review import QueueFilter
 
@@ -39,6 +39,14 @@ class QueueParams(BaseModel):
     desc: bool = False
     page: int = Field(default=1, ge=1, le=100000)
     per_page: int = Field(default=50, ge=1, le=500)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _drop_empty(cls, data):
+        """An empty form field means "any" (the filter form sends every field)."""
+        if isinstance(data, dict):
+            return {k: v for k, v in data.items() if v not in ("", None, [""])}
+        return data
 
     def to_filter(self) -> QueueFilter:
         return QueueFilter(**self.model_dump())

@@ -2,7 +2,7 @@
 the list of bodies."""
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
 from storage import audit
@@ -25,21 +25,21 @@ def bodies_page(request: Request, user: dict = Depends(auth.require_user)):
     return render(request, "bodies.html", {"bodies": rows})
 
 
-@router.get("/api/bodies/{body_key}", summary="One body's years: cells year against year, "
+@router.get("/api/bodies/{body_key:path}", summary="One body's years: cells year against year, "
                                               "findings with review state, commitments")
 def api_body(request: Request, body_key: str, user: dict = Depends(auth.require_user)):
     return body_data(request, body_key, user)
 
 
-@router.get("/bodies/{body_key}", include_in_schema=False)
+@router.get("/bodies/{body_key:path}", include_in_schema=False)
 def body_page(request: Request, body_key: str, user: dict = Depends(auth.require_user)):
     return render(request, "body.html", body_data(request, body_key, user))
 
 
-@router.get("/api/bodies/{body_key}/audit.{fmt}",
-            summary="The body's audit report as PDF or DOCX")
-def body_export(request: Request, body_key: str, fmt: str,
+@router.get("/api/export/audit.{fmt}", summary="A body's audit report as PDF or DOCX")
+def body_export(request: Request, fmt: str, body: str = Query(max_length=300),
                 user: dict = Depends(auth.require_user)):
+    body_key = body
     if fmt not in ("pdf", "docx"):
         raise ApiError(404, f"no export format {fmt!r}: pdf or docx")
     data = body_data(request, body_key, user)
