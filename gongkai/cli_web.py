@@ -95,6 +95,45 @@ def users_list(ctx) -> None:
                               ensure_ascii=False))
 
 
+def reviews_report(settings, as_json: bool) -> str:
+    """Rule reliability from the audit trail, as a table or JSON Lines."""
+    from storage import audit
+    from storage.store import Store
+
+    store = Store.from_settings(settings)
+    rows = audit.reliability(store.db)
+    if as_json:
+        return "\n".join(json.dumps(r, ensure_ascii=False) for r in rows)
+    lines = [f"{'rule':<34} {'findings':>8} {'confirmed':>9} {'dismissed':>9} "
+             f"{'more info':>9} {'precision':>9}  dismissal reasons"]
+    for r in rows:
+        prec = "—" if r["precision"] is None else f"{r['precision']:.3f}"
+        why = ", ".join(f"{k} {v}" for k, v in r["reasons"].items())
+        lines.append(f"{r['rule']:<34} {r.get('findings', 0):>8} {r['confirmed']:>9} "
+                     f"{r['dismissed']:>9} {r['needs_info']:>9} {prec:>9}  {why}")
+    return "\n".join(lines)
+
+
+def _add_reviews_option(evaluate: click.Command) -> None:
+    """``gongkai evaluate --reviews``: per rule, what auditors decided (the precision of
+    every rule as measured by its users) instead of the gold-file evaluation."""
+    gold_eval = evaluate.callback
+
+    def callback(*args, reviews: bool = False, **kwargs):
+        if reviews:
+            ctx = click.get_current_context()
+            click.echo(reviews_report(ctx.find_root().obj["settings"], kwargs.get("as_json")))
+            return None
+        return gold_eval(*args, **kwargs)
+
+    evaluate.params.append(click.Option(
+        ["--reviews"], is_flag=True,
+        help="Report auditors' decisions per rule (confirmed / dismissed and why) "
+             "from the store instead of scoring against the gold files."))
+    evaluate.callback = callback
+
+
 def register(main: click.Group) -> None:
     main.add_command(serve)
     main.add_command(users)
+    _add_reviews_option(main.commands["evaluate"])

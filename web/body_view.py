@@ -51,6 +51,7 @@ def cell_matrix(reports: list[dict], tables: dict[str, dict]) -> list[dict]:
         for c in tables[r["_id"]]["cells"]:
             k = (c.get("key"), c.get("column"))
             row = rows.setdefault(k, {"key": k[0], "column": k[1], "label": c.get("label"),
+                                      "column_name": _column_name(k[1]),
                                       "values": [None] * len(reports), "order": len(rows)})
             row["values"][i] = {"raw": c.get("raw"), "value": c.get("value"),
                                 "state": c.get("state")}
@@ -63,6 +64,13 @@ def cell_matrix(reports: list[dict], tables: dict[str, dict]) -> list[dict]:
                 prev = v
         out.append(row)
     return out
+
+
+def _column_name(col: str | None) -> str:
+    from extractors.catalogue import load_catalogue
+
+    cdef = load_catalogue().columns.get(col or "")
+    return cdef.labels[0] if cdef and cdef.labels else (col or "")
 
 
 def follow_ups(reports: list[dict], tables: dict[str, dict],

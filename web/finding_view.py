@@ -4,6 +4,8 @@ cells, the text around its spans, last year's side for cross-year findings and t
 texts for near-duplicates, the review and its audit trail."""
 from __future__ import annotations
 
+import re
+
 from fastapi import Request
 
 from extractors.catalogue import load_catalogue
@@ -57,10 +59,15 @@ def _rule_info(rule, doc: dict) -> dict | None:
     cat, rs = load_catalogue(), load_rules()
     return {"id": rule.id, "version": rule.version, "ref": rule.ref, "kind": rule.kind,
             "strength": rule.strength, "severity": rule.severity,
-            "templates": list(rule.templates), "message": rule.message,
-            "message_en": rule.message_en,
+            "templates": list(rule.templates), "message": _blanks(rule.message),
+            "message_en": _blanks(rule.message_en),
             "terms": evidence.rule_terms(rule, cat, rs.column_names),
             "outdated": bool(doc.get("rule")) and doc.get("rule") != rule.ref}
+
+
+def _blanks(template: str) -> str:
+    """A message template as a sentence: each {placeholder} shown as …"""
+    return re.sub(r"\{[a-z_]+\}", "…", template or "")
 
 
 def _grids(db, report_id: str, report: dict, doc: dict, side: str) -> list[dict]:
