@@ -18,9 +18,18 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 # Ingest the bundled corpus/ into the embedded store (no server to install) and summarise.
+# Then serve the review app over it with a demo auditor account (created or reset
+# idempotently); the last lines printed are the URL to open and the account.
+DEMO_PORT ?= 8080
+DEMO_PASSWORD ?= gongkai-demo
 demo: $(STAMP)
-	$(VENV)/bin/gongkai --data-dir .gongkai-demo ingest corpus/ --workers 2
+	-$(VENV)/bin/gongkai --data-dir .gongkai-demo ingest corpus/ --workers 2
 	$(VENV)/bin/gongkai --data-dir .gongkai-demo reports
+	@printf '%s\n' '$(DEMO_PASSWORD)' | $(VENV)/bin/gongkai --data-dir .gongkai-demo users add demo --role auditor --password-stdin
+	@echo
+	@echo "Review the findings: open http://127.0.0.1:$(DEMO_PORT)/ and log in as demo / $(DEMO_PASSWORD)"
+	@echo "(Ctrl-C stops the server; make stop stops the embedded store)"
+	$(VENV)/bin/gongkai --data-dir .gongkai-demo serve --port $(DEMO_PORT)
 
 test: $(STAMP)
 	$(VENV)/bin/pytest -q -p no:cacheprovider $(PYTEST_ARGS)
