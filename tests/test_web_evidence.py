@@ -103,3 +103,27 @@ def test_scope_query_escapes_regex():
     q = scope_query(["a.b"])
     assert q["$or"][0]["region"]["$regex"] == "^a\\.b"
     assert QueueFilter(region=".*").query()["region"]["$regex"] == "^\\.\\*"
+
+
+def test_every_interface_word_is_in_the_catalogue():
+    import re
+    from pathlib import Path
+
+    import yaml
+
+    from extractors.rules import KINDS
+    from storage.review import ACTIONS, REASONS, STATES, STATUSES
+
+    root = Path(__file__).resolve().parents[1]
+    used = set()
+    for tpl in (root / "web" / "templates").glob("*.html"):
+        used |= set(re.findall(r"t\('([a-z_]+\.[a-z_0-9]+)'", tpl.read_text("utf-8")))
+    used = {k for k in used if not k.endswith("_")} | {"finding.year_cur", "finding.year_prev"}
+    used |= {f"status.{s}" for s in STATUSES} | {f"state.{s}" for s in STATES}
+    used |= {f"reason.{r}" for r in REASONS} | {f"action.{a}" for a in [*ACTIONS, "reopen"]}
+    used |= {f"kind.{k}" for k in KINDS}
+    levels = yaml.safe_load((root / "config" / "regions.yaml").read_text("utf-8"))
+    used |= {f"level.{x['level']}" for key in ("place_suffixes", "body_kinds")
+             for x in levels[key] if x.get("level") not in (None, "place")}
+    missing = sorted(used - set(messages()))
+    assert not missing, missing
