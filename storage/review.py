@@ -166,16 +166,6 @@ def trail(db: Database, finding_id: str) -> list[dict]:
     return list(db.reviews.find({"finding_id": str(finding_id)}, {"_id": 0}).sort("at", ASCENDING))
 
 
-def neighbours_in_queue(db: Database, flt: QueueFilter, regions: list[str] | None,
-                        finding_id: str, window: int = 500) -> dict[str, str | None]:
-    """The previous and next finding of the queue around ``finding_id`` (for j/k)."""
-    ids = queue_ids(db, flt, regions, limit=window)
-    if finding_id not in ids:
-        return {"prev": None, "next": ids[0] if ids else None}
-    i = ids.index(finding_id)
-    return {"prev": ids[i - 1] if i else None, "next": ids[i + 1] if i + 1 < len(ids) else None}
-
-
 # ------------------------------------------------------------------------- decisions
 def basis_of(doc: dict) -> str:
     """Fingerprint of what an auditor decided on: rule version, status, values, cells."""
@@ -203,6 +193,7 @@ def decide(db: Database, finding_id: str, action: str, user: dict, reason: str |
     review = {k: entry[k] for k in ("state", "action", "by", "at", "reason", "note", "rule",
                                      "basis")}
     db.findings.update_one({"_id": doc["_id"]}, {"$set": {"review": review}})
+    _bump(db)
     return review
 
 
@@ -249,3 +240,10 @@ def carry_reviews(db: Database, docs: list[dict]) -> None:
         doc["review"] = review
     if reopened:
         db.reviews.insert_many(reopened)
+    _bump(db)
+
+
+def _bump(db: Database) -> None:
+    from storage.queue_index import bump
+
+    bump(db)

@@ -281,9 +281,9 @@ class Store:
             docs.append(doc)
         keep = [d["_id"] for d in docs]
         self.db.findings.delete_many({**query, "_id": {"$nin": keep}})
+        review.carry_reviews(self.db, docs)  # a review survives unless the finding changed
         if not docs:
             return
-        review.carry_reviews(self.db, docs)  # a review survives unless the finding changed
         self.db.findings.bulk_write([ReplaceOne({"_id": d["_id"]}, d, upsert=True) for d in docs],
                                     ordered=False)
 

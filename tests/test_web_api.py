@@ -274,6 +274,34 @@ def test_reviews_survive_reevaluation_and_reopen_on_change(store, client, tokens
     assert trail[-1]["by"] == "system"
 
 
+@pytest.mark.parametrize("flt", [
+    {}, {"status": ["not_assessable"]}, {"state": []}, {"sort": "year", "desc": True},
+    {"sort": "body"}, {"sort": "code", "desc": True}, {"sort": "region"}, {"year": 2019},
+    {"region": "平新"}, {"template": "2021", "severity": ["high"]}, {"per_page": 3, "page": 2},
+    {"code": "T3.TOTAL", "state": ["open", "confirmed", "dismissed", "needs_info"]},
+], ids=repr)
+@pytest.mark.parametrize("regions", [[], ["平江"]], ids=repr)
+def test_in_memory_queue_index_agrees_with_the_store_query(store, flt, regions):
+    from storage.queue_index import QueueIndex
+
+    f = review.QueueFilter(**flt)
+    want, got = review.queue(store.db, f, regions), QueueIndex().queue(store.db, f, regions)
+    assert [i["_id"] for i in got["items"]] == [i["_id"] for i in want["items"]]
+    assert got["total"] == want["total"] and got["rules"] == want["rules"]
+    assert {k: v for k, v in got["states"].items()} == want["states"]
+    assert QueueIndex().values(store.db, regions) == review.filter_values(store.db, regions)
+
+
+def test_queue_index_follows_other_writers(store):
+    from storage.queue_index import QueueIndex
+
+    index = QueueIndex()
+    before = index.queue(store.db, review.QueueFilter(), [])["total"]
+    fid = index.queue(store.db, review.QueueFilter(), [])["items"][0]["_id"]
+    review.decide(store.db, fid, "needs_info", {"_id": "other-process", "role": "auditor"})
+    assert index.queue(store.db, review.QueueFilter(), [])["total"] == before - 1
+
+
 # ------------------------------------------------------------------ evidence and exports
 def test_finding_evidence(client, tokens):
     ann = tokens["ann"]

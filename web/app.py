@@ -11,6 +11,7 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
+from storage.queue_index import QueueIndex
 from web import errors
 from web.auth import LoginLimiter
 from web.errors import ApiError
@@ -66,6 +67,7 @@ def create_app(store, *, max_body: int = MAX_BODY_BYTES,
                               "Authorization: Bearer TOKEN (POST /api/token).")
     app.state.store = store
     app.state.limiter = limiter or LoginLimiter()
+    app.state.queue_index = QueueIndex()
     errors.install(app)
     for module in (routes_misc, routes_queue, routes_finding, routes_body):
         app.include_router(module.router)

@@ -30,8 +30,8 @@ def api_finding(request: Request, finding_id: str, user: dict = Depends(auth.req
 def finding_page(request: Request, finding_id: str, params: Params,
                  user: dict = Depends(auth.require_user)):
     data = finding_data(request, finding_id, user)
-    nav = review.neighbours_in_queue(request.app.state.store.db, params.to_filter(),
-                                     user.get("regions") or [], finding_id)
+    nav = request.app.state.queue_index.neighbours(
+        request.app.state.store.db, params.to_filter(), user.get("regions") or [], finding_id)
     return render(request, "finding.html", {**data, "nav": nav, "query": params.as_query(),
                                             "reasons": review.REASONS})
 
@@ -43,6 +43,7 @@ def _decide(request: Request, finding_id: str, body: Decision, user: dict) -> di
                        detail=[{"loc": ["body", "reason"], "msg": "required for dismiss"}])
     db = request.app.state.store.db
     rv = review.decide(db, finding_id, body.action, user, body.reason, body.note)
+    request.app.state.queue_index.decided(db, finding_id, rv["state"])
     return {"finding_id": finding_id, "review": rv, "trail": review.trail(db, finding_id)}
 
 
@@ -59,8 +60,8 @@ async def form_decide(request: Request, finding_id: str, params: Params,
     form = await request.form()
     body = Decision(action=form.get("action"), reason=form.get("reason") or None,
                     note=str(form.get("note") or ""))
-    nav = review.neighbours_in_queue(request.app.state.store.db, params.to_filter(),
-                                     user.get("regions") or [], finding_id)
+    nav = request.app.state.queue_index.neighbours(
+        request.app.state.store.db, params.to_filter(), user.get("regions") or [], finding_id)
     _decide(request, finding_id, body, user)
     from urllib.parse import urlencode
 

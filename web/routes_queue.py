@@ -22,10 +22,10 @@ def _db(request: Request):
 
 
 def queue_data(request: Request, params: QueueParams, user: dict) -> dict:
-    regions = user.get("regions") or []
-    data = review.queue(_db(request), params.to_filter(), regions)
+    regions, index = user.get("regions") or [], request.app.state.queue_index
+    data = index.queue(_db(request), params.to_filter(), regions)
     data["filter"] = params.model_dump()
-    data["options"] = review.filter_values(_db(request), regions)
+    data["options"] = index.values(_db(request), regions)
     return data
 
 
