@@ -221,8 +221,9 @@ def decide_many(db: Database, ids: list[str], action: str, user: dict,
 def carry_reviews(db: Database, docs: list[dict]) -> None:
     """Give each re-evaluated finding doc its review (called by ``replace_findings``).
 
-    Kept when the finding is unchanged; re-opened, with a trail entry by ``system``,
-    when a new rule or extractor version changed what the decision was about."""
+    Kept when the finding is unchanged (or the review predates fingerprints); re-opened,
+    with a trail entry by ``system``, when a new rule or extractor version changed what
+    the decision was about."""
     old = {d["_id"]: d.get("review") for d in
            db.findings.find({"_id": {"$in": [d["_id"] for d in docs]}}, {"review": 1})}
     reopened = []
@@ -230,7 +231,8 @@ def carry_reviews(db: Database, docs: list[dict]) -> None:
         doc["basis"] = basis_of(doc)
         doc["severity_rank"] = SEVERITY_RANK.get(doc.get("severity"), 3)
         review = old.get(doc["_id"]) or {"state": "open"}
-        if review.get("state", "open") != "open" and review.get("basis") != doc["basis"]:
+        decided = review.get("state", "open") != "open"
+        if decided and review.get("basis") and review["basis"] != doc["basis"]:
             entry = _entry(doc, "reopen", "open", {"_id": "system", "role": "system"}, None,
                            f"changed since {review.get('state')} under {review.get('rule')}")
             reopened.append(entry)
