@@ -336,6 +336,19 @@ def test_cross_year_finding_shows_last_year(client, tokens):
     assert "2019" in html and "cell-involved" in html
 
 
+def test_near_duplicate_shows_both_texts_with_shared_passages(client, tokens):
+    ann = tokens["ann"]
+    item = first(client, ann, code="X.DUPLICATE", body="平江县财政局")
+    data = client.get(f"/api/findings/{item['_id']}", headers=ann).json()
+    shared = data["shared"]
+    assert data["other"]["body"].startswith("平江县民政局") and shared["share"] > 0.8
+    marked = "".join(p["text"] for p in shared["this"] if p["mark"])
+    assert "政务微信公开政府信息数" in marked
+    assert any(not p["mark"] for p in shared["this"])  # the differing title is not marked
+    html = client.get(f"/findings/{item['_id']}", headers=ann).text
+    assert 'id="dup-this"' in html and 'id="dup-other"' in html and "<mark" in html
+
+
 def test_exports(client, tokens):
     ann = tokens["ann"]
     r = client.get("/api/export/confirmed.csv", headers=ann)

@@ -36,6 +36,13 @@ def script_report(folder: Path) -> Path:
     return path
 
 
+def near_copy(folder: Path) -> Path:
+    """The seed's text under another body's title: a same-year near-duplicate."""
+    path = folder / "2017_pingjiang_czj_copy.txt"
+    path.write_text("平江县财政局2017年政府信息公开工作年度报告\n" + SEED.read_text("utf-8"), "utf-8")
+    return path
+
+
 def carried_over_changed(folder: Path) -> list[Path]:
     """The synthetic years, with 2020's 二、上年结转 row made 2 where 2019 carried 0
     forward (so X.CARRIED_OVER, a cross-year finding, fires on 2020)."""
@@ -60,7 +67,8 @@ def build_store(mongo_url: str, folder: Path) -> dict:
     env.update(GONGKAI_MONGO_URL=mongo_url, GONGKAI_DB_NAME=db_name,
                GONGKAI_DATA_DIR=str(folder / "data"), GONGKAI_NER="false",
                GONGKAI_WORKERS="1")
-    files = [str(script_report(folder))] + [str(p) for p in carried_over_changed(folder)]
+    files = [str(script_report(folder)), str(near_copy(folder))]
+    files += [str(p) for p in carried_over_changed(folder)]
     res = run_cli(["ingest", *files, "--json"], env)
     assert res.returncode == 0, res.stderr + res.stdout
     for name, (role, regions) in USERS.items():
