@@ -58,7 +58,9 @@ def amplify(folder: Path, k: int) -> None:
     from storage import embedded, review
 
     db = pymongo.MongoClient(embedded.ensure_server(folder / "data"))["bench"]
-    reports = list(db.reports.find({"status": "done"}))
+    reports = [r for r in db.reports.find({"status": "done"}) if not r["_id"].startswith("00")
+               or r.get("sources")]
+    reports = [r for r in reports if "（副本" not in ((r.get("report") or {}).get("body") or "")]
     for copy in range(1, k):
         for rep in reports:
             _clone(db, rep, copy, review)
@@ -78,6 +80,7 @@ def _clone(db, rep: dict, copy: int, review) -> None:
         if part:
             db[name].replace_one({"_id": rid}, {**part, "_id": rid}, upsert=True)
     found = []
+    db.findings.delete_many({"report_id": rid})
     for f in db.findings.find({"report_id": rep["_id"]}):
         found.append({**f, "_id": f"{copy:04d}" + f["_id"][4:], "report_id": rid,
                       "body": body, "body_key": doc["body_key"]})
@@ -153,8 +156,8 @@ def main() -> None:
     if not (folder / "data").exists():
         print(f"building {args.n} synthetic reports in {folder} …", flush=True)
         print(f"synth + ingest: {build(folder, args.n, args.workers):.0f} s", flush=True)
-        if args.amplify > 1:
-            amplify(folder, args.amplify)
+    if args.amplify > 1:
+        amplify(folder, args.amplify)
     proc, base = serve(folder)
     try:
         result = measure(base, folder, args.samples)

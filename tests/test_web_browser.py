@@ -87,6 +87,7 @@ def test_auditor_filters_opens_and_confirms_with_the_keyboard(browser, server, d
     page = login(browser, server, "ann")
     page.select_option("#f-code", "P.PROACTIVE.CHANNEL_LE_TOTAL")
     page.fill("input[name=region]", "平江")
+    page.fill("input[name=body]", '平江县民政局<script>alert("t")</script>')
     page.click("#apply-filter")
     page.wait_for_url("**code=P.PROACTIVE.CHANNEL_LE_TOTAL**")
     rows = page.locator("tr.finding-row")
