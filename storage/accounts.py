@@ -9,7 +9,9 @@ Documents
 - ``tokens``: ``_id`` = SHA-256 of a bearer token; ``user``, ``created_at``, ``label``.
 
 Session and token secrets are random values made by the caller; only their hashes reach
-the database, so a copy of the database does not let anyone log in.
+the database, so a copy of the database does not let anyone log in.  (Auth libraries
+for FastAPI bring their own user models and ORMs; three small collections are all this
+needs.)
 """
 from __future__ import annotations
 

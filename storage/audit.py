@@ -1,6 +1,7 @@
 """Read-side queries of the review app beyond the queue: a report's evidence, one body's
 years, rule reliability from the audit trail, confirmed findings for export, and a
 back-fill of the fields the queue filters on for findings stored before they existed.
+These are queries over gongkai's own collections; nothing to take from a library.
 """
 from __future__ import annotations
 

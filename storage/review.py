@@ -11,6 +11,8 @@ append-only audit trail and how a review is carried across re-evaluation.
 - Filters arrive typed (:class:`QueueFilter`); each value is coerced to ``str``/``int``
   and used only as an equality, ``$in`` member or an escaped prefix, so no request value
   can become a MongoDB operator.
+
+The review model (states, reasons, fingerprints) is gongkai's own; no library has it.
 """
 from __future__ import annotations
 

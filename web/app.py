@@ -22,7 +22,8 @@ MAX_BODY_BYTES = 1024 * 1024
 
 class BodyLimit:
     """Refuse request bodies over ``limit`` bytes with 413 (by Content-Length up front,
-    and by counting when the body is streamed without one)."""
+    and by counting when the body is streamed without one).  Starlette and uvicorn have
+    no body-size limit of their own."""
 
     def __init__(self, app, limit: int) -> None:
         self.app, self.limit = app, limit

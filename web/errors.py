@@ -5,6 +5,9 @@ that does not validate, a body over the size limit, too many logins, an unexpect
 exception — answers ``{"error": {"status", "code", "message", "detail"}}``.  Browsers
 asking for a page get the same fields rendered as an HTML page (and a login redirect for
 401); everything else, and everything under ``/api``, gets the JSON.
+
+FastAPI's own handlers answer in three different shapes (``detail`` strings, lists,
+Starlette's plain text), hence these few handlers.
 """
 from __future__ import annotations
 

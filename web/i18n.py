@@ -1,6 +1,9 @@
 """The interface's words as data (``web/messages.yaml``: one key, a Chinese and an English
 text), Chinese first; a user's ``lang`` picks the language.  Validated on load: every
-key needs both languages, or the app does not start."""
+key needs both languages, or the app does not start.
+
+Not gettext/Babel: they need compiled catalogues (a build step) for what is one YAML
+table of two languages here."""
 from __future__ import annotations
 
 from functools import lru_cache
