@@ -52,40 +52,49 @@ def build(folder: Path, n: int, workers: int) -> float:
 
 
 def amplify(folder: Path, k: int) -> None:
-    """Clone every stored report (with its table, text and findings) k−1 times."""
+    """Clone every stored report (with its table, text and findings) k−1 times, in bulk."""
     import pymongo
 
-    from storage import embedded, review
+    from storage import embedded
 
     db = pymongo.MongoClient(embedded.ensure_server(folder / "data"))["bench"]
-    reports = [r for r in db.reports.find({"status": "done"}) if not r["_id"].startswith("00")
-               or r.get("sources")]
-    reports = [r for r in reports if "（副本" not in ((r.get("report") or {}).get("body") or "")]
+    copy_of = {"$regex": "（副本"}
+    for name in ("reports", "findings"):
+        db[name].delete_many({"report.body" if name == "reports" else "body": copy_of})
+    originals = list(db.reports.find({"status": "done"}))
+    ids = [r["_id"] for r in originals]
+    parts = {name: {d["_id"]: d for d in db[name].find({"_id": {"$in": ids}})}
+             for name in ("tables", "text_inline", "raw_inline")}
+    findings = list(db.findings.find({"report_id": {"$in": ids}}))
     for copy in range(1, k):
-        for rep in reports:
-            _clone(db, rep, copy, review)
+        _clone_all(db, copy, originals, parts, findings)
     print(f"amplified: {db.reports.count_documents({})} reports, "
           f"{db.findings.count_documents({})} findings", flush=True)
 
 
-def _clone(db, rep: dict, copy: int, review) -> None:
-    rid = f"{copy:04d}" + rep["_id"][4:]
+def _clone_all(db, copy: int, originals: list[dict], parts: dict, findings: list[dict]) -> None:
+    new_id = {r["_id"]: f"{copy:04d}" + r["_id"][4:] for r in originals}
     suffix = f"（副本{copy}）"
-    body = ((rep.get("report") or {}).get("body") or "") + suffix
-    doc = {**rep, "_id": rid, "sha256": rid, "body_key": (rep.get("body_key") or "") + suffix,
-           "report": {**(rep.get("report") or {}), "body": body}}
-    db.reports.replace_one({"_id": rid}, doc, upsert=True)
-    for name in ("tables", "text_inline", "raw_inline"):
-        part = db[name].find_one({"_id": rep["_id"]})
-        if part:
-            db[name].replace_one({"_id": rid}, {**part, "_id": rid}, upsert=True)
-    found = []
-    db.findings.delete_many({"report_id": rid})
-    for f in db.findings.find({"report_id": rep["_id"]}):
-        found.append({**f, "_id": f"{copy:04d}" + f["_id"][4:], "report_id": rid,
-                      "body": body, "body_key": doc["body_key"]})
-    if found:
-        db.findings.insert_many(found, ordered=False)
+    reports = []
+    for rep in originals:
+        rid, body = new_id[rep["_id"]], ((rep.get("report") or {}).get("body") or "") + suffix
+        reports.append({**rep, "_id": rid, "sha256": rid,
+                        "body_key": (rep.get("body_key") or "") + suffix,
+                        "report": {**(rep.get("report") or {}), "body": body}})
+    for name, docs in (("reports", reports),) + tuple(
+            (n, [{**d, "_id": new_id[d["_id"]]} for d in p.values()]) for n, p in parts.items()):
+        db[name].delete_many({"_id": {"$in": [d["_id"] for d in docs]}})
+        if docs:
+            db[name].insert_many(docs, ordered=False)
+    bodies = {r["_id"]: r for r in originals}
+    clones = [{**f, "_id": f"{copy:04d}" + f["_id"][4:], "report_id": new_id[f["report_id"]],
+               "body": (f.get("body") or "") + suffix,
+               "body_key": (f.get("body_key") or "") + suffix} for f in findings
+              if f["report_id"] in bodies]
+    db.findings.delete_many({"_id": {"$in": [f["_id"] for f in clones]}})
+    if clones:
+        db.findings.insert_many(clones, ordered=False)
+    print(f"copy {copy}: {len(reports)} reports, {len(clones)} findings", flush=True)
 
 
 def _port() -> int:

@@ -6,8 +6,10 @@ Why: the embedded store (SecantusDB) plans ``$in`` and sorted queries as collect
 and reads documents slowly, so counting and sorting tens of thousands of findings per
 request takes seconds; holding ~100 bytes per finding in memory answers in milliseconds.
 Freshness: writers bump a generation counter (``meta`` document ``findings``) whenever
-findings are replaced or decided; the index reloads when the counter moved or its copy
-is older than ``MAX_AGE`` seconds (a replace bumps before its write lands).
+findings are replaced or decided; the index reloads when the counter moved (at most every
+``MIN_RELOAD`` seconds, so a running ingest does not make every request reload) or its
+copy is older than ``MAX_AGE`` seconds (a replace bumps before its write lands).  This
+process's own decisions update the copy in place.
 Semantics match :meth:`storage.review.QueueFilter.query`; a test checks both agree.
 """
 from __future__ import annotations
@@ -21,6 +23,7 @@ from pymongo.database import Database
 from storage.review import SEVERITY_RANK, STATES, QueueFilter, in_scope
 
 MAX_AGE = 30.0
+MIN_RELOAD = 5.0
 FIELDS = {"status": 1, "review.state": 1, "severity_rank": 1, "code": 1, "body": 1,
           "region": 1, "level": 1, "year": 1, "template": 1, "report_id": 1}
 SORT_KEYS = {"severity": "rank", "year": "year", "body": "body", "code": "code",
@@ -73,19 +76,24 @@ def _matches(r: Row, f: QueueFilter, regions: list[str] | None, with_state: bool
 
 
 class QueueIndex:
-    def __init__(self) -> None:
+    def __init__(self, min_reload: float = MIN_RELOAD) -> None:
+        self.min_reload = min_reload
         self.rows: dict[str, Row] = {}
         self.gen: int | None = None
         self.loaded_at = 0.0
         self._lock = threading.Lock()
 
     def refresh(self, db: Database) -> None:
-        gen = generation(db)
-        if gen == self.gen and time.monotonic() - self.loaded_at < MAX_AGE:
+        gen, age = generation(db), time.monotonic() - self.loaded_at
+        if age < MAX_AGE and (gen == self.gen or age < self.min_reload):
             return
         with self._lock:
             rows = {d["_id"]: _row(d) for d in db.findings.find({}, FIELDS)}
             self.rows, self.gen, self.loaded_at = rows, gen, time.monotonic()
+
+    def invalidate(self) -> None:
+        """Reload on the next request (after this process changed many findings)."""
+        self.loaded_at = 0.0
 
     def decided(self, db: Database, finding_id: str, state: str) -> None:
         """This process recorded a decision (and bumped once): no reload needed."""

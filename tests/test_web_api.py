@@ -285,7 +285,7 @@ def test_in_memory_queue_index_agrees_with_the_store_query(store, flt, regions):
     from storage.queue_index import QueueIndex
 
     f = review.QueueFilter(**flt)
-    want, got = review.queue(store.db, f, regions), QueueIndex().queue(store.db, f, regions)
+    want, got = review.queue(store.db, f, regions), QueueIndex(0).queue(store.db, f, regions)
     assert [i["_id"] for i in got["items"]] == [i["_id"] for i in want["items"]]
     assert got["total"] == want["total"] and got["rules"] == want["rules"]
     assert {k: v for k, v in got["states"].items()} == want["states"]
@@ -295,7 +295,7 @@ def test_in_memory_queue_index_agrees_with_the_store_query(store, flt, regions):
 def test_queue_index_follows_other_writers(store):
     from storage.queue_index import QueueIndex
 
-    index = QueueIndex()
+    index = QueueIndex(min_reload=0)
     before = index.queue(store.db, review.QueueFilter(), [])["total"]
     fid = index.queue(store.db, review.QueueFilter(), [])["items"][0]["_id"]
     review.decide(store.db, fid, "needs_info", {"_id": "other-process", "role": "auditor"})

@@ -49,6 +49,7 @@ def _bulk(request: Request, body: BulkDecision, user: dict) -> dict:
     db, regions = _db(request), user.get("regions") or []
     ids = review.queue_ids(db, body.filter.to_filter(), regions, limit=body.limit)
     done = review.decide_many(db, ids, body.action, user, body.reason, body.note)
+    request.app.state.queue_index.invalidate()
     return {"selected": len(ids), "decided": done, "action": body.action}
 
 
