@@ -217,8 +217,7 @@ class Store:
         report = result["report"]
         base = {"report_id": report_id, "body": report.get("body"),
                 "body_key": result.get("body_key"), "year": report.get("year"),
-                "region": report.get("region"), "template": report.get("template"),
-                "level": report.get("level")}
+                "region": report.get("region"), "template": report.get("template")}
         self._put_blob("text_inline", self.texts, report_id, text.encode("utf-8"))
         self.db.tables.replace_one(
             {"_id": report_id}, {**result["table"], "_id": report_id, **base}, upsert=True)
@@ -230,7 +229,8 @@ class Store:
                      for i, item in enumerate(result[name])]
             self._replace_items(name, report_id, items)
         self.replace_findings(report_id, result["findings"],
-                              {**base, "versions": result["versions"]}, scope="report")
+                              {**base, "level": report.get("level"),
+                               "versions": result["versions"]}, scope="report")
         counts = counts_of(result)
         self.db.reports.update_one(
             {"_id": report_id},
