@@ -305,12 +305,14 @@ def test_queue_index_follows_other_writers(store):
 # ------------------------------------------------------------------ evidence and exports
 def test_finding_evidence(client, tokens):
     ann = tokens["ann"]
-    item = first(client, ann, code="P.PROACTIVE.CHANNEL_LE_TOTAL", region="平江")
+    item = first(client, ann, code="P.PROACTIVE.CHANNEL_LE_TOTAL",
+                 body='平江县民政局<script>alert("t")</script>',
+                 state=["open", "confirmed", "dismissed", "needs_info"])
     data = client.get(f"/api/findings/{item['_id']}", headers=ann).json()
     assert data["finding"]["expression"] == "980 ≤ 128 ✗"
     involved = [c for g in data["tables"] for r in g["rows"] for c in r["cells"] if c["involved"]]
     assert sorted(c["raw"] for c in involved) == ["128", "980"]
-    assert data["rule"]["ref"] == "P.PROACTIVE.CHANNEL_LE_TOTAL@1" and data["rule"]["terms"]
+    assert data["rule"]["ref"] == data["finding"]["rule"] and data["rule"]["terms"]
     html = client.get(f"/findings/{item['_id']}", headers=ann).text
     assert html.count('cell-involved"') >= 2 or html.count("cell-involved") >= 2
     raw = client.get(f"/api/reports/{item['report_id']}/raw", headers=ann)
