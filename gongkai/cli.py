@@ -444,3 +444,8 @@ def synth(synth_args) -> None:
 
 def run() -> None:  # pragma: no cover - console entry
     main()
+
+
+from gongkai import cli_web  # noqa: E402  (the review app's serve / users commands)
+
+cli_web.register(main)

@@ -16,6 +16,8 @@ from typing import Iterable
 
 from pymongo import ReplaceOne
 
+from storage import review
+
 RELATED_SCOPES = ("cross_year", "duplicate")
 _ABOUT = ("section_kind", "other", "prev_spans")  # what a finding names besides cells and spans
 
@@ -94,12 +96,9 @@ class FindingStore:
             doc["_id"] = fid
         keep = [d["_id"] for d in docs]
         self.db.findings.delete_many({**query, "_id": {"$nin": keep}})
+        review.carry_reviews(self.db, docs)  # a review survives unless the finding changed
         if not docs:
             return
-        reviews = {d["_id"]: d.get("review") for d in
-                   self.db.findings.find({"_id": {"$in": keep}}, {"review": 1})}
-        for doc in docs:  # an auditor's review survives re-evaluation
-            doc["review"] = reviews.get(doc["_id"]) or {"state": "open"}
         self.db.findings.bulk_write([ReplaceOne({"_id": d["_id"]}, d, upsert=True) for d in docs],
                                     ordered=False)
 

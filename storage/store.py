@@ -35,7 +35,7 @@ from pymongo import ASCENDING, DESCENDING, ReturnDocument
 from pymongo.errors import CollectionInvalid, DuplicateKeyError, OperationFailure
 
 from extractors.errors import InputError
-from storage import embedded
+from storage import accounts, embedded, review
 from storage.findings import FindingStore, counts_of, finding_counts, finding_id  # noqa: F401
 from storage.related import ARRIVAL_ORDER, RelatedStore
 
@@ -146,6 +146,8 @@ class Store(FindingStore, RelatedStore):
         for name, indexes in INDEXES.items():
             for keys, options in indexes:
                 self.db[name].create_index(keys, **options)
+        review.setup(self.db)  # the review app's collections and indexes
+        accounts.setup(self.db)
 
     def close(self) -> None:
         self.client.close()
@@ -253,7 +255,8 @@ class Store(FindingStore, RelatedStore):
                      for i, item in enumerate(result[name])]
             self._replace_items(name, report_id, items)
         self.replace_findings(report_id, result["findings"],
-                              {**base, "versions": result["versions"]}, scope="report")
+                              {**base, "level": report.get("level"),
+                               "versions": result["versions"]}, scope="report")
         counts = {**counts_of(result), **self._stored_finding_counts(report_id)}
         self.db.reports.update_one(
             {"_id": report_id},
@@ -275,7 +278,7 @@ class Store(FindingStore, RelatedStore):
         rep = doc.get("report") or {}
         base = {"report_id": report_id, "body": rep.get("body"), "body_key": doc.get("body_key"),
                 "year": rep.get("year"), "region": rep.get("region"),
-                "template": rep.get("template"), "versions": versions}
+                "template": rep.get("template"), "level": rep.get("level"), "versions": versions}
         self.replace_findings(report_id, findings, base, scope="report")
         counts = {**(doc.get("counts") or {}), **self._stored_finding_counts(report_id)}
         self.db.reports.update_one(
