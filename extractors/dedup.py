@@ -66,10 +66,10 @@ def minhash(shingles: set[bytes]) -> Any:
     import numpy as np
 
     a, b = _permutations()
-    hashes = [int.from_bytes(sha1(s).digest()[:4], "little") for s in shingles]
+    hashes = np.frombuffer(b"".join([sha1(s).digest()[:4] for s in shingles]), dtype="<u4")
     low = np.full(BANDS * ROWS, 0xFFFFFFFF, dtype=np.uint32)
     for i in range(0, len(hashes), _BLOCK):
-        hv = _fmix32(np.array(hashes[i:i + _BLOCK], dtype=np.uint32).reshape(-1, 1))
+        hv = _fmix32(hashes[i:i + _BLOCK].astype(np.uint32).reshape(-1, 1))
         low = np.minimum(low, (hv * a + b).min(axis=0))
     return low
 

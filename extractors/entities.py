@@ -94,16 +94,34 @@ def rule_entities(text: str) -> list[Entity]:
 # --- spaCy EntityRuler over anchored runs ----------------------------------------------
 
 @cache
-def _ruler() -> tuple[Any, Any]:
-    """(vocab, EntityRuler) with the token patterns; Docs are built from jieba tokens, so
-    the blank pipeline's own tokenizer (character segmenter) never runs."""
-    import spacy
+def _matcher() -> tuple[Any, Any, dict[int, tuple[str, str]]]:
+    """(vocab, Matcher, {match id: (label, pattern ref)}): the matcher an EntityRuler builds
+    for these patterns (keys "label||id", added in file order); Docs are made from jieba
+    tokens, so no spaCy language pipeline is needed."""
+    from spacy.matcher import Matcher
+    from spacy.vocab import Vocab
 
-    nlp = spacy.blank("zh")
-    ruler = nlp.add_pipe("entity_ruler", config={"validate": True, "overwrite_ents": True})
-    ruler.add_patterns([{"id": r["id"], "label": r["label"], "pattern": r["pattern"]}
-                        for r in load_spacy_patterns(SPACY_FILE)])
-    return nlp.vocab, ruler
+    vocab = Vocab()
+    matcher = Matcher(vocab, validate=True)
+    keys = {}
+    for rec in load_spacy_patterns(SPACY_FILE):
+        key = f"{rec['label']}||{rec['id']}"
+        matcher.add(key, [rec["pattern"]])
+        keys[vocab.strings[key]] = (rec["label"], pattern_ref(rec))
+    return vocab, matcher, keys
+
+
+def _ruler_choice(matches: list[tuple[int, int, int]]) -> list[tuple[int, int, int]]:
+    """What spaCy's EntityRuler keeps of the matches: longest first, then leftmost; a match
+    whose first or last token is already taken is dropped."""
+    ranked = sorted({m for m in matches if m[1] != m[2]}, key=lambda m: (m[2] - m[1], -m[1]), reverse=True)
+    seen: set[int] = set()
+    out = []
+    for mid, start, end in ranked:
+        if start not in seen and end - 1 not in seen:
+            out.append((mid, start, end))
+            seen.update(range(start, end))
+    return out
 
 
 @cache
@@ -113,11 +131,6 @@ def _anchor() -> re.Pattern[str] | None:
     if any("anchor" not in r for r in records):
         return None
     return re.compile("|".join(f"(?:{r['anchor']})" for r in records))
-
-
-@cache
-def _spacy_refs() -> dict[str, str]:
-    return {rec["id"]: pattern_ref(rec) for rec in load_spacy_patterns(SPACY_FILE)}
 
 
 @cache
@@ -143,19 +156,20 @@ def _anchored_runs(text: str) -> list[tuple[Compact, int, str]]:
 
 
 def spacy_entities(text: str) -> list[Entity]:
-    """ORG/GPE from the spaCy EntityRuler on prose (PDF line wraps removed)."""
+    """ORG/GPE from the ruler's token patterns on prose (PDF line wraps removed)."""
     from spacy.tokens import Doc
 
-    vocab, ruler = _ruler()
-    refs, tokenizer = _spacy_refs(), get_tokenizer()
+    vocab, matcher, keys = _matcher()
+    tokenizer = get_tokenizer()
     out: list[Entity] = []
     for comp, off, run in _anchored_runs(text):
         words = tokenizer.lcut(run)
-        doc = ruler(Doc(vocab, words=words, spaces=[False] * len(words)))
-        for ent in doc.ents:
-            start, end = comp.orig(off + ent.start_char), comp.orig_end(off + ent.end_char)
-            out.append(Entity(ent.label_, text[start:end], start, end, "spacy", refs[ent.ent_id_]))
-    return out
+        doc = Doc(vocab, words=words, spaces=[False] * len(words))
+        for mid, i, j in _ruler_choice(matcher(doc)):
+            label, ref = keys[mid]
+            start, end = comp.orig(off + doc[i].idx), comp.orig_end(off + doc[j - 1].idx + len(doc[j - 1]))
+            out.append(Entity(label, text[start:end], start, end, "spacy", ref))
+    return sorted(out, key=lambda e: (e.start, e.end))
 
 
 def merge(entities: list[Entity], size: int) -> list[Entity]:

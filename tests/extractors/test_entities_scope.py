@@ -10,12 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from extractors.entities import (_chunks, _spacy_refs, extract_entities, merge, ner_focus, rule_entities,
-                                 spacy_entities)
+from extractors.entities import _chunks, extract_entities, merge, ner_focus, rule_entities, spacy_entities
 from extractors.models import Entity
 from extractors.nlp import get_tokenizer, prose_blocks
 from extractors.numbers import Compact
-from extractors.patterns import load_spacy_patterns
+from extractors.patterns import load_spacy_patterns, pattern_ref
 
 
 @pytest.fixture(scope="module")
@@ -33,13 +32,14 @@ def chunk_ruler():
 
 
 def _chunk_entities(nlp, text: str) -> list[Entity]:
+    refs = {r["id"]: pattern_ref(r) for r in load_spacy_patterns("entities_spacy.jsonl")}
     comps = [Compact(text, bs, be) for bs, be in prose_blocks(text)]
     pieces = [(comp, off, chunk) for comp in comps for off, chunk in _chunks(comp.text)]
     out = []
     for (comp, off, _), doc in zip(pieces, nlp.pipe(chunk for _, _, chunk in pieces)):
         for ent in doc.ents:
             start, end = comp.orig(off + ent.start_char), comp.orig_end(off + ent.end_char)
-            out.append(Entity(ent.label_, text[start:end], start, end, "spacy", _spacy_refs()[ent.ent_id_]))
+            out.append(Entity(ent.label_, text[start:end], start, end, "spacy", refs[ent.ent_id_]))
     return out
 
 
