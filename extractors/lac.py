@@ -76,23 +76,29 @@ class Tagger:
         return out
 
     def _viterbi(self, emissions: list[Any]) -> list[list[int]]:
-        """Best tag path of every piece, all pieces decoded together."""
+        """Best tag path of every piece, all pieces decoded together: at step t only the
+        pieces longer than t (a suffix, once sorted by length) are advanced."""
         np = self._np
-        lengths = np.array([len(e) for e in emissions])
-        width, n_tags = int(lengths.max()), self._transitions.shape[0]
-        em = np.zeros((len(emissions), width, n_tags), dtype=emissions[0].dtype)
-        for b, e in enumerate(emissions):
-            em[b, :len(e)] = e
+        order = sorted(range(len(emissions)), key=lambda b: len(emissions[b]))
+        lengths = np.array([len(emissions[b]) for b in order])
+        width, n_tags = int(lengths[-1]), self._transitions.shape[0]
+        em = np.zeros((len(order), width, n_tags), dtype=emissions[0].dtype)
+        for row, b in enumerate(order):
+            em[row, :lengths[row]] = emissions[b]
         dp = em[:, 0].copy()
-        back = np.zeros((width, len(emissions), n_tags), dtype=np.int16)
+        back = np.zeros((width, len(order), n_tags), dtype=np.int16)
         to_from = np.ascontiguousarray(self._transitions.T)  # [to, from]: reduce the last axis
         for t in range(1, width):
-            scores = dp[:, None, :] + to_from  # [piece, to, from] = dp[from] + trans[from, to]
+            lo = int(np.searchsorted(lengths, t, side="right"))  # first piece longer than t
+            scores = dp[lo:, None, :] + to_from  # [piece, to, from] = dp[from] + trans[from, to]
             best = scores.argmax(axis=2)
-            back[t] = best
-            step = np.take_along_axis(scores, best[:, :, None], axis=2)[:, :, 0] + em[:, t]
-            dp = np.where((t < lengths)[:, None], step, dp)
-        return self._backtrack(dp.argmax(axis=1), back, lengths)
+            back[t, lo:] = best
+            dp[lo:] = np.take_along_axis(scores, best[:, :, None], axis=2)[:, :, 0] + em[lo:, t]
+        paths = self._backtrack(dp.argmax(axis=1), back, lengths)
+        out: list[list[int]] = [[] for _ in order]
+        for row, b in enumerate(order):
+            out[b] = paths[row]
+        return out
 
     def _backtrack(self, last: Any, back: Any, lengths: Any) -> list[list[int]]:
         np = self._np
@@ -130,7 +136,7 @@ class Tagger:
 
 def _batches(order: list[int], pieces: list[str]) -> list[list[int]]:
     """Consecutive runs of ``order`` (sorted by length) of at most BATCH_CHARS padded
-    characters, so the decoder's back-pointer array stays a few MB."""
+    characters, so the decoder's arrays stay a few MB."""
     out: list[list[int]] = []
     for i in order:
         if out and len(pieces[i]) * (len(out[-1]) + 1) <= BATCH_CHARS:
