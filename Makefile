@@ -39,9 +39,10 @@ test: $(STAMP)
 test-browser: $(STAMP)
 	$(VENV)/bin/pytest -q -p no:cacheprovider -m browser tests/
 
+# Every throughput figure in one run, as ratios to plain jieba.lcut measured in the same run
+# (whole-process check, start-up, stages, then bench/bench_ingest.py with a small N).
 bench: $(STAMP)
-	$(PY) bench/bench_extract.py
-	$(PY) bench/bench_ingest.py
+	$(PY) bench/bench.py $(BENCH_ARGS)
 
 evaluate: $(STAMP)
 	$(VENV)/bin/gongkai evaluate

@@ -34,7 +34,8 @@ _SCHEMAS: dict[str, tuple[set[str], set[str]]] = {
                       {"metric", "alternatives", "context", "next", "after", "column", "part_of", "note"}),
     "statements.jsonl": ({"id", "version", "regex"}, {"implies", "scope", "scopes", "confidence", "note"}),
     "entities.jsonl": ({"id", "version", "label", "regex"}, {"note"}),
-    "entities_spacy.jsonl": ({"id", "version", "label", "pattern"}, {"note"}),
+    "entities_spacy.jsonl": ({"id", "version", "label", "pattern"}, {"anchor", "note"}),
+    "entities_ner.jsonl": ({"id", "version", "regex"}, {"note"}),
     "commitments_spacy.jsonl": ({"id", "version", "label", "pattern"}, {"note"}),
 }
 # Labels allowed in the spaCy token-pattern files (entity labels / commitment directions).
@@ -203,6 +204,19 @@ def load_spacy_patterns(name: str, directory: Path | None = None) -> tuple[dict,
         if rec["label"] not in SPACY_LABELS[name]:
             raise _fail(path, line, rec["id"], f"label must be one of {SPACY_LABELS[name]}")
         _check_token_pattern(path, line, rec["id"], rec["pattern"])
+        if "anchor" in rec:
+            _check_regex(path, line, rec["id"], rec["anchor"])
+    return tuple(rec for _, rec in records)
+
+
+@cache
+def load_ner_cues(directory: Path | None = None) -> tuple[dict, ...]:
+    """entities_ner.jsonl: organisation cues; a sentence with one the rules did not cover
+    is sent to the NER model (extractors/entities.py)."""
+    path = (directory or PATTERN_DIR) / "entities_ner.jsonl"
+    records = _read_jsonl("entities_ner.jsonl", directory)
+    for line, rec in records:
+        _check_regex(path, line, rec["id"], rec["regex"])
     return tuple(rec for _, rec in records)
 
 
@@ -265,6 +279,7 @@ def load_all(directory: Path | None = None) -> None:
     load_figures(directory)
     load_statements(directory)
     load_entity_rules(directory)
+    load_ner_cues(directory)
     load_commitment_rules(directory)
     for name in SPACY_LABELS:
         load_spacy_patterns(name, directory)
