@@ -38,11 +38,17 @@ def _alt(words: list[str]) -> str:
 
 
 @cache
-def _phrase_index(column: bool = False) -> tuple[re.Pattern[str], dict[str, dict]]:
-    """Regex of metric phrases (or of column phrases, for enumeration parts) → record."""
+def _phrase_index(column: bool = False) -> tuple[re.Pattern[str], dict[str, tuple[dict, ...]]]:
+    """Regex of metric phrases (or of column phrases, for enumeration parts) → the records
+    that use the phrase, in file order.  A record's ``heads`` (nouns that may follow its
+    phrase: 同意公开 + 答复, 上年结转 + 政府信息公开申请) extend its phrases, so the
+    qualifier before a generic noun names the metric, not the noun."""
     lex = load_lexicon()
-    recs = [rec for rec in load_figures() if ("column" in rec) == column]
-    by_phrase = {p: rec for rec in recs for p in rec["phrases"]}
+    by_phrase: dict[str, tuple[dict, ...]] = {}
+    for rec in (r for r in load_figures() if ("column" in r) == column):
+        for p in rec["phrases"]:
+            for head in ("", *rec.get("heads", ())):
+                by_phrase[p + head] = by_phrase.get(p + head, ()) + (rec,)
     regex = re.compile(rf"(?P<ph>{_alt(list(by_phrase))})(?:{_alt(lex['fillers'])})*$")
     return regex, by_phrase
 
@@ -97,18 +103,26 @@ def _map_metric(prefix: str, after: str, unit: str | None,
             return rec, len(prefix), False
     regex, by_phrase = _phrase_index()
     m = regex.search(prefix)
-    if not m:
+    rec = next((r for r in by_phrase[m.group("ph")] if _fits(r, after, unit, ctx)), None) if m else None
+    if m is None or rec is None:
         return None, -1, False
-    rec = by_phrase[m.group("ph")]
-    if unit not in rec["units"] or not for_template(rec["metric"], ctx.template):
-        return None, -1, False
-    assert ctx.comp is not None
-    if rec.get("context") and not any(ctx.first(w) >= 0 for w in rec["context"]):
-        return None, -1, False  # the sentence must be about e.g. applications
-    if rec.get("next") and not after.startswith(tuple(rec["next"])):
-        return None, -1, False  # "收到70件申请": the noun after the number decides
     # "县政府公开办主动公开信息数为62条": a sub-unit's count, not the body's
     return rec, m.start(), _other_unit_speaks(prefix[:m.start()], ctx.body)
+
+
+def _fits(rec: dict, after: str, unit: str | None, ctx: "_Ctx") -> bool:
+    """Whether a figure record applies: unit, template, sentence context, next noun."""
+    if unit not in rec["units"] or not for_template(rec["metric"], ctx.template):
+        return False
+    if rec.get("context") and not any(ctx.first(w) >= 0 for w in rec["context"]):
+        return False  # the sentence must be about e.g. applications
+    # "收到70件申请", "收到1份行政复议申请": the noun after the number decides
+    return not rec.get("next") or any(_next_regex(n).match(after) for n in rec["next"])
+
+
+@cache
+def _next_regex(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern)
 
 
 def _other_unit_speaks(head: str, body: str | None) -> bool:
@@ -231,15 +245,27 @@ def _statements(ctx: _Ctx) -> list[Claim]:
     out = []
     for rec in load_statements():
         for m in re.finditer(rec["regex"], ctx.comp.text):
-            in_sentence = rec.get("scope", "match") == "sentence"
-            implies = list(for_template(rec.get("implies", {}), ctx.template) or [])
-            for word, by_group in rec.get("scopes", {}).items():
-                hit = ctx.first(word) >= 0 if in_sentence else word in m.group()
-                implies += (for_template(by_group, ctx.template) or []) if hit else []
+            implies = _implied(ctx, rec, m)
+            if implies is None:
+                continue
             metric = implies[0]["metric"] if implies else None
-            out.append(ctx.claim("statement", None, m.start(), m.end(), metric=metric, implies=tuple(implies),
+            out.append(ctx.claim("statement", None, m.start(), m.end(), metric=metric, implies=implies,
                                  verifiable=bool(implies), confidence=rec.get("confidence", 0.8), pattern=pattern_ref(rec)))
     return out
+
+
+def _implied(ctx: _Ctx, rec: dict, m: re.Match[str]) -> tuple[dict, ...] | None:
+    """The cell constraints a statement match implies (each once); None when the record
+    has scope words and none is in its scope ("均已按时办结" of 审批事项: not a statement
+    about disclosure requests)."""
+    in_sentence = rec.get("scope", "match") == "sentence"
+    implies = list(for_template(rec.get("implies", {}), ctx.template) or [])
+    hits = [w for w in rec.get("scopes", {}) if (ctx.first(w) >= 0 if in_sentence else w in m.group())]
+    if rec.get("scopes") and not hits:
+        return None
+    for word in hits:
+        implies += for_template(rec["scopes"][word], ctx.template) or []
+    return tuple(dict(t) for t in dict.fromkeys(tuple(sorted(i.items())) for i in implies))
 
 
 def _column_metric(part: Claim, total: Claim) -> str | None:
@@ -247,23 +273,38 @@ def _column_metric(part: Claim, total: Claim) -> str | None:
     if part.metric or not total.metric or not part.phrase:
         return part.metric
     m = _phrase_index(column=True)[0].search(part.phrase)
-    rec = _phrase_index(column=True)[1][m.group("ph")] if m else None
+    rec = _phrase_index(column=True)[1][m.group("ph")][0] if m else None
     keys = total.metric.split("+")
     if rec is None or part.unit not in rec["units"] or not all(k in rec["part_of"] for k in keys):
         return None
     return "+".join(f"{k}@{rec['column']}" for k in keys)
 
 
-def _parts(rest: list[tuple[Claim, re.Match[str]]], first: int, start: int, limit: int
-           ) -> list[tuple[int, Claim, re.Match[str]]]:
-    out = []
+def _parts(rest: list[tuple[Claim, re.Match[str]]], first: int, start: int, limit: int,
+           total: Claim) -> list[tuple[int, Claim, re.Match[str]]]:
+    out: list[tuple[int, Claim, re.Match[str]]] = []
     for i in range(first, len(rest)):
         c, pm = rest[i]
-        if pm.end() > limit:
+        if pm.end() > limit or (c.kind == "figure" and not _can_be_part(c, total, [p for _, p, _ in out])):
             break
         if pm.start() >= start and c.kind == "figure":
             out.append((i, c, pm))
     return out
+
+
+def _head(phrase: str | None) -> str:
+    return (phrase or "")[-2:]
+
+
+def _can_be_part(c: Claim, total: Claim, parts: list[Claim]) -> bool:
+    """A listed item after 其中 is a part of the total unless it exceeds it (same unit), or
+    the total and the parts so far share a head noun it lacks ("接受咨询320人次，其中电话
+    咨询200人次、现场咨询100人次，专栏访问量5000人次": 专栏访问量 ends the list)."""
+    if c.unit == total.unit and None not in (c.value, total.high) and c.value > total.high:
+        return False
+    heads = {_head(p.phrase) for p in parts}
+    shared = len(parts) >= 2 and len(heads) == 1 and _head(total.phrase) in heads
+    return not shared or _head(c.phrase) in heads or (c.phrase or "").startswith("其他")
 
 
 def _enumeration(ctx: _Ctx, i: int, numbered: list[tuple[Claim, re.Match[str]]]
@@ -277,7 +318,7 @@ def _enumeration(ctx: _Ctx, i: int, numbered: list[tuple[Claim, re.Match[str]]]
     paren = "（" in opener.group() or "(" in opener.group()
     close = re.compile(r"[）)]").search(ctx.comp.text, opener.end(), opener.end() + 400) if paren else None
     limit = close.start() if close else opener.end() + 400
-    parts = _parts(numbered, i + 1, opener.end(), limit)
+    parts = _parts(numbered, i + 1, opener.end(), limit, total)
     if len(parts) < 2 and not (parts and paren):
         return None, {}
     updated = {i: replace(c, metric=_column_metric(c, total), verifiable=bool(_column_metric(c, total)))

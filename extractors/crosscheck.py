@@ -121,14 +121,15 @@ class TableView:
         """The cells a metric expression names (None if none is in the table), plus the
         derivations used for blank or absent cells."""
         total, derived, found = Side(), [], False
-        for part in (p.strip() for p in expr.split("+") if p.strip()):
-            got = self._metric_part(part)
+        for sign, part in re.findall(r"([+-]?)\s*([^+-]+)", expr):  # "a+b", "a-b"
+            got = self._metric_part(part.strip())
             if got is None:
                 return None
             side, how = got
+            w = -1.0 if sign == "-" else 1.0
             found = True
-            total.items += side.items
-            total.interval = total.interval + side.interval
+            total.items += [(c, cw * w) for c, cw in side.items]
+            total.interval = total.interval + side.interval.scale(w)
             derived += how
         return (total, derived) if found else None
 
@@ -455,12 +456,21 @@ def check_figure(rule: Rule, view: TableView, claims: list[Claim], **_: Any) -> 
         return []
     out = []
     for claim in claims:
-        if claim.kind not in ("figure", "enumeration") or not claim.metric:
+        if claim.kind not in ("figure", "enumeration") or not _rule_takes(rule, claim.metric):
             continue
         civ = claim_interval(claim, view.rs)
         if civ is not None:
             out += _figure(rule, view, claim, civ)
     return out
+
+
+def _rule_takes(rule: Rule, metric: str | None) -> bool:
+    """A claim_figure rule checks the metrics its ``metrics`` patterns match (all when it
+    has none) except those its ``skip_metrics`` patterns match."""
+    if not metric:
+        return False
+    only, skip = rule.params.get("metrics") or (), rule.params.get("skip_metrics") or ()
+    return (not only or any(re.search(p, metric) for p in only)) and not any(re.search(p, metric) for p in skip)
 
 
 def _figure(rule: Rule, view: TableView, claim: Claim, civ: Interval) -> list[Finding]:

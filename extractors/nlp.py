@@ -145,8 +145,26 @@ def _continues(prev: str, line: str) -> bool:
     return not (_HEADING_START.match(prev) and not re.search("[。，；,]", prev))
 
 
+_CLAUSE_MARK = re.compile("[，,]")
+
+
+def _breaks_sentence(prev: str, line: str) -> bool:
+    """A line break inside a sentence in any layout (an HTML ``<br>``, a converter's
+    paragraph split): the line above ends without sentence punctuation and is prose (it
+    ends with a clause mark, or has one and ends in a word), the line below is no heading.
+    "…13件，上年结转政府信息公开" / "申请2件。" is one sentence."""
+    if not prev or prev[-1] in _SENT_END or _HEADING_START.match(line):
+        return False
+    if prev[-1] in "，、,":
+        return True
+    head = _HEADING_START.match(prev)
+    body = prev[head.end():] if head else prev
+    return bool(_CLAUSE_MARK.search(body)) and re.match(r"[\u4e00-\u9fff\d]", prev[-1]) is not None
+
+
 def prose_blocks(text: str) -> list[tuple[int, int]]:
-    """Spans of prose: one per paragraph line, wrapped PDF lines joined, tables skipped."""
+    """Spans of prose: one per paragraph line, wrapped PDF lines and sentences broken
+    across lines joined, tables skipped."""
     lines = _lines(text)
     wrapped = _wrapped_layout(text, lines)
     blocks: list[list[int]] = []
@@ -158,7 +176,7 @@ def prose_blocks(text: str) -> list[tuple[int, int]]:
         if not line.strip() or is_table_line(line):
             prev = ""
             continue
-        if wrapped and prev and _continues(prev, line):
+        if prev and ((wrapped and _continues(prev, line)) or _breaks_sentence(prev, line)):
             blocks[-1][1] = end
         else:
             blocks.append([start, end])

@@ -31,7 +31,7 @@ _OPS = ("==", "<=", ">=", "<", ">", "!=")
 _SCHEMAS: dict[str, tuple[set[str], set[str]]] = {
     # file: (required keys, optional keys)
     "figures.jsonl": ({"id", "version", "phrases", "units"},
-                      {"metric", "alternatives", "context", "next", "after", "column", "part_of", "note"}),
+                      {"metric", "alternatives", "context", "next", "after", "heads", "column", "part_of", "note"}),
     "statements.jsonl": ({"id", "version", "regex"}, {"implies", "scope", "scopes", "confidence", "note"}),
     "entities.jsonl": ({"id", "version", "label", "regex"}, {"note"}),
     "entities_spacy.jsonl": ({"id", "version", "label", "pattern"}, {"note"}),
@@ -119,6 +119,8 @@ def _validate_figure(path: Path, line: int, rec: dict, units: set[str]) -> None:
     refs = list(rec.get("metric", {}).values()) + list(rec.get("part_of", []))
     for metric in refs + [m for ms in rec.get("alternatives", {}).values() for m in ms]:
         check_metric(path, line, rid, metric)
+    for pattern in rec.get("next", ()):
+        _check_regex(path, line, rid, pattern)
     if set(rec["units"]) - units:
         raise _fail(path, line, rid, f"units {sorted(set(rec['units']) - units)} not in lexicon.yaml units")
 

@@ -50,12 +50,34 @@ CLAIM_CASES = [
     ("依申请公开方面，收到申请21件。", "2021", "收到申请21件", {"metric": "t3.new", "alternatives": ("t3.new+t3.carried_over",)}),
     # generic wording in a sentence about administrative approvals is not a disclosure request
     ("区县已入驻审批服务部门13个，共受理申请121510件。", "pre2019", "受理申请121510件", {"metric": None}),
-    ("集中公开现行有效行政规范性文件698件。", "2021", "集中公开现行有效行政规范性文件698件", {"metric": None}),
+    # documents in force are 表二's 现行有效件数 (compared softly: PROSE.IN_FORCE)
+    ("集中公开现行有效行政规范性文件698件。", "2021", "现行有效行政规范性文件698件", {"metric": "t2.normative@in_force"}),
+    ("截至年底，本机关现行有效规章5件。", "2021", "现行有效规章5件", {"metric": "t2.rules@in_force"}),
+    ("集中公开现行有效行政规范性文件698件。", "2019trial", "集中公开现行有效行政规范性文件698件", {"metric": None}),
     ("较上年增加3件。", "2021", "较上年增加3件", {"kind": "change", "value": 3, "direction": "up", "unit": "件"}),
     ("差评数占评价量总数的0.34%。", "2019trial", "差评数占评价量总数的0.34%",
      {"kind": "rate", "base": "评价量总数", "phrase": "差评数"}),
     ("播放量超2300万。", "2019trial", "播放量超2300万",
      {"kind": "figure", "value": 23000000, "low": 23000000, "high": None, "unit": None}),
+    # the kind of reply before 答复 names the metric, not the 答复 total
+    ("本年度共收到政府信息公开申请12件，同意公开答复9件，部分公开答复2件，不予公开答复1件。", "2021",
+     "同意公开答复9件", {"metric": "t3.granted", "value": 9}),
+    ("本年度共收到政府信息公开申请12件，同意公开答复9件，部分公开答复2件，不予公开答复1件。", "2021",
+     "部分公开答复2件", {"metric": "t3.partial"}),
+    ("全年共答复申请15件，其中同意公开答复10件，不同意公开答复5件。", "pre2019", "同意公开答复10件",
+     {"metric": "p.reply.granted"}),
+    ("全年共答复申请15件，其中同意公开答复10件，不同意公开答复5件。", "pre2019", "不同意公开答复5件",
+     {"metric": "p.reply.denied"}),
+    # a qualifier before a generic noun decides: 上年结转 + 政府信息公开申请 is not 本年新收
+    ("本年度，本机关新收政府信息公开申请13件，上年结转政府信息公开申请2件。", "2021",
+     "上年结转政府信息公开申请2件", {"metric": "t3.carried_over"}),
+    ("本年度，本机关新收政府信息公开申请13件，上年结转政府信息公开申请2件。", "2021",
+     "新收政府信息公开申请13件", {"metric": "t3.new", "alternatives": ()}),
+    # a number before its noun: 份 of 行政复议申请
+    ("本年度共收到1份行政复议申请，已依法办结。", "2021", "共收到1份", {"metric": "t4.review", "unit": "份", "value": 1}),
+    ("2013年全区未收到有关政府信息公开的申请，收到1份有关政府信息公开行政复议申请已及时处理。", "pre2019",
+     "收到1份", {"metric": "p.review.total"}),
+    ("本年度我局收到行政复议申请2件。", "2021", "行政复议申请2件", {"metric": "t4.review"}),
 ]
 
 # (sentence, template, statement text, implied metrics)
@@ -72,7 +94,20 @@ STATEMENT_CASES = [
       "t4.litigation_after_review@corrected", "t4.litigation_after_review@other",
       "t4.litigation_after_review@pending"]),
     ("行政复议2件，均维持。", "pre2019", "均维持", ["p.review.corrected", "p.review.other"]),
+    # every request finished: nothing carried forward to next year
+    ("本年度共收到政府信息公开申请12件，所有申请均已办理完成。", "2021", "所有申请均已办理完成", ["t3.carry_forward"]),
+    ("本年度共受理依申请公开12件，均已按时办结。", "2021", "均已按时办结", ["t3.carry_forward"]),
+    ("本年度受理政府信息公开申请8件，申请已全部办结。", "2021", "申请已全部办结", ["t3.carry_forward"]),
 ]
+
+
+@pytest.mark.parametrize("sentence", [
+    "本年度受理政府信息公开申请8件，除2件结转下年度办理外，其余申请均已办结。",  # a stated exception
+    "本年度共受理政务服务申请5000件，均已按时办结。",  # not disclosure requests
+])
+def test_not_an_all_completed_statement(sentence: str) -> None:
+    implied = [i["metric"] for c in extract_claims(sentence, template="2021") for i in c.implies]
+    assert "t3.carry_forward" not in implied
 
 
 def _check_offsets(text: str, claims) -> None:
@@ -124,6 +159,39 @@ def test_part_after_qizhong_is_not_the_total() -> None:
     text = "2012年主动公开政府信息1913条。其中，区直各单位主动公开政府信息1397条，占73%。"
     metrics = {c.value: c.metric for c in extract_claims(text, template="pre2019") if c.kind == "figure"}
     assert metrics == {1913: "p.proactive.total", 1397: None}
+
+
+def test_listed_item_that_is_not_a_part_is_not_summed() -> None:
+    text = "全年共接受政务公开咨询320人次，其中电话咨询200人次、现场咨询120人次，政务公开专栏访问量85人次。"
+    (enum,) = [c for c in extract_claims(text, template="2021") if c.kind == "enumeration"]
+    assert [p["phrase"] for p in enum.parts] == ["电话咨询", "现场咨询"]
+    assert not enum.text.endswith("85人次")
+    # a listed item larger than the total is no part of it either
+    text = "共接受咨询320人次，其中电话咨询200人次，现场咨询100人次，网站访问量12000人次。"
+    (enum,) = [c for c in extract_claims(text, template="2021") if c.kind == "enumeration"]
+    assert [p["value"] for p in enum.parts] == [200, 100]
+
+
+def test_catch_all_part_stays_in_the_list() -> None:
+    text = "全年共公开政府信息90条，其中政策文件信息40条、工作动态信息30条、其他类20条。"
+    (enum,) = [c for c in extract_claims(text, template="2021") if c.kind == "enumeration"]
+    assert [p["value"] for p in enum.parts] == [40, 30, 20]
+
+
+def test_phrase_matched_across_a_line_break_inside_a_sentence() -> None:
+    # an HTML page whose converter broke a paragraph mid-sentence (not a wrapped PDF layout)
+    text = ("一、总体情况\n本年度新收政府信息公开申请13件，上年结转政府信息公开\n申请2件。\n"
+            "二、主动公开政府信息情况\n本年度主动公开政府信息1136条。\n")
+    claims = extract_claims(text, template="2021")
+    _check_offsets(text, claims)
+    metrics = {c.value: c.metric for c in claims if c.kind == "figure"}
+    assert metrics == {13: "t3.new", 2: "t3.carried_over", 1136: None}
+
+
+def test_headings_are_not_joined_to_the_next_line() -> None:
+    text = "一、总体情况\n本年度新收政府信息公开申请13件。\n（二）依申请公开\n收到申请5件。"
+    sentences = {c.sentence for c in extract_claims(text, template="2021")}
+    assert all("情况" not in text[s:e] and "（二）" not in text[s:e] for s, e in sentences)
 
 
 def test_table_lines_are_skipped() -> None:
