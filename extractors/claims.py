@@ -68,6 +68,7 @@ def _context_regexes() -> dict[str, re.Pattern[str]]:
         "enum": re.compile(rf"[，,]?[（(]?(?:{_alt(lex['enumeration'])})[：:，,]?"),
         "trim": re.compile(rf"^(?:(?:(?:19|20)\d{{2}})?年度?|{_alt(lex['phrase_trim'])})+"),
         "fillers": re.compile(rf"(?:{_alt(lex['phrase_trim_end'])})+$"),
+        "not_work": re.compile(rf"(?:{_alt(lex['not_work'])})(?:{_alt(lex['fillers'])})*$"),
     }
 
 
@@ -344,14 +345,24 @@ def _bare_figure(ctext: str, m: re.Match[str], floor: int) -> bool:
     return prefix.endswith(tuple(lex["count_suffixes"]))
 
 
+def _not_a_figure(ctext: str, m: re.Match[str], floor: int) -> bool:
+    """The report's own structure ("由六部分组成": 部分 after the number or its unit) or a
+    count that is not disclosure work ("常住人口52.3万人", lexicon ``not_work``)."""
+    lex = load_lexicon()
+    unit_at = m.start("size") if m.group("size") else m.start("unit")
+    if any(ctext.startswith(tuple(lex["not_followed_by"]), at) for at in (m.end(), unit_at) if at >= 0):
+        return True
+    prefix, _ = _prefix(ctext, m.start(), floor)
+    return _context_regexes()["not_work"].search(prefix) is not None
+
+
 def _number_claims(ctx: _Ctx) -> list[tuple[Claim, re.Match[str]]]:
     assert ctx.comp is not None
     out: list[tuple[Claim, re.Match[str]]] = []
     floor, last = 0, None
     rate_units = set(load_lexicon()["rate_units"])
-    skip_after = tuple(load_lexicon()["not_followed_by"])
     for q, m in quantities_in(ctx.comp, ctx.text):
-        if ctx.comp.text.startswith(skip_after, m.end()):
+        if _not_a_figure(ctx.comp.text, m, floor):
             floor = m.end()
             continue
         if q.unit is None and not _bare_figure(ctx.comp.text, m, floor):

@@ -161,6 +161,23 @@ def test_part_after_qizhong_is_not_the_total() -> None:
     assert metrics == {1913: "p.proactive.total", 1397: None}
 
 
+@pytest.mark.parametrize("sentence", [
+    "本报告由六部分组成，分别是总体情况、主动公开政府信息情况等。",  # the report's own structure
+    "报告全文分为三个部分。",
+    "全区常住人口52.3万人，地区生产总值达350亿元，辖区面积为371平方公里。",  # not disclosure work
+    "紧紧围绕“四个聚焦”，开展五个专项治理，全面落实行政执法三项制度。",  # slogans
+    "认真学习贯彻党的二十大和区委十三届四次全会精神。",  # session numbering
+])
+def test_not_figures(sentence: str) -> None:
+    assert [c.text for c in extract_claims(sentence, template="2021") if c.kind != "statement"] == []
+
+
+def test_hedged_magnitudes_are_figures() -> None:
+    text = "全年公开各类数据20余万条，政务微博年发布信息达千条。"
+    got = {c.text: (c.value, c.low, c.high) for c in extract_claims(text, template="2021")}
+    assert got == {"公开各类数据20余万条": (200000, 200000, None), "政务微博年发布信息达千条": (1000, 1000, None)}
+
+
 def test_listed_item_that_is_not_a_part_is_not_summed() -> None:
     text = "全年共接受政务公开咨询320人次，其中电话咨询200人次、现场咨询120人次，政务公开专栏访问量85人次。"
     (enum,) = [c for c in extract_claims(text, template="2021") if c.kind == "enumeration"]
