@@ -114,13 +114,24 @@ _TABLE_LINE = re.compile(r" \| |^\||\|$|\S {3,}\S|^[\d\s.,%/—–\-]*$")
 _HEADING_START = re.compile(r"\s*(?:[一二三四五六七八九十]+、|[（(][一二三四五六七八九十\d]+[)）]|\d{1,2}[、.．](?!\d))")
 _SENTENCE = re.compile(r"[^。；！？!?;]+[。；！？!?;]*")
 _SENT_END = "。；！？：:!?;"
+_CLAUSE_MARK = re.compile("[，,]")
 _PAGE_NO = re.compile(r"^\s*[-—－]\s*\d{1,3}\s*[-—－]\s*$")
 WRAP_MIN = 20  # a PDF line this long that ends without punctuation continues below
 
 
 def is_table_line(line: str) -> bool:
-    """True for table rows: " | " cells, flattened "label |" rows, layout rows, bare numbers."""
-    return bool(_TABLE_LINE.search(line.strip()))
+    """True for table rows: " | " cells, flattened "label |" rows, layout rows, bare numbers.
+    A prose sentence that a converter ended with a stray " |" is no row: one pipe at the
+    end of a line with 。/； or a clause mark in a long line (row labels have neither)."""
+    s = line.strip()
+    return bool(_TABLE_LINE.search(s)) and not _prose_with_pipe(s)
+
+
+def _prose_with_pipe(s: str) -> bool:
+    if not s.endswith("|") or s.count("|") != 1:
+        return False
+    body = s[:-1].strip()
+    return bool(re.search("[。；;]", body)) or (len(body) >= 20 and bool(_CLAUSE_MARK.search(body)))
 
 
 def _lines(text: str) -> list[tuple[int, int]]:
@@ -143,9 +154,6 @@ def _continues(prev: str, line: str) -> bool:
     if len(prev) < WRAP_MIN or prev[-1] in _SENT_END or _HEADING_START.match(line):
         return False
     return not (_HEADING_START.match(prev) and not re.search("[。，；,]", prev))
-
-
-_CLAUSE_MARK = re.compile("[，,]")
 
 
 def _breaks_sentence(prev: str, line: str) -> bool:

@@ -211,6 +211,14 @@ def test_headings_are_not_joined_to_the_next_line() -> None:
     assert all("情况" not in text[s:e] and "（二）" not in text[s:e] for s, e in sentences)
 
 
+def test_prose_line_ending_in_a_stray_pipe_is_prose() -> None:
+    # a converter's rendering ends a paragraph with " |"; the row labels below stay table lines
+    text = ("本年度，本机关共收到政府信息公开申请12件，均已在法定期限内答复。 |\n"
+            "行政复议数量 |\n件 |\n7 |\n（一）予以公开 | 5\n")
+    claims = extract_claims(text, template="2021")
+    assert [(c.value, c.metric) for c in claims if c.kind == "figure"] == [(12, "t3.new")]
+
+
 def test_table_lines_are_skipped() -> None:
     text = "收到申请数 | 件 | 21\n行政复议数量 |\n件 |\n7 |\n受理申请5件。"
     claims = extract_claims(text, template="pre2019")
