@@ -68,6 +68,10 @@ def load_patterns(path: Path = METADATA_FILE) -> dict:
 
     return {
         "title": rules("title", ()),
+        "title_not": rules("title_not", ()),
+        "title_strip": rules("title_strip", ()),
+        "title_year": compile_rule(path, "title_year", d.get("title_year", "")),
+        "breadcrumb": compile_rule(path, "title_breadcrumb", d.get("title_breadcrumb", "(?!)")),
         "title_max": int(d.get("title_max_chars", 60)),
         "continuation": compile_rule(path, "title_continuation", d.get("title_continuation", "^$")),
         "body_from_title": compile_rule(path, "body_from_title", d["body_from_title"], ("pre", "post")),
@@ -102,18 +106,35 @@ def _head(text: str, sections: Sections) -> str:
 
 def find_title(head: str) -> str | None:
     """The title line near the top, joined with the line above when it was printed over
-    two lines ("平潭县人民政府" / "2012年政府信息公开工作年度报告")."""
+    two lines ("平潭县人民政府" / "2012年政府信息公开工作年度报告").  Page furniture is no
+    title: a breadcrumb gives only its last segment, a heading without a year is skipped."""
     pats = load_patterns()
-    lines = [_SPACE.sub("", ln.lstrip("#")) for ln in head.split("\n")[:15]]
-    lines = [ln for ln in lines if ln and not is_table_line(ln)]
+    # furniture stays in the list as "": it is no title part of the line below
+    lines = [_title_text(ln) for ln in head.split("\n")[:15] if ln.strip() and not is_table_line(ln)]
     for i, line in enumerate(lines):
         if len(line) > pats["title_max"] or "。" in line or not any(p.search(line) for p in pats["title"]):
             continue
         prev = lines[i - 1] if i else ""
         if prev and pats["continuation"].search(line) and _is_title_part(prev):
             return prev + line
-        return line
+        if pats["title_year"].search(line):
+            return line
     return None
+
+
+def _title_text(line: str) -> str:
+    """A line as a title candidate: spaces out, cited-title marks and abbreviation notes
+    removed; "" for furniture (当前位置, site names) and for a breadcrumb unless its last
+    segment is a whole title (with a year)."""
+    pats = load_patterns()
+    line = _SPACE.sub("", line.lstrip("#")).strip()
+    segments = pats["breadcrumb"].split(line)
+    if any(p.search(line) or p.search(segments[-1]) for p in pats["title_not"]):
+        return ""
+    line = segments[-1]
+    for rx in pats["title_strip"]:
+        line = rx.sub("", line)
+    return line if len(segments) == 1 or pats["title_year"].search(line) else ""
 
 
 def _is_title_part(line: str) -> bool:
@@ -121,9 +142,11 @@ def _is_title_part(line: str) -> bool:
 
 
 def _hint_title(hint: str | None) -> str | None:
+    """The report's name in a page or file title ("XX2024年度…年度报告_政府信息公开年报_XX")."""
     if not hint or "报告" not in hint:
         return None
-    return _SPACE.sub("", re.split(r"[_|]|\s[-－—]\s", hint)[0]) or None
+    title = _title_text(re.split(r"[_|]|\s[-－—]\s", hint)[0])
+    return title if title and load_patterns()["title_year"].search(title) else None
 
 
 def body_from_title(title: str) -> str | None:

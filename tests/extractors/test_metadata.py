@@ -42,6 +42,16 @@ TITLE_CASES = [
      "沐阳县人民政府", "沐阳县", "county"),
     ("平潭综合实验区2021年度政府信息公开工作年度报告\n", "平潭综合实验区2021年度政府信息公开工作年度报告",
      "平潭综合实验区", "平潭综合实验区", None),
+    # page furniture above the title: a breadcrumb, a cited title in 《》
+    ("首页 > 信息公开 > 年度报告\n《北京市东城区2012年政府信息公开工作年度报告》\n",
+     "北京市东城区2012年政府信息公开工作年度报告", "北京市东城区", "北京市东城区", "district"),
+    ("首页 > 政务公开 > 北京市东城区2012年政府信息公开工作年度报告\n",
+     "北京市东城区2012年政府信息公开工作年度报告", "北京市东城区", "北京市东城区", "district"),
+    ("北京市东城区人民政府（以下简称区政府）2012年政府信息公开工作年度报告\n",
+     "北京市东城区人民政府2012年政府信息公开工作年度报告", "北京市东城区人民政府", "北京市东城区", "district"),
+    # a site name is no part of the title
+    ("当前位置：首页 > 政务公开 > 年度报告\n某市人民政府门户网站\n2015年政府信息公开工作年度报告\n",
+     "2015年政府信息公开工作年度报告", None, None, None),
 ]
 
 
@@ -85,8 +95,11 @@ def test_no_title_uses_hint_then_text():
          "https://www.pingtan.gov.cn/zwgk/zfxxgk/zfxxgknb/201401/t20140122_80754.htm", 2013, "2014-01-22"),
         ("本报告所列数据统计期限自2024年1月1日至2024年12月31日。\n一、总体情况\n2024年1月1日", None, 2024, None),
         ("一、概述\n2017年,县民政局以…2018年中,紧紧围绕…", None, 2017, None),
+        ("本年度报告中所列数据的统计期限自2008年5月1日起，至2018年12月31日止。\n一、概述\n2017年，全市…",
+         None, 2018, None),
     ],
-    ids=["cn-numeral-date", "date-line", "labelled", "gov-url", "period-start-is-not-publication", "first-mention"],
+    ids=["cn-numeral-date", "date-line", "labelled", "gov-url", "period-start-is-not-publication", "first-mention",
+         "period-end-wins"],
 )
 def test_year_and_published(text, source, year, published):
     meta = _meta(text, source=source)
@@ -121,3 +134,15 @@ def test_bad_regions_config_is_rejected(tmp_path):
     )
     with pytest.raises(ConfigError, match="needs id, suffix and level"):
         load_places(bad)
+
+
+@pytest.mark.parametrize("text,body", [
+    ("本报告由北京市东城区信息化工作办公室编制。全文包括概述、主动公开政府信息情况等。\n一、概述\n"
+     "2012年，东城区人民政府认真贯彻落实《条例》…", "北京市东城区信息化工作办公室"),
+    ("首页>>政务公开>>政府信息公开年报>>年度工作报告\n本报告是根据《中华人民共和国政府信息公开条例》"
+     "（以下简称《条例》）要求，由北京市东城区人民政府办公室编制。\n一、概述\n", "北京市东城区人民政府办公室"),
+    ("根据《条例》规定，现将《某市民政局2015年政府信息公开工作年度报告》向社会公布。\n一、概述\n", "某市民政局"),
+], ids=["compiler-in-first-sentence", "breadcrumb-and-abbreviation", "cited-title"])
+def test_body_from_the_first_sentence(text, body):
+    meta = _meta(text)
+    assert meta.body == body and meta.title is None
