@@ -308,6 +308,7 @@ def _default_corpus() -> str:
 def evaluate(corpus_dir, gold_dir, as_json, verbose, ner, synthetic_n) -> None:
     """Precision/recall/F1 per kind (cells, figures, statements, commitments, findings)."""
     from gongkai.evaluate import evaluate as run_eval, evaluate_synthetic, format_table
+    from gongkai.eval_openings import evaluate_openings, format_openings
 
     if synthetic_n:
         synth = evaluate_synthetic(synthetic_n)
@@ -325,15 +326,23 @@ def evaluate(corpus_dir, gold_dir, as_json, verbose, ner, synthetic_n) -> None:
     if not (corpus / "reports").is_dir():
         raise click.UsageError(f"no reports folder under {corpus}: pass --corpus")
     result = run_eval(corpus, Path(gold_dir), use_ner=ner)
+    openings = evaluate_openings(Path(gold_dir), use_ner=ner)  # other bodies' report openings
+    if openings:
+        result["openings"] = openings
     if as_json:
         click.echo(_dump(result))
         return
     click.echo(format_table(result))
+    if openings:
+        click.echo(format_openings(openings))
     if verbose:
         for title in ("misses", "false_alarms"):
-            for kind, items in result[title].items():
-                for item in items:
-                    click.echo(f"{title[:-2] if title == 'misses' else 'false alarm'} {kind}: {item}")
+            groups = [("", result[title]), ("openings ", (openings or {}).get(title, {}))]
+            for prefix, by_kind in groups:
+                for kind, items in by_kind.items():
+                    for item in items:
+                        click.echo(f"{title[:-2] if title == 'misses' else 'false alarm'} "
+                                   f"{prefix}{kind}: {item}")
 
 
 @main.command(context_settings={"ignore_unknown_options": True})
