@@ -68,6 +68,8 @@ def _context_regexes() -> dict[str, re.Pattern[str]]:
         "enum": re.compile(rf"[，,]?[（(]?(?:{_alt(lex['enumeration'])})[：:，,]?"),
         "trim": re.compile(rf"^(?:(?:(?:19|20)\d{{2}})?年度?|{_alt(lex['phrase_trim'])})+"),
         "fillers": re.compile(rf"(?:{_alt(lex['phrase_trim_end'])})+$"),
+        "since": re.compile(_alt(lex["since_markers"])),
+        "plan": re.compile(_alt(lex["plan_markers"])),
         "not_work": re.compile(rf"(?:{_alt(lex['not_work'])})(?:{_alt(lex['fillers'])})*$"),
     }
 
@@ -103,12 +105,21 @@ def _map_metric(prefix: str, after: str, unit: str | None,
         if after.startswith(phrase) and unit in rec["units"] and for_template(rec["metric"], ctx.template):
             return rec, len(prefix), False
     regex, by_phrase = _phrase_index()
-    m = regex.search(prefix)
-    rec = next((r for r in by_phrase[m.group("ph")] if _fits(r, after, unit, ctx)), None) if m else None
-    if m is None or rec is None:
-        return None, -1, False
-    # "县政府公开办主动公开信息数为62条": a sub-unit's count, not the body's
-    return rec, m.start(), _other_unit_speaks(prefix[:m.start()], ctx.body)
+    masked = _YEAR_IN_PHRASE.sub(lambda y: "Y" * len(y.group()), prefix)  # "结转至2026年" → 结转至YYYY年
+    m = regex.search(masked)
+    while m is not None:  # the leftmost phrase whose record fits ("收到" needs 申请 next; else 公开申请)
+        recs = by_phrase[m.group("ph")]
+        rec = next((r for r in recs if _fits(r, after, unit, ctx)), None)
+        if rec is not None:
+            # "县政府公开办主动公开信息数为62条": a sub-unit's count, not the body's
+            return rec, m.start(), _other_unit_speaks(prefix[:m.start()], ctx.body)
+        if not any(for_template(r["metric"], ctx.template) for r in recs):
+            break  # the phrase names a cell this template lacks (现行有效… in 2019): no shorter reading
+        m = regex.search(masked, m.start() + 1)
+    return None, -1, False
+
+
+_YEAR_IN_PHRASE = re.compile(r"(?:19|20)\d{2}(?=年)")
 
 
 def _fits(rec: dict, after: str, unit: str | None, ctx: "_Ctx") -> bool:
@@ -173,15 +184,41 @@ def _figure(ctx: _Ctx, q: Quantity, m: re.Match[str], floor: int) -> Claim | Non
     rec, at, sub_unit = _map_metric(prefix, ctx.comp.text[m.end():m.end() + 12], q.unit, ctx)
     if rec is not None and sub_unit:
         return _sub_unit_figure(ctx, q, m, prefix, pstart, rec)
+    after = ctx.comp.text[m.end():m.end() + 12]
     if rec is not None and _own_metric(ctx, rec, prefix, pstart, at, m.start()):
-        alts = tuple(for_template(rec.get("alternatives", {}), ctx.template) or ())
-        conf = 0.9 if not q.chinese else 0.7
-        return ctx.claim("figure", q, pstart + at, m.end(), metric=for_template(rec["metric"], ctx.template), alternatives=alts,
-                         phrase=prefix[at:], verifiable=True, confidence=conf, pattern=pattern_ref(rec))
+        metric, alts = _metric_of(rec, after, ctx.template)
+        if not _ambiguous(ctx, rec, prefix[:at], pstart + at):
+            conf = 0.9 if not q.chinese else 0.7
+            return ctx.claim("figure", q, pstart + at, m.end(), metric=metric, alternatives=alts,
+                             phrase=prefix[at:], verifiable=True, confidence=conf, pattern=pattern_ref(rec))
+        alts = (metric, *alts)  # "门户网站主动公开…211条": the total or the website
+    else:
+        alts = ()
     phrase = _describe(prefix)
     cstart = pstart + prefix.rfind(phrase) if phrase else m.start()
-    return ctx.claim("figure", q, cstart, m.end(), phrase=phrase, verifiable=False,
+    return ctx.claim("figure", q, cstart, m.end(), phrase=phrase, verifiable=False, alternatives=alts,
                      confidence=0.5 if q.chinese else 0.6, pattern=FIGURE_ID)
+
+
+def _metric_of(rec: dict, after: str, template: str | None) -> tuple[str, tuple[str, ...]]:
+    """The record's metric and alternatives, or those of a note printed right after the
+    number ("收到申请41件（含上年度结转3件）" → 新收 + 上年结转)."""
+    for note in rec.get("notes", ()):
+        if _next_regex(note["regex"]).match(after) and for_template(note["metric"], template):
+            return for_template(note["metric"], template), ()
+    return (for_template(rec["metric"], template),
+            tuple(for_template(rec.get("alternatives", {}), template) or ()))
+
+
+def _ambiguous(ctx: _Ctx, rec: dict, head: str, at: int) -> bool:
+    """A figure whose phrase follows a channel (``ambiguous_after``: 门户网站主动公开), that
+    counts since a start long past (lexicon ``since_markers``: 《条例》实施以来累计…) or
+    that a plan states (``plan_markers``: 2019年计划举办专题培训不少于3次)."""
+    assert ctx.comp is not None
+    if head.endswith(tuple(rec.get("ambiguous_after", ()))):
+        return True
+    rx = _context_regexes()
+    return rx["since"].search(ctx.comp.text, 0, at) is not None or rx["plan"].search(ctx.comp.text, 0, at) is not None
 
 
 PART_LOOKBACK = 120  # characters before the sentence where a part's total may stand
@@ -366,7 +403,8 @@ def _number_claims(ctx: _Ctx) -> list[tuple[Claim, re.Match[str]]]:
             floor = m.end()
             continue
         if q.unit is None and not _bare_figure(ctx.comp.text, m, floor):
-            floor = m.end()
+            year = re.fullmatch(r"(?:19|20)\d{2}", m.group()) and ctx.comp.text.startswith("年", m.end())
+            floor = floor if year else m.end()  # "结转至2026年6件": the year is part of the phrase
             continue
         claim = _change(ctx, q, m, floor)
         if claim is None:

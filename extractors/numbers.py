@@ -174,12 +174,22 @@ def quantity_regex() -> re.Pattern[str]:
     before = _alt([w for kind in q.values() for w in kind.get("before", [])])
     inner = _alt([w for w in ("余", "多", "有余") if any(w in k.get("after", []) for k in q.values())])
     after = _alt([w for kind in q.values() for w in kind.get("after", []) if w not in ("余", "多")])
-    num = rf"(?:(?<![\d.,A-Za-z])(?:{_ARABIC})|{_CN_NUM})"
+    # not inside "1,234" / "1.5" / "A3"; after a comma that a stored copy folded to ASCII
+    # ("4304条,129.2万人次") a number starts
+    num = rf"(?:(?<![\d.A-Za-z])(?<!\d,)(?:{_ARABIC})|{_CN_NUM})"
     return re.compile(
         rf"(?P<pre>{before})?(?:{_lone_regex(lex)}|(?P<num>{num})(?:\s?(?P<sep>[-－~～至到])\s?(?P<num2>{num}))?)"
         rf"(?P<inner0>{inner})?(?P<mult>[万亿])?(?P<inner>{inner})?"
-        rf"(?:(?P<size>{_alt(lex['unit_modifiers'])})?(?P<unit>{_alt(lex['units'])}))?(?P<post>{after})?"
+        rf"(?:(?P<size>{_alt(lex['unit_modifiers'])})?(?P<unit>{_units(lex)}))?(?P<post>{after})?"
     )
+
+
+def _units(lex: dict) -> str:
+    """Unit alternation, longest first; a unit that is also a word is refused before the
+    words that make it one (lexicon ``unit_not_followed_by``)."""
+    guards = lex["unit_not_followed_by"]
+    return "|".join(re.escape(u) + (f"(?!{_alt(guards[u])})" if u in guards else "")
+                    for u in sorted(lex["units"], key=len, reverse=True))
 
 
 def _lone_regex(lex: dict) -> str:

@@ -78,6 +78,35 @@ CLAIM_CASES = [
     ("2013年全区未收到有关政府信息公开的申请，收到1份有关政府信息公开行政复议申请已及时处理。", "pre2019",
      "收到1份", {"metric": "p.review.total"}),
     ("本年度我局收到行政复议申请2件。", "2021", "行政复议申请2件", {"metric": "t4.review"}),
+    # wording of other bodies (corpus/openings)
+    ("今年,受理政府信息公开申请1350件,在法定期限内答复1292件(结转到2026年58件)。", "2021",
+     "结转到2026年58件", {"metric": "t3.carry_forward"}),  # a year inside the phrase
+    ("2024年,我办共收到公开政府信息申请1件,已全部答复。", "2021", "公开政府信息申请1件",
+     {"metric": "t3.new"}),  # the leftmost phrase whose record fits (收到 needs 申请 next)
+    ("区政府办公室共收到政府信息公开申请41件(含上年度结转3件)。", "2021", "收到政府信息公开申请41件",
+     {"metric": "t3.new+t3.carried_over", "alternatives": ()}),  # a note after the number
+    ("吉林人防门户网站主动公开各类政府信息211条。", "pre2019", "人防门户网站主动公开各类政府信息211条",
+     {"metric": None, "alternatives": ("p.proactive.total",)}),  # total or website
+    ("《条例》颁布实施以来,累计主动公开政府信息2841340条。", "pre2019", "主动公开政府信息2841340条",
+     {"metric": None}),  # since a start long past
+    ("共收到公开申请32件,予以公开及部分公开28宗,不予公开2宗。", "2021", "予以公开及部分公开28宗",
+     {"metric": "t3.granted+t3.partial"}),
+    ("共收到公开申请32件,予以公开及部分公开28宗,不予公开2宗。", "2021", "公开申请32件", {"metric": "t3.new"}),
+    ("2021年,收到和办理依申请公开68件。", "2021", "收到和办理依申请公开68件", {"metric": "t3.new"}),
+    ("全区共办结政府信息依申请公开733件。", "2021", "办结政府信息依申请公开733件", {"metric": "t3.total"}),
+    ("其他处理76件,转接下年度办理45件。", "2021", "转接下年度办理45件", {"metric": "t3.carry_forward"}),
+    ("其他处理76件,转接下年度办理45件。", "2021", "其他处理76件",
+     {"metric": "t3.other.no_correction+t3.other.no_fee+t3.other.other", "alternatives": ("t3.other",)}),
+    ("因依申请公开引发的行政复议案件10件,行政诉讼案件1件。", "2021", "行政复议案件10件", {"metric": "t4.review"}),
+    ("“邢台政务”微博、微信发布信息4304条,129.2万人次浏览信息。", "2021", "129.2万人次",
+     {"value": 1292000, "unit": "人次"}),  # after a comma folded to ASCII
+    ("编制印发《兴庆区人民政府公报》4期共800本。", "2021", "800本", {"value": 800, "unit": "本"}),
+    ("全区街道以及社区级政府信息查阅场所共257个。", "pre2019", "政府信息查阅场所共257个",
+     {"metric": "p.org.reading_points"}),
+    ("全年举办综合性及专题性培训6场。", "pre2019", "培训6场", {"metric": "p.meeting.trainings"}),
+    # a plan is no count of the year
+    ("将加强对工作人员的业务培训，2019年计划举办专题培训不少于3次。", "pre2019", "计划举办专题培训不少于3次",
+     {"metric": None, "alternatives": ("p.meeting.trainings",)}),
 ]
 
 # (sentence, template, statement text, implied metrics)
@@ -217,6 +246,20 @@ def test_prose_line_ending_in_a_stray_pipe_is_prose() -> None:
             "行政复议数量 |\n件 |\n7 |\n（一）予以公开 | 5\n")
     claims = extract_claims(text, template="2021")
     assert [(c.value, c.metric) for c in claims if c.kind == "figure"] == [(12, "t3.new")]
+
+
+def test_a_word_unit_is_no_unit_before_its_word() -> None:
+    text = "来源:区人民政府办公室 时间:2017-01-12 10:43\n\n本报告根据《条例》编制。"
+    assert [c.unit for c in extract_claims(text, template="2021") if c.kind == "figure"] in ([], [None])
+
+
+def test_prose_without_a_table_reads_the_template_of_its_year() -> None:
+    from extractors.pipeline import analyse_text
+
+    # "主动公开信息数" in prose is a pre-2019 table signature, but the report is of 2022
+    text = "某乡人民政府2022年政府信息公开工作年度报告\n一、总体情况\n2022年,我乡主动公开信息数为206条,收到政府信息公开申请3件。\n"
+    record = analyse_text(text, use_ner=False)
+    assert {c["value"]: c["metric"] for c in record["claims"] if c["kind"] == "figure"} == {206: None, 3: "t3.new"}
 
 
 def test_table_lines_are_skipped() -> None:
