@@ -70,6 +70,9 @@ def _context_regexes() -> dict[str, re.Pattern[str]]:
         "fillers": re.compile(rf"(?:{_alt(lex['phrase_trim_end'])})+$"),
         "since": re.compile(_alt(lex["since_markers"])),
         "plan": re.compile(_alt(lex["plan_markers"])),
+        "not_work_context": re.compile(_alt(lex["not_work_context"])),
+        "disclosure": re.compile(_alt(lex["disclosure_verbs"])),
+        "reduction": re.compile(rf"(?:{_alt(lex['reduction_verbs'])})$"),
         "not_work": re.compile(rf"(?:{_alt(lex['not_work'])})(?:{_alt(lex['fillers'])})*$"),
     }
 
@@ -382,25 +385,34 @@ def _bare_figure(ctext: str, m: re.Match[str], floor: int) -> bool:
     return prefix.endswith(tuple(lex["count_suffixes"]))
 
 
-def _not_a_figure(ctext: str, m: re.Match[str], floor: int) -> bool:
-    """The report's own structure ("由六部分组成": 部分 after the number or its unit) or a
-    count that is not disclosure work ("常住人口52.3万人", lexicon ``not_work``)."""
-    lex = load_lexicon()
+def _not_a_figure(ctext: str, m: re.Match[str], floor: int, off_topic: bool) -> str | None:
+    """Why a number is no figure of the report, or None: the report's own structure
+    ("由六部分组成": 部分 after the number or its unit); a count that is not disclosure work
+    ("常住人口52.3万人": lexicon ``not_work``; "精简申请材料16项", "受理各类服务事项144350件":
+    ``not_work_context`` in its clause, no disclosure verb); after such a count in the
+    sentence, its rate or its reduced figure ("办结率100%", "精简为5条")."""
+    lex, rx = load_lexicon(), _context_regexes()
     unit_at = m.start("size") if m.group("size") else m.start("unit")
     if any(ctext.startswith(tuple(lex["not_followed_by"]), at) for at in (m.end(), unit_at) if at >= 0):
-        return True
+        return "structure"
     prefix, _ = _prefix(ctext, m.start(), floor)
-    return _context_regexes()["not_work"].search(prefix) is not None
+    if rx["not_work"].search(prefix) or (rx["not_work_context"].search(prefix) and not rx["disclosure"].search(prefix)):
+        return "not_work"
+    rate = m.group("unit") in lex["rate_units"]
+    if off_topic and (rate or rx["reduction"].match(prefix)):
+        return "not_work"
+    return None
 
 
 def _number_claims(ctx: _Ctx) -> list[tuple[Claim, re.Match[str]]]:
     assert ctx.comp is not None
     out: list[tuple[Claim, re.Match[str]]] = []
-    floor, last = 0, None
+    floor, last, off_topic = 0, None, False
     rate_units = set(load_lexicon()["rate_units"])
     for q, m in quantities_in(ctx.comp, ctx.text):
-        if _not_a_figure(ctx.comp.text, m, floor):
-            floor = m.end()
+        why = _not_a_figure(ctx.comp.text, m, floor, off_topic)
+        if why is not None:
+            floor, off_topic = m.end(), off_topic or why == "not_work"
             continue
         if q.unit is None and not _bare_figure(ctx.comp.text, m, floor):
             year = re.fullmatch(r"(?:19|20)\d{2}", m.group()) and ctx.comp.text.startswith("年", m.end())

@@ -282,7 +282,7 @@ def quantities_in(compact: Compact, text: str) -> list[tuple[Quantity, re.Match[
             continue
         if idioms and any(a <= at < b for a, b in idioms):
             continue  # an idiom, a number inside a quoted title (《…二十条措施》) or name (“四个聚焦”)
-        if _names_something(compact.text, m):
+        if _names_something(compact.text, m) or _is_article(compact.text, m):
             continue
         start, end = compact.orig(m.start()), compact.orig_end(m.end())
         q = _quantity(m, text, start, end)
@@ -331,3 +331,13 @@ def _names_something(text: str, m: re.Match[str]) -> bool:
     """A count in Chinese numerals followed by a slogan word is a name: "五个专项治理"."""
     return bool(not _lone(m) and not m.group("num")[0].isdigit()
                 and text.startswith(_name_heads(), m.end()))
+
+
+@cache
+def _article_after() -> tuple[str, ...]:
+    return tuple(load_lexicon()["article_after"])
+
+
+def _is_article(text: str, m: re.Match[str]) -> bool:
+    """一 right after a negation is an article: "没有出现一起投诉" counts nothing."""
+    return m.group("num") == "一" and text.endswith(_article_after(), 0, m.start())

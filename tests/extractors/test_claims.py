@@ -196,9 +196,19 @@ def test_part_after_qizhong_is_not_the_total() -> None:
     "全区常住人口52.3万人，地区生产总值达350亿元，辖区面积为371平方公里。",  # not disclosure work
     "紧紧围绕“四个聚焦”，开展五个专项治理，全面落实行政执法三项制度。",  # slogans
     "认真学习贯彻党的二十大和区委十三届四次全会精神。",  # session numbering
+    # administrative-service reform, not disclosure work (and the figures of the same account)
+    "精简需市场主体提供的申请材料16项,成品油零售经营资格审批流程由原来的11条精简为5条,总简化率超过50%。",
+    "受理各类服务事项144350件,办结率100%。",
+    "全部依法依规按时答复,没有出现一起投诉、复议和诉讼案件。",  # 一 as an article
 ])
 def test_not_figures(sentence: str) -> None:
     assert [c.text for c in extract_claims(sentence, template="2021") if c.kind != "statement"] == []
+
+
+def test_disclosure_of_service_work_stays_a_figure() -> None:
+    text = "受理各类服务事项144350件,办结率100%,收到政府信息公开申请5件;公开政务服务事项清单123项。"
+    got = {c.value: c.metric for c in extract_claims(text, template="2021") if c.kind == "figure"}
+    assert got == {5: "t3.new", 123: None}
 
 
 def test_hedged_magnitudes_are_figures() -> None:

@@ -67,6 +67,8 @@ QUANTITY_CASES = [
     ("紧扣“四个聚焦”，", []),  # a short quoted name that begins with a numeral
     ("开展五个专项治理，落实行政执法三项制度", []),  # slogan words after a count in Chinese numerals
     ("区委十三届四次全会", []),  # session numbering
+    ("组织开展市十件民生实事专题宣传", []),  # a programme's name
+    ("没有出现一起投诉", []),  # 一 after a negation is an article
     ("完成三项新的重大任务", [(3, 3, 3, "项", None, "三项")]),  # a count of work stays
     ("出台5项制度", [(5, 5, 5, "项", None, "5项")]),  # Arabic digits: a count, not a name
 ]
