@@ -139,7 +139,8 @@ def _figure_same(g: dict, p: dict) -> bool:
 
 def figure_value_unit_same(g: dict, p: dict) -> bool:
     """A figure read with the right value and unit, whatever metric it was given."""
-    return _figure_same({**g, "metric": None, "alternatives": []}, {**p, "metric": None, "alternatives": []})
+    bare = {"metric": None, "alternatives": []}
+    return _figure_same({**g, **bare}, {**p, **bare})
 
 
 def score_figures(gold: list[dict], claims: list[dict], text: str, label: str,
