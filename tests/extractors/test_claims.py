@@ -130,6 +130,23 @@ STATEMENT_CASES = [
 ]
 
 
+def test_all_completed_while_carried_forward_is_a_finding() -> None:
+    from extractors.crosscheck import cross_check
+    from extractors.models import Cell, Table
+
+    def cell(key: str, value: int) -> Cell:
+        return Cell(key=key, label=key, column="total", value=value, raw=str(value),
+                    state="number" if value else "zero")
+
+    claims = extract_claims("本年度共收到政府信息公开申请12件，所有申请均已办理完成。", template="2021")
+    carried = Table(template="2021", cells=(cell("t3.new", 12), cell("t3.carried_over", 0), cell("t3.total", 10),
+                                            cell("t3.carry_forward", 2)))
+    assert [(f.code, f.status) for f in cross_check(carried, claims)] == [("PROSE.STATEMENT", "fail")]
+    done = Table(template="2021", cells=(cell("t3.new", 12), cell("t3.carried_over", 0), cell("t3.total", 12),
+                                         cell("t3.carry_forward", 0)))
+    assert cross_check(done, claims) == []
+
+
 @pytest.mark.parametrize("sentence", [
     "本年度受理政府信息公开申请8件，除2件结转下年度办理外，其余申请均已办结。",  # a stated exception
     "本年度共受理政务服务申请5000件，均已按时办结。",  # not disclosure requests
