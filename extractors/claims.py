@@ -104,7 +104,7 @@ def _ambiguous(ctx: Sentence, rec: dict, head: str, at: int) -> bool:
     if head.endswith(tuple(rec.get("ambiguous_after", ()))):
         return True
     rx = _context_regexes()
-    return rx["since"].search(ctx.comp.text, 0, at) is not None or rx["plan"].search(ctx.comp.text, 0, at) is not None
+    return any(-1 < ctx.first_match(rx[k]) < at for k in ("since", "plan"))
 
 
 PART_LOOKBACK = 120  # characters before the sentence where a part's total may stand

@@ -6,6 +6,7 @@ Hand-written: it is this project's bookkeeping, there is nothing for a library t
 """
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from extractors.models import Claim
@@ -30,6 +31,15 @@ class Sentence:
             assert self.comp is not None
             self._found[word] = self.comp.text.find(word)
         return self._found[word]
+
+    def first_match(self, rx: re.Pattern[str]) -> int:
+        """Compact index of ``rx``'s first match in the sentence (-1 if none), memoised."""
+        key = "\0" + rx.pattern
+        if key not in self._found:
+            assert self.comp is not None
+            m = rx.search(self.comp.text)
+            self._found[key] = m.start() if m else -1
+        return self._found[key]
 
     def claim(self, kind: str, q: Quantity | None, cstart: int, cend: int, **kw: Any) -> Claim:
         assert self.comp is not None
