@@ -10,6 +10,7 @@ Hand-written: the readings, intervals and derivations are the project's semantic
 from __future__ import annotations
 
 import math
+import re
 from typing import Any
 
 from extractors.crosscheck_findings import make_finding, mid, short_label, violated_status
@@ -53,12 +54,21 @@ def check_figure(rule: Rule, view: TableView, claims: list[Claim], **_: Any) -> 
         return []
     out = []
     for claim in claims:
-        if claim.kind not in ("figure", "enumeration") or not claim.metric:
+        if claim.kind not in ("figure", "enumeration") or not _rule_takes(rule, claim.metric):
             continue
         civ = claim_interval(claim, view.rs)
         if civ is not None:
             out += _figure(rule, view, claim, civ)
     return out
+
+
+def _rule_takes(rule: Rule, metric: str | None) -> bool:
+    """A claim_figure rule checks the metrics its ``metrics`` patterns match (all when it
+    has none) except those its ``skip_metrics`` patterns match."""
+    if not metric:
+        return False
+    only, skip = rule.params.get("metrics") or (), rule.params.get("skip_metrics") or ()
+    return (not only or any(re.search(p, metric) for p in only)) and not any(re.search(p, metric) for p in skip)
 
 
 def _figure(rule: Rule, view: TableView, claim: Claim, civ: Interval) -> list[Finding]:

@@ -95,11 +95,12 @@ class Side:
         self.order.append((None, weight))
         self.interval = self.interval + UNKNOWN.scale(weight)
 
-    def extend(self, other: "Side") -> None:
-        self.items += other.items
+    def extend(self, other: "Side", weight: float = 1.0) -> None:
+        """Add ``weight`` × the other side (−1 for a difference "a−b")."""
+        self.items += [(c, w * weight) for c, w in other.items]
         self.unread += other.unread
-        self.order += other.terms()
-        self.interval = self.interval + other.interval
+        self.order += [(c, w * weight) for c, w in other.terms()]
+        self.interval = self.interval + other.interval.scale(weight)
 
     def terms(self) -> list[tuple[Cell | None, float]]:
         """The terms in written order (None: a cell not read)."""
@@ -336,13 +337,13 @@ class TableView:
         """The cells a metric expression names (None if a part is neither in the table nor
         unread), plus the derivations used for blank or absent cells."""
         total, derived, found = Side(), [], False
-        for part in (p.strip() for p in expr.split("+") if p.strip()):
-            got = self._metric_part(part)
+        for sign, part in re.findall(r"([+-]?)\s*([^+-]+)", expr):  # "a+b", "a-b"
+            got = self._metric_part(part.strip())
             if got is None:
                 return None
             side, how = got
             found = True
-            total.extend(side)
+            total.extend(side, -1.0 if sign == "-" else 1.0)
             derived += how
         return (total, derived) if found else None
 

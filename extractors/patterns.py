@@ -31,7 +31,8 @@ _OPS = ("==", "<=", ">=", "<", ">", "!=")
 _SCHEMAS: dict[str, tuple[set[str], set[str]]] = {
     # file: (required keys, optional keys)
     "figures.jsonl": ({"id", "version", "phrases", "units"},
-                      {"metric", "alternatives", "context", "next", "after", "column", "part_of", "note"}),
+                      {"metric", "alternatives", "context", "next", "after", "heads", "notes",
+                       "ambiguous_after", "column", "part_of", "note"}),
     "statements.jsonl": ({"id", "version", "regex"}, {"implies", "scope", "scopes", "confidence", "note"}),
     "entities.jsonl": ({"id", "version", "label", "regex"}, {"note"}),
     "entities_spacy.jsonl": ({"id", "version", "label", "pattern"}, {"anchor", "note"}),
@@ -41,7 +42,10 @@ _SCHEMAS: dict[str, tuple[set[str], set[str]]] = {
 # Labels allowed in the spaCy token-pattern files (entity labels / commitment directions).
 SPACY_LABELS = {"entities_spacy.jsonl": ("ORG", "GPE", "LOC"), "commitments_spacy.jsonl": ("up", "down", "keep")}
 _LEXICON_KEYS = {"version", "units", "rate_units", "multipliers", "qualifiers", "approx_tolerance",
-                 "fillers", "phrase_trim", "phrase_trim_end", "subset_markers", "not_quantities", "unit_modifiers", "not_followed_by", "not_after", "count_suffixes", "change", "rate", "ordinal", "enumeration", "quoted_titles", "subunit_suffixes"}
+                 "fillers", "phrase_trim", "phrase_trim_end", "subset_markers", "not_quantities", "unit_modifiers", "not_followed_by", "not_after", "count_suffixes", "change", "rate", "ordinal", "enumeration", "quoted_titles", "subunit_suffixes",
+                 "quoted_names", "name_heads", "not_work", "lone_numerals", "since_markers", "plan_markers",
+                 "not_work_context", "disclosure_verbs", "reduction_verbs", "article_after",
+                 "unit_not_followed_by"}
 _COMMIT_KEYS = {"version", "sections", "markers", "directions", "items"}
 _COMMIT_RULE_KEYS = {"id", "version", "kind", "words", "direction", "regex"}
 ENTITY_LABELS = ("ORG", "LOC", "GPE", "PER", "LAW", "DOC_NO", "DATE", "PHONE", "URL", "EMAIL", "POSTCODE")
@@ -120,6 +124,11 @@ def _validate_figure(path: Path, line: int, rec: dict, units: set[str]) -> None:
     refs = list(rec.get("metric", {}).values()) + list(rec.get("part_of", []))
     for metric in refs + [m for ms in rec.get("alternatives", {}).values() for m in ms]:
         check_metric(path, line, rid, metric)
+    for pattern in [*rec.get("next", ()), *(n.get("regex") for n in rec.get("notes", ()))]:
+        _check_regex(path, line, rid, pattern)
+    for note in rec.get("notes", ()):
+        for metric in dict(note.get("metric") or {}).values():
+            check_metric(path, line, rid, metric)
     if set(rec["units"]) - units:
         raise _fail(path, line, rid, f"units {sorted(set(rec['units']) - units)} not in lexicon.yaml units")
 
