@@ -141,10 +141,15 @@ def test_all_completed_while_carried_forward_is_a_finding() -> None:
     claims = extract_claims("本年度共收到政府信息公开申请12件，所有申请均已办理完成。", template="2021")
     carried = Table(template="2021", cells=(cell("t3.new", 12), cell("t3.carried_over", 0), cell("t3.total", 10),
                                             cell("t3.carry_forward", 2)))
-    assert [(f.code, f.status) for f in cross_check(carried, claims)] == [("PROSE.STATEMENT", "fail")]
+    # the table holds only four of 表三's cells: its own identities are not_assessable (cells
+    # not read), the prose statement is contradicted by a printed cell alone
+    prose = lambda findings: [(f.code, f.status) for f in findings if f.code.startswith("PROSE.")]  # noqa: E731
+    found = cross_check(carried, claims)
+    assert prose(found) == [("PROSE.STATEMENT", "fail")]
+    assert all(f.status == "not_assessable" for f in found if not f.code.startswith("PROSE."))
     done = Table(template="2021", cells=(cell("t3.new", 12), cell("t3.carried_over", 0), cell("t3.total", 12),
                                          cell("t3.carry_forward", 0)))
-    assert cross_check(done, claims) == []
+    assert prose(cross_check(done, claims)) == []
 
 
 @pytest.mark.parametrize("sentence", [
