@@ -420,12 +420,15 @@ def renderings() -> None:
 @click.option("--formats", default="html,docx,pdf", show_default=True)
 @click.option("--out", default=None, help="Folder (default $GONGKAI_RENDERINGS_DIR or .gongkai/renderings).")
 @click.option("--corpus", "corpus_dir", default=None)
-def renderings_build(formats, out, corpus_dir) -> None:
+@click.option("--variant", type=click.IntRange(min=0), default=0, show_default=True,
+              help="Layout variant seed (0: each report's default layout).")
+def renderings_build(formats, out, corpus_dir, variant) -> None:
     from gongkai.renderings.cache import build_many
     from gongkai.renderings.layout import report_ids
 
+    corpus = corpus_dir or _default_corpus()
     for fmt in [f.strip() for f in formats.split(",") if f.strip()]:
-        for rid, path in build_many(report_ids(), fmt, corpus_dir or _default_corpus(), out).items():
+        for rid, path in build_many(report_ids(), fmt, corpus, out, variant).items():
             click.echo(f"{fmt}\t{rid}\t{path}")
 
 
