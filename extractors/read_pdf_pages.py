@@ -99,7 +99,7 @@ def join_pages(prev: PdfTable, nxt: PdfTable) -> None:
         return
     labels = label_columns(prev.rows + rows)
     if prev.rows and is_split_row(prev.rows[-1], rows[0], labels):
-        prev.rows[-1] = [_join_cell(a, b) for a, b in zip(prev.rows[-1], rows[0])]
+        prev.rows[-1] = join_row(prev.rows[-1], rows[0])
         rows = rows[1:]
     elif prev.rows:
         join_split_labels(prev.rows, rows, labels)
@@ -236,15 +236,29 @@ def wraps_numbers(top: list[str | None], bottom: list[str | None], values: list[
     True
     >>> wraps_numbers(["a", "75394432.52"], ["", "元"], [1])
     True
+    >>> wraps_numbers(["a", "73802895.90", None], ["", "元", "元"], [1, 2])  # one cell over two columns
+    True
     >>> wraps_numbers(["5、信函申请数", "0", "0"], ["对申请的答复总数", "0", "0"], [1, 2])
     False
     """
-    filled = [c for c in values if _filled(bottom[c])]
+    filled = [c for c in values if _filled(bottom[c]) and not _spanned(top, bottom, c)]
     if not filled or not all(is_number_cell(top[c]) and is_number_cell(join_wrapped(f"{top[c]}\n{bottom[c]}"))
                              for c in filled):
         return False
     return (any(not is_number_cell(bottom[c]) for c in filled)
             or any(_is_value(top[c]) and not _filled(bottom[c]) for c in values))
+
+
+def _spanned(top: list[str | None], bottom: list[str | None], c: int) -> bool:
+    """Column ``c`` is covered by the cell to its left in both parts (a number's hole
+    above, the same text repeated below)."""
+    return c > 0 and top[c] is None and bottom[c] == bottom[c - 1]
+
+
+def join_row(top: list[str | None], bottom: list[str | None]) -> list[str | None]:
+    """The two parts of a split row as one row, cell by cell."""
+    return [None if _spanned(top, bottom, c) else _join_cell(a, b)
+            for c, (a, b) in enumerate(zip(top, bottom))]
 
 
 def _join_cell(a: str | None, b: str | None) -> str | None:

@@ -167,7 +167,10 @@ def test_a_number_wrapped_and_cut_by_the_page_break_is_one_number():
 
 
 def test_a_unit_wrapped_onto_the_next_page_stays_with_its_number():
-    edges = [0, 250, 430]
-    first = PdfTable([["第二十条第（十一）项"], ["信息内容", "采购总金额"], ["政府集中采购", "75394432.52"]], edges)
-    second = PdfTable([["", "元"]], edges)
-    assert _joined(first, second)[-1] == "政府集中采购 | 75394432.52元"
+    """The amount's unit alone on the next page, its cell drawn over two columns of the
+    union grid there (the amount above spans them): one amount, no row of its own."""
+    edges = [0, 250, 310, 370, 430]
+    first = PdfTable([["第二十条第（十一）项"], ["信息内容", "采购项目数量", "采购总金额", "采购总金额"],
+                      ["政府集中采购", "395", "75394432.52", None]], edges)
+    second = PdfTable([["", "", "元"]], [0, 251, 311, 430])
+    assert _joined(first, second)[-1] == "政府集中采购 | 395 | 75394432.52元"
