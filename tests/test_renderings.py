@@ -196,8 +196,10 @@ def test_evaluate_prints_one_line_per_format():
 
     text = format_scores([FormatScore("html", 2982, 2982, reports=25),
                           FormatScore("pdf", 2185, 2982, 798, 23, 3, 24),
-                          FormatScore("docx", errors=["soffice not found"])])
+                          FormatScore("docx", errors=["soffice not found"]),
+                          FormatScore("pdf/other", 2980, 2982, 2, 1, 0, 25)])
     lines = text.splitlines()
     assert lines[1].split() == ["html", "100.0", "%", "(2982/2982)", "0", "0", "0", "25"]
     assert lines[2].split() == ["pdf", "73.3", "%", "(2185/2982)", "798", "23", "3", "24"]
     assert "not built: soffice not found" in lines[3]
+    assert lines[4].split() == ["pdf/other", "99.9", "%", "(2980/2982)", "2", "1", "0", "25"]
