@@ -11,7 +11,8 @@ the columns whose rules are drawn on that page.
 closed the previous one when both stand between the same left and right edges.  Both
 parts are put on the union of their column edges (a cell spanning several columns of the
 union repeats its text, a number counts once), repeated header rows are dropped, a split
-row is joined back into one, and the empty label cells left by a merged label of the
+row is joined back into one (also when a number wrapped in a narrow column is cut by the
+break: "3" above, "4" below), and the empty label cells left by a merged label of the
 previous page take that label.
 
 Hand-written: pdfplumber finds each page's ruled tables; what makes them one table is
@@ -98,7 +99,7 @@ def join_pages(prev: PdfTable, nxt: PdfTable) -> None:
         return
     labels = label_columns(prev.rows + rows)
     if prev.rows and is_split_row(prev.rows[-1], rows[0], labels):
-        prev.rows[-1] = [_join_cell(a, b) for a, b in zip(prev.rows[-1], rows[0])]
+        prev.rows[-1] = join_row(prev.rows[-1], rows[0])
         rows = rows[1:]
     elif prev.rows:
         join_split_labels(prev.rows, rows, labels)
@@ -200,6 +201,8 @@ def is_split_row(top: list[str | None], bottom: list[str | None], labels: set[in
     True
     >>> is_split_row(["信息内容", "本年处理决定数量"], ["行政许可", "447228"], {0})
     False
+    >>> is_split_row(["二、上年结转政府信息公开", "3", "0", "3"], ["申请数量", "4", "", "4"], labels)
+    True
     """
     if len(top) != len(bottom) or len(top) < 2:
         return False  # a one-cell row is a line of prose in a frame
@@ -207,8 +210,11 @@ def is_split_row(top: list[str | None], bottom: list[str | None], labels: set[in
     top_has = any(_is_value(top[c]) for c in values)
     bottom_has = any(_is_value(bottom[c]) for c in values)
     own = [c for c in range(len(top)) if _filled(bottom[c]) and bottom[c] != top[c]]
-    if not own or any(_ORDINAL_START.match(bottom[c] or "") or (is_number_cell(bottom[c]) and top_has)
-                      for c in own):
+    if not own or any(_ORDINAL_START.match(bottom[c] or "") for c in own):
+        return False
+    if top_has and wraps_numbers(top, bottom, values):
+        return True
+    if any(is_number_cell(bottom[c]) and top_has for c in own):
         return False
     if top_has and bottom_has:
         return False  # two rows of values
@@ -217,6 +223,42 @@ def is_split_row(top: list[str | None], bottom: list[str | None], labels: set[in
     if bottom_has:  # the label's first lines above, with nothing in the value columns
         return any(_filled(top[c]) for c in labels) and not any(_filled(top[c]) for c in values)
     return all(_filled(top[c]) and not is_number_cell(top[c]) for c in own)  # a header row
+
+
+def wraps_numbers(top: list[str | None], bottom: list[str | None], values: list[int]) -> bool:
+    """Whether the filled value cells of ``bottom`` are the rest of ``top``'s numbers, wrapped
+    in a narrow column and cut by the page break ("3" | "4" is 34, "75394432.52" | "元"):
+    each continues a number above into a number, and the reading is unambiguous: one of
+    them is no number by itself (a unit), or a value above has nothing below (the row's
+    short numbers fitted on its first line; a row of its own would print them).
+
+    >>> wraps_numbers(["a", "3", "0", "3"], ["b", "4", "", "4"], [1, 2, 3])
+    True
+    >>> wraps_numbers(["a", "75394432.52"], ["", "元"], [1])
+    True
+    >>> wraps_numbers(["a", "73802895.90", None], ["", "元", "元"], [1, 2])  # one cell over two columns
+    True
+    >>> wraps_numbers(["5、信函申请数", "0", "0"], ["对申请的答复总数", "0", "0"], [1, 2])
+    False
+    """
+    filled = [c for c in values if _filled(bottom[c]) and not _spanned(top, bottom, c)]
+    if not filled or not all(is_number_cell(top[c]) and is_number_cell(join_wrapped(f"{top[c]}\n{bottom[c]}"))
+                             for c in filled):
+        return False
+    return (any(not is_number_cell(bottom[c]) for c in filled)
+            or any(_is_value(top[c]) and not _filled(bottom[c]) for c in values))
+
+
+def _spanned(top: list[str | None], bottom: list[str | None], c: int) -> bool:
+    """Column ``c`` is covered by the cell to its left in both parts (a number's hole
+    above, the same text repeated below)."""
+    return c > 0 and top[c] is None and bottom[c] == bottom[c - 1]
+
+
+def join_row(top: list[str | None], bottom: list[str | None]) -> list[str | None]:
+    """The two parts of a split row as one row, cell by cell."""
+    return [None if _spanned(top, bottom, c) else _join_cell(a, b)
+            for c, (a, b) in enumerate(zip(top, bottom))]
 
 
 def _join_cell(a: str | None, b: str | None) -> str | None:

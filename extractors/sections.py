@@ -218,7 +218,13 @@ def find_announced(text: str) -> tuple[tuple[str, ...], tuple[int, int] | None]:
 
 def split_items(items: str, rules: _Rules) -> tuple[str, ...]:
     """Split an announced list; fragments of one part ("复议"+"诉讼情况", "收到"+"处理…申请情况")
-    are merged back: adjacent fragments of the same kind, and a kind-less fragment with the next."""
+    are merged back: adjacent fragments of the same kind, and a kind-less fragment with the next.
+    A line break inside the list (a PDF's printed line: "政府信息公开咨⏎询处理情况") is no gap.
+
+    >>> split_items("概述、政府信息公开咨\\n询处理情况,存在的主要问题", load_rules())[1]
+    '政府信息公开咨询处理情况'
+    """
+    items = re.sub(r"[ \t]*\n[ \t]*", "", items)
     pieces: list[tuple[int, int]] = []
     pos = 0
     for sep in rules.separators.finditer(items):

@@ -64,13 +64,8 @@ def main(ctx: click.Context, settings_file, mongo_url, broker_url, data_dir, db_
                                        db_name=db_name)
     except GongkaiError as exc:
         raise click.UsageError(exc.message) from exc
-    settings_mod.current.cache_clear()
-    # Workers and pool processes read settings from the environment: hand CLI values on.
-    import os
-    for key in ("mongo_url", "broker_url", "data_dir", "db_name"):
-        os.environ[f"GONGKAI_{key.upper()}"] = str(getattr(s, key))
-    if settings_file:
-        os.environ["GONGKAI_SETTINGS"] = str(Path(settings_file).resolve())
+    # The resolved settings travel explicitly (ctx.obj, the local pool's task arguments,
+    # the worker command's process): the caller's os.environ is never written.
     logging.basicConfig(level=s.log_level, format="%(levelname)s %(name)s: %(message)s")
     ctx.obj = {"settings": s}
 
@@ -301,6 +296,7 @@ def worker(ctx, concurrency, loglevel, celery_args) -> None:
     from worker.app import app
 
     app.conf.broker_url = _settings(ctx).broker_url
+    settings_mod.use(_settings(ctx))  # this process becomes the worker: its tasks use them
     argv = ["worker", f"--loglevel={loglevel}", "-Q", "gongkai"]
     if concurrency:
         argv.append(f"--concurrency={concurrency}")
@@ -424,12 +420,15 @@ def renderings() -> None:
 @click.option("--formats", default="html,docx,pdf", show_default=True)
 @click.option("--out", default=None, help="Folder (default $GONGKAI_RENDERINGS_DIR or .gongkai/renderings).")
 @click.option("--corpus", "corpus_dir", default=None)
-def renderings_build(formats, out, corpus_dir) -> None:
+@click.option("--variant", type=click.IntRange(min=0), default=0, show_default=True,
+              help="Layout variant seed (0: each report's default layout).")
+def renderings_build(formats, out, corpus_dir, variant) -> None:
     from gongkai.renderings.cache import build_many
     from gongkai.renderings.layout import report_ids
 
+    corpus = corpus_dir or _default_corpus()
     for fmt in [f.strip() for f in formats.split(",") if f.strip()]:
-        for rid, path in build_many(report_ids(), fmt, corpus_dir or _default_corpus(), out).items():
+        for rid, path in build_many(report_ids(), fmt, corpus, out, variant).items():
             click.echo(f"{fmt}\t{rid}\t{path}")
 
 

@@ -3,7 +3,8 @@ rendered in each format (:mod:`gongkai.renderings`), read back through
 ``extractors.pipeline.analyse`` and compared with the gold cells and with what the text
 rendering of the same report gives.
 
-Per format: the share of gold cells read equal (key, column, value, state), the cells
+Per format and layout (each report's default layout, and one other variant chosen by
+its id: :mod:`gongkai.renderings.variants`): the share of gold cells read equal (key, column, value, state), the cells
 read that the gold does not have, the ``fail``
 findings the rendering raises that the text rendering does not (extra) and those the
 text rendering raises that the rendering does not (missing), and the reports compared.
@@ -99,10 +100,20 @@ def compare(fmt: str, paths: dict[str, Path], text: dict[str, dict], corpus_dir:
     return score
 
 
+LAYOUTS = ("default", "other")  # each report's default layout; one other, chosen by its id
+
+
+def layout_variants(ids: list[str], which: str) -> dict[str, int]:
+    from gongkai.renderings.variants import suite_variant
+
+    return {rid: 0 if which == "default" else suite_variant(rid) for rid in ids}
+
+
 def evaluate_renderings(corpus_dir: Path, formats: tuple[str, ...] | None = None,
                         out: Path | None = None) -> list[FormatScore]:
-    """Scores per format; a format whose tools are missing (PDF without soffice) is
-    reported with an error instead of a score."""
+    """Scores per format and layout (``html`` the defaults, ``html/other`` the other
+    variants); a format whose tools are missing (PDF without soffice) is reported with an
+    error instead of a score."""
     from gongkai.renderings.cache import FORMATS, build_many
     from gongkai.renderings.layout import report_ids
     from gongkai.renderings.pdf import SofficeMissing
@@ -111,12 +122,14 @@ def evaluate_renderings(corpus_dir: Path, formats: tuple[str, ...] | None = None
     text = text_records(ids, corpus_dir)
     scores = []
     for fmt in formats or FORMATS:
-        try:
-            paths = build_many(ids, fmt, corpus_dir, out)
-        except SofficeMissing as exc:
-            scores.append(FormatScore(fmt, errors=[str(exc)]))
-            continue
-        scores.append(compare(fmt, paths, text, corpus_dir))
+        for which in LAYOUTS:
+            label = fmt if which == "default" else f"{fmt}/{which}"
+            try:
+                paths = build_many(ids, fmt, corpus_dir, out, layout_variants(ids, which))
+            except SofficeMissing as exc:
+                scores.append(FormatScore(label, errors=[str(exc)]))
+                break
+            scores.append(compare(label, paths, text, corpus_dir))
     return scores
 
 

@@ -71,32 +71,37 @@ def _pool_init() -> None:
     process.reset()
 
 
-def _pool_task(report_id: str, force: bool) -> dict:
+def _pool_task(report_id: str, force: bool, settings) -> dict:
     from worker.process import process_report
 
-    return process_report(report_id, force=force)
+    return process_report(report_id, force=force, settings=settings)
 
 
 def run_local(ids: list[str], workers: int, force: bool,
-              progress: Callable[[dict], None]) -> None:
-    """Process ids on ``workers`` local processes (inline when one is enough)."""
+              progress: Callable[[dict], None], settings=None) -> None:
+    """Process ids on ``workers`` local processes (inline when one is enough) with
+    ``settings``, passed to each task: no process reads them from the caller's os.environ."""
     if workers <= 1 or len(ids) <= 1:
         for rid in ids:
-            progress(_pool_task(rid, force))
+            progress(_pool_task(rid, force, settings))
         return
     context = multiprocessing.get_context("spawn")  # no Mongo client crosses a fork
     with ProcessPoolExecutor(max_workers=workers, mp_context=context,
                              initializer=_pool_init) as pool:
-        futures = [pool.submit(_pool_task, rid, force) for rid in ids]
+        futures = [pool.submit(_pool_task, rid, force, settings) for rid in ids]
         for future in as_completed(futures):
             progress(future.result())
 
 
-def enqueue(ids: list[str], force: bool) -> int:
+def enqueue(ids: list[str], force: bool, broker_url: str | None = None) -> int:
+    """Send ids to the broker at ``broker_url`` (default: the Celery app's)."""
+    from worker.app import app
     from worker.tasks import process_report
 
-    for rid in ids:
-        process_report.apply_async((rid, force), task_id=f"{rid}:{time.time_ns()}")
+    with app.connection_for_write(broker_url or None) as conn:
+        for rid in ids:
+            process_report.apply_async((rid, force), task_id=f"{rid}:{time.time_ns()}",
+                                       connection=conn)
     return len(ids)
 
 
@@ -141,8 +146,9 @@ def dispatch(settings, store: Store, summary: IngestSummary, todo: list[str], fo
              on_counts: Callable[[dict[str, int]], None]) -> None:
     """Process ``todo`` through Celery (waiting when asked) or the local pool."""
     if settings.broker_url:
-        summary.enqueued = enqueue(todo, force)
+        summary.enqueued = enqueue(todo, force, settings.broker_url)
         if wait:
             wait_for(store, todo, on_counts)
     else:
-        run_local(todo, default_workers(workers or settings.workers), force, on_result)
+        run_local(todo, default_workers(workers or settings.workers), force, on_result,
+                  settings)

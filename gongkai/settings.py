@@ -96,7 +96,18 @@ def load_settings(path: str | None = None, **overrides: Any) -> Settings:
         raise SettingsError(f"invalid settings: {problems}") from exc
 
 
+_pinned: list[Settings] = []
+
+
+def use(settings: Settings) -> None:
+    """Make ``settings`` this process's for the rest of its life: only for a process that
+    becomes a long-running worker (``gongkai worker``); commands that return pass their
+    settings explicitly instead, so nothing outlives them."""
+    _pinned[:] = [settings]
+    current.cache_clear()
+
+
 @lru_cache(maxsize=1)
 def current() -> Settings:
-    """Settings of this process (workers read them once)."""
-    return load_settings()
+    """Settings of this process (workers read them once): pinned by ``use`` or loaded."""
+    return _pinned[0] if _pinned else load_settings()

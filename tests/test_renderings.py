@@ -29,24 +29,31 @@ def _ids() -> list[str]:
 
 IDS = _ids()
 FORMATS = ("html", "docx", "pdf")
-CASES = [pytest.param(fmt, rid, id=f"{fmt}-{rid}") for fmt in FORMATS for rid in IDS]
+LAYOUTS = ("default", "other")  # each report's default layout and one other, by its id
+CASES = [pytest.param(fmt, which, rid, id=f"{fmt}-{which}-{rid}")
+         for fmt in FORMATS for which in LAYOUTS for rid in IDS]
+
+
+def _variants(which: str) -> dict[str, int]:
+    from gongkai.renderings.variants import suite_variant
+    return {rid: (0 if which == "default" else suite_variant(rid)) for rid in IDS}
 
 
 @lru_cache(maxsize=None)
-def _paths(fmt: str) -> dict:
+def _paths(fmt: str, which: str = "default") -> dict:
     from gongkai.renderings.cache import build_many
-    return build_many(IDS, fmt, CORPUS)
+    return build_many(IDS, fmt, CORPUS, variants=_variants(which))
 
 
 @lru_cache(maxsize=None)
-def _record(fmt: str, rid: str) -> dict:
+def _record(fmt: str, rid: str, which: str = "default") -> dict:
     from extractors.pipeline import analyse
     from gongkai.renderings.layout import load_report
 
     if fmt == "text":
         data, name = load_report(rid, CORPUS).text.encode("utf-8"), f"{rid}.txt"
     else:
-        path = _paths(fmt)[rid]
+        path = _paths(fmt, which)[rid]
         data, name = path.read_bytes(), path.name
     return analyse(data, filename=name, use_ner=False).record
 
@@ -57,23 +64,23 @@ def _need_tools(fmt: str) -> None:
         pytest.skip("LibreOffice (soffice) is not installed: apt-get install libreoffice-writer-nogui fonts-noto-cjk")
 
 
-@pytest.mark.parametrize("fmt,rid", CASES)
-def test_rendering_gives_the_gold_cells(corpus_dir, fmt, rid):
+@pytest.mark.parametrize("fmt,which,rid", CASES)
+def test_rendering_gives_the_gold_cells(corpus_dir, fmt, which, rid):
     from gongkai.eval_renderings import cells_equal
     from gongkai.renderings.layout import load_report
 
     _need_tools(fmt)
     gold = list(load_report(rid, corpus_dir).gold_cells)
-    equal, misses, extra = cells_equal(gold, _record(fmt, rid)["table"]["cells"])
+    equal, misses, extra = cells_equal(gold, _record(fmt, rid, which)["table"]["cells"])
     assert (misses, extra) == ([], []) and equal == len(gold)
 
 
-@pytest.mark.parametrize("fmt,rid", CASES)
-def test_rendering_gives_the_text_renderings_findings(corpus_dir, fmt, rid):
+@pytest.mark.parametrize("fmt,which,rid", CASES)
+def test_rendering_gives_the_text_renderings_findings(corpus_dir, fmt, which, rid):
     from gongkai.eval_renderings import finding_id
 
     _need_tools(fmt)
-    got = Counter(finding_id(f) for f in _record(fmt, rid)["findings"])
+    got = Counter(finding_id(f) for f in _record(fmt, rid, which)["findings"])
     want = Counter(finding_id(f) for f in _record("text", rid)["findings"])
     extra = sorted(f[:2] for f in (got - want).elements())
     missing = sorted(f[:2] for f in (want - got).elements())
@@ -126,15 +133,39 @@ def test_prose_keeps_the_text_outside_the_tables(corpus_dir):
 
 
 def test_pages_cover_gb18030_and_word_export(corpus_dir):
-    from gongkai.renderings.html import page_style
+    from gongkai.renderings.variants import layout
 
-    styles = [page_style(r) for r in IDS]
+    styles = [layout(r) for r in IDS]
     assert any(s.encoding == "gb18030" for s in styles) and any(s.word for s in styles)
     path = _paths("html")[next(r for r, s in zip(IDS, styles) if s.encoding == "gb18030")]
     data = path.read_bytes()
     assert b'charset="gb18030"' in data
     with pytest.raises(UnicodeDecodeError):
         data.decode("utf-8")
+
+
+def test_layouts_are_reproducible_and_the_suite_covers_many():
+    """A layout is a function of (report id, variant); the suite's other variants span
+    both page sizes, every margin set, font size, width, header and alignment choice."""
+    from gongkai.renderings.variants import MARGINS_MM, layout, suite_variant
+
+    rid = IDS[0] if IDS else "r"
+    assert layout(rid, 3) == layout(rid, 3) and layout(rid, 0).variant == 0
+    ids = IDS or [f"r{i}" for i in range(25)]
+    others = [layout(r, suite_variant(r)) for r in ids]
+    assert len({s.variant for s in others}) >= 5 and all(s.variant > 0 for s in others)
+    assert {s.page for s in others} == {"A4", "Letter"}
+    assert {s.margins_mm for s in others} == set(MARGINS_MM)
+    for attr in ("body_pt", "table_pt", "table_width", "label_weight"):
+        assert len({getattr(s, attr) for s in others}) >= 3, attr
+    for attr in ("repeat_header", "center_cells", "word", "encoding"):
+        assert len({getattr(s, attr) for s in others}) == 2, attr
+
+
+def test_variants_are_cached_apart(corpus_dir):
+    default, other = _paths("html"), _paths("html", "other")
+    assert all(default[r] != other[r] and ".v0." in default[r].name for r in IDS)
+    assert all(f".v{_variants('other')[r]}." in other[r].name for r in IDS)
 
 
 def test_builds_are_cached_by_content(corpus_dir):
@@ -165,8 +196,10 @@ def test_evaluate_prints_one_line_per_format():
 
     text = format_scores([FormatScore("html", 2982, 2982, reports=25),
                           FormatScore("pdf", 2185, 2982, 798, 23, 3, 24),
-                          FormatScore("docx", errors=["soffice not found"])])
+                          FormatScore("docx", errors=["soffice not found"]),
+                          FormatScore("pdf/other", 2980, 2982, 2, 1, 0, 25)])
     lines = text.splitlines()
     assert lines[1].split() == ["html", "100.0", "%", "(2982/2982)", "0", "0", "0", "25"]
     assert lines[2].split() == ["pdf", "73.3", "%", "(2185/2982)", "798", "23", "3", "24"]
     assert "not built: soffice not found" in lines[3]
+    assert lines[4].split() == ["pdf/other", "99.9", "%", "(2980/2982)", "2", "1", "0", "25"]

@@ -63,3 +63,36 @@ def test_every_setting_is_documented_and_has_a_default():
     assert set(_defaults()) == set(Settings.model_fields)
     for key in Settings.model_fields:
         assert f"| `{key}` |" in readme, f"setting {key} missing from README's Configuration table"
+
+
+def test_cli_in_process_leaves_environ_unchanged_and_hands_settings_on(tmp_path, mongo_url):
+    """Regression: the CLI wrote its resolved settings into os.environ, leaking them into
+    later tests and child processes. Now the settings reach the local pool explicitly."""
+    import os
+    import uuid
+
+    from click.testing import CliRunner
+    from pymongo import MongoClient
+
+    from gongkai.cli import main
+
+    db_name = f"gk_env_{uuid.uuid4().hex[:8]}"
+    settings_file = tmp_path / "mine.toml"
+    settings_file.write_text("ner = false\n")
+    for i in range(2):
+        (tmp_path / f"r{i}.txt").write_text(f"某县人民政府2023年政府信息公开工作年度报告\n本年新收申请{i + 1}件。\n",
+                                            encoding="utf-8")
+    before = dict(os.environ)
+    result = CliRunner().invoke(main, [
+        "--settings", str(settings_file), "--mongo-url", mongo_url, "--db-name", db_name,
+        "--data-dir", str(tmp_path / "data"), "ingest", str(tmp_path / "r0.txt"),
+        str(tmp_path / "r1.txt"), "--workers", "2", "--json"])
+    assert dict(os.environ) == before, result.output
+    client = MongoClient(mongo_url)
+    try:
+        stored = list(client[db_name].reports.find({}, {"status": 1}))
+        assert len(stored) == 2 and all(d["status"] in ("done", "failed") for d in stored)
+        assert all(d["status"] != "queued" for d in stored), result.output
+    finally:
+        client.drop_database(db_name)
+        client.close()

@@ -18,7 +18,7 @@ from kombu.exceptions import OperationalError as KombuOperationalError
 from pymongo.errors import AutoReconnect, ConnectionFailure, NetworkTimeout
 
 from extractors.errors import DocumentError
-from gongkai.settings import current
+from gongkai.settings import Settings, current
 from storage.store import Store, is_input_failure
 
 log = logging.getLogger("gongkai.worker")
@@ -34,19 +34,25 @@ def reset() -> None:
     _state.clear()
 
 
-def get_store() -> Store:
-    if _state.get("pid") != os.getpid():
+def get_store(settings: Settings | None = None) -> Store:
+    """This process's store for ``settings`` (default: the process's settings)."""
+    settings = settings or current()
+    if _state.get("pid") != os.getpid() or _state.get("settings") != settings:
         _state.clear()
-        store = Store.from_settings(current())
+        store = Store.from_settings(settings)
         store.setup()
-        _state.update(pid=os.getpid(), store=store)
+        _state.update(pid=os.getpid(), settings=settings, store=store)
     return _state["store"]  # type: ignore[return-value]
 
 
-def process_report(report_id: str, task_id: str | None = None, force: bool = False) -> dict:
+def process_report(report_id: str, task_id: str | None = None, force: bool = False,
+                   settings: Settings | None = None) -> dict:
+    """Process one report with ``settings`` (the CLI's, handed on explicitly) or, in a
+    Celery worker, the process's own."""
     from extractors.pipeline import analyse, versions
 
-    store = get_store()
+    settings = settings or current()
+    store = get_store(settings)
     vers = versions()
     before = store.report(report_id) or {}
     doc = store.begin(report_id, vers, task_id or uuid.uuid4().hex, force=force)
@@ -59,7 +65,6 @@ def process_report(report_id: str, task_id: str | None = None, force: bool = Fal
             before.get("versions") or {}, vers):
         return recheck_report(store, report_id, vers)
     source = (doc.get("sources") or [{}])[0]
-    settings = current()
     try:
         analysis = analyse(store.get_raw(report_id), source=source.get("source"),
                            filename=doc.get("filename"), use_ner=settings.ner,

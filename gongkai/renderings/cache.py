@@ -7,7 +7,9 @@ rebuild only what changed.
 The cache folder is ``$GONGKAI_RENDERINGS_DIR`` or ``.gongkai/renderings`` in the
 checkout (git-ignored).  Formats are registered in ``RENDERERS`` (module, function taking
 a ``ReportModel`` and returning the file's bytes, extension) and listed in ``FORMATS``;
-``pdf`` is made from the ``docx`` rendering by LibreOffice (``DERIVED``).
+``pdf`` is made from the ``docx`` rendering by LibreOffice (``DERIVED``).  Each report
+is built in a layout variant (:mod:`gongkai.renderings.variants`; 0 = its default), named
+in the file (``<id>.v<variant>.<hash>.<ext>``) and part of the hash.
 
 Hand-written: a few lines of hashing; no cache library is needed for files on disk.
 """
@@ -19,8 +21,10 @@ import inspect
 import os
 import shutil
 from pathlib import Path
+from typing import Union
 
 from gongkai.renderings.layout import ROOT, ReportModel, load_report
+from gongkai.renderings.variants import layout
 
 RENDERERS = {  # format -> (module, function(model) -> bytes, file extension)
     "html": ("gongkai.renderings.html", "render_html", "html"),
@@ -51,37 +55,49 @@ def _model_bytes(model: ReportModel) -> bytes:
     return repr((model.report_id, model.template, model.blocks)).encode("utf-8")
 
 
-def build(report_id: str, fmt: str, corpus_dir: str | Path, out: str | Path | None = None) -> Path:
-    """The rendering of one report in one format (built if not cached)."""
-    return build_many([report_id], fmt, corpus_dir, out)[report_id]
+Variants = Union[int, dict[str, int]]  # one variant for all reports, or per report id
+
+
+def _variant(variants, rid: str) -> int:
+    return variants.get(rid, 0) if isinstance(variants, dict) else int(variants)
+
+
+def build(report_id: str, fmt: str, corpus_dir: str | Path, out: str | Path | None = None,
+          variant: int = 0) -> Path:
+    """The rendering of one report in one format and layout variant (built if not cached)."""
+    return build_many([report_id], fmt, corpus_dir, out, variant)[report_id]
 
 
 def build_many(report_ids: list[str], fmt: str, corpus_dir: str | Path,
-               out: str | Path | None = None) -> dict[str, Path]:
-    """Renderings of several reports in one format; PDFs missing from the cache are
-    converted in one LibreOffice run."""
+               out: str | Path | None = None, variants: Variants = 0) -> dict[str, Path]:
+    """Renderings of several reports in one format, each in its variant (``variants``:
+    one for all, or per id); PDFs missing from the cache are converted in one
+    LibreOffice run."""
     folder = cache_dir(out)
     if fmt in DERIVED:
-        return _derived(report_ids, fmt, corpus_dir, folder)
+        return _derived(report_ids, fmt, corpus_dir, folder, variants)
     module, func, ext = RENDERERS[fmt]
     render = getattr(importlib.import_module(module), func)
-    source = _source(module)  # with the model's content below: all a rendering is made from
+    source = _source(module) + _source("gongkai.renderings.variants")
     paths = {}
     for rid in report_ids:
-        model = load_report(rid, corpus_dir)
-        path = folder / f"{rid}.{_digest(source, _model_bytes(model))}.{ext}"
+        model, style = load_report(rid, corpus_dir), layout(rid, _variant(variants, rid))
+        digest = _digest(source, _model_bytes(model), repr(style).encode("utf-8"))
+        path = folder / f"{rid}.v{style.variant}.{digest}.{ext}"
         if not path.is_file():
-            _write(path, render(model))
+            _write(path, render(model, style))
         paths[rid] = path
     return paths
 
 
-def _derived(report_ids: list[str], fmt: str, corpus_dir, folder: Path) -> dict[str, Path]:
+def _derived(report_ids: list[str], fmt: str, corpus_dir, folder: Path,
+             variants: Variants) -> dict[str, Path]:
     from gongkai.renderings.pdf import docx_to_pdf
 
-    base = build_many(report_ids, DERIVED[fmt], corpus_dir, folder)
+    base = build_many(report_ids, DERIVED[fmt], corpus_dir, folder, variants)
     source = _source("gongkai.renderings.pdf")
-    paths = {rid: folder / f"{rid}.{_digest(source, p.read_bytes())}.{fmt}" for rid, p in base.items()}
+    paths = {rid: folder / f"{rid}.v{_variant(variants, rid)}.{_digest(source, p.read_bytes())}.{fmt}"
+             for rid, p in base.items()}
     todo = [rid for rid, p in paths.items() if not p.is_file()]
     if todo:
         staging = folder / f"staging-{os.getpid()}"

@@ -1,51 +1,35 @@
 """A report as a Word document (python-docx), laid out like the reports bodies publish:
-A4, a CJK font from fonts-noto-cjk, body text in 三号/四号 with a first-line indent, the
-tables ruled ("Table Grid") in 五号 with merged cells made by ``cell.merge``.
+A4 or Letter, a CJK font from fonts-noto-cjk, body text in 三号/四号/小四 with a first-line
+indent, the tables ruled ("Table Grid") in 小五/五号/小四 with merged cells made by
+``cell.merge``; the page, margins, sizes and widths come from the layout
+(:mod:`gongkai.renderings.variants`).
 
 Table rows may break across pages (Word's default: no ``cantSplit``), so once printed a
 long table crosses page breaks and some rows split between pages.  Some reports repeat
 their tables' header rows on every page (``tblHeader``), some do not; some centre the
-cells vertically, most keep Word's top alignment (``doc_style``).
+cells vertically, most keep Word's top alignment.
 
 Hand-written on python-docx: the layout choices are the point of the rendering.
 """
 from __future__ import annotations
 
-import hashlib
 import io
-from dataclasses import dataclass
 
 from gongkai.renderings.layout import Paragraph, ReportModel, TableModel
-
-CJK_FONTS = ("Noto Serif CJK SC", "Noto Sans CJK SC")
-
-
-@dataclass(frozen=True)
-class DocStyle:
-    font: str
-    body_pt: float  # 三号 16, 四号 14
-    table_pt: float  # 五号 10.5, 小四 12
-    repeat_header: bool
-    center_cells: bool  # cells vertically centred (else top-aligned, Word's default)
+from gongkai.renderings.variants import PAGES_MM, Layout, layout
 
 
-def doc_style(report_id: str) -> DocStyle:
-    h = int(hashlib.sha256(("docx:" + report_id).encode("utf-8")).hexdigest(), 16)
-    return DocStyle(font=CJK_FONTS[h % 2], body_pt=(16.0, 14.0)[(h >> 2) % 2],
-                    table_pt=(10.5, 12.0)[(h >> 4) % 2], repeat_header=(h >> 6) % 2 == 0,
-                    center_cells=(h >> 8) % 3 == 0)
-
-
-def render_docx(model: ReportModel, style: DocStyle | None = None) -> bytes:
+def render_docx(model: ReportModel, style: Layout | None = None) -> bytes:
     import docx
     from docx.shared import Mm
 
-    style = style or doc_style(model.report_id)
+    style = style or layout(model.report_id)
     doc = docx.Document()
     section = doc.sections[0]
-    section.page_width, section.page_height = Mm(210), Mm(297)
-    section.top_margin = section.bottom_margin = Mm(37)
-    section.left_margin, section.right_margin = Mm(28), Mm(26)
+    section.page_width, section.page_height = (Mm(v) for v in PAGES_MM[style.page])
+    top, bottom, left, right = (Mm(v) for v in style.margins_mm)
+    section.top_margin, section.bottom_margin = top, bottom
+    section.left_margin, section.right_margin = left, right
     _set_font(doc.styles["Normal"], style.font, style.body_pt)
     doc.core_properties.title = model.title[:255]
     for block in model.blocks:
@@ -75,7 +59,7 @@ def _set_font(target, font: str, size_pt: float) -> None:
         fonts.set(qn(attr), font)
 
 
-def _paragraph(doc, text: str, style: DocStyle, center: bool = False) -> None:
+def _paragraph(doc, text: str, style: Layout, center: bool = False) -> None:
     from docx.enum.text import WD_ALIGN_PARAGRAPH
     from docx.shared import Pt
 
@@ -89,7 +73,7 @@ def _paragraph(doc, text: str, style: DocStyle, center: bool = False) -> None:
         fmt.first_line_indent = Pt(style.body_pt * 2)
 
 
-def _table(doc, table: TableModel, style: DocStyle) -> None:
+def _table(doc, table: TableModel, style: Layout) -> None:
     from docx.enum.table import WD_TABLE_ALIGNMENT
 
     matrix = table.matrix()
@@ -106,25 +90,24 @@ def _table(doc, table: TableModel, style: DocStyle) -> None:
         for c, (cell, is_origin) in enumerate(row):
             if is_origin and (cell.rowspan > 1 or cell.colspan > 1):
                 cells[r][c].merge(cells[r + cell.rowspan - 1][c + cell.colspan - 1])
-    _set_widths(t, matrix)
+    _set_widths(t, matrix, style)
     if style.repeat_header:
         for r in range(table.header_rows):
             _repeat_header(t.rows[r])
 
 
-TEXT_WIDTH_MM = 156  # A4 less the margins
-
-
-def _set_widths(t, matrix) -> None:
-    """Label columns wide (the innermost widest), value columns narrow, as the templates
-    print them; columns holding no value cell are label columns."""
+def _set_widths(t, matrix, style: Layout) -> None:
+    """Label columns wide (the innermost widest, by the layout's weight), value columns
+    narrow, as the templates print them; columns holding no value cell are label columns."""
     from docx.shared import Mm
 
     width = len(matrix[0])
     labels = [c for c in range(width) if not any(row[c][0].kind == "value" for row in matrix)]
-    weights = [(4.0 if c == labels[-1] else 1.6) if c in labels else 1.0 for c in range(width)]
+    weights = [(style.label_weight if c == labels[-1] else 1.6) if c in labels else 1.0
+               for c in range(width)]
     t.autofit = False
-    widths = [Mm(TEXT_WIDTH_MM * weight / sum(weights)) for weight in weights]
+    total = style.text_width_mm * style.table_width
+    widths = [Mm(total * weight / sum(weights)) for weight in weights]
     for c, w in enumerate(widths):
         t.columns[c].width = w
     for tr in t._tbl.tr_lst:  # every cell of the column (after merging: its own grid span)
@@ -134,7 +117,7 @@ def _set_widths(t, matrix) -> None:
             c += tc.grid_span
 
 
-def _table_text_style(doc, style: DocStyle):
+def _table_text_style(doc, style: Layout):
     """The paragraph style of table cells: 五号/小四, centred, single-spaced, no indent."""
     from docx.enum.style import WD_STYLE_TYPE
     from docx.enum.text import WD_ALIGN_PARAGRAPH
@@ -151,7 +134,7 @@ def _table_text_style(doc, style: DocStyle):
     return text
 
 
-def _cell_text(cell, text: str, text_style, style: DocStyle) -> None:
+def _cell_text(cell, text: str, text_style, style: Layout) -> None:
     from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT
 
     if style.center_cells:

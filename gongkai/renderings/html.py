@@ -3,43 +3,30 @@ footer) around the article; the tables with their rowspan/colspan; on some pages
 markup Word's "save as web page" leaves (``class=MsoNormal``, ``mso-`` styles, ``<o:p>``,
 conditional comments); some pages encoded GB18030 and declaring it in ``<meta charset>``.
 
-Which page style and encoding a report gets is fixed by its id (``page_style``), so a
-rendering is reproducible and the suite covers every style across the corpus.
+Which page style, encoding, table width, cell font size and vertical alignment a report
+gets is fixed by its id and variant (:mod:`gongkai.renderings.variants`), so a rendering
+is reproducible and the suite covers every style across the corpus.
 
 Hand-written: the point is to reproduce the quirks of real pages, which a templating
 library would not add by itself.
 """
 from __future__ import annotations
 
-import hashlib
-from dataclasses import dataclass
 from html import escape
 
 from gongkai.renderings.layout import GridCell, Paragraph, ReportModel, TableModel
+from gongkai.renderings.variants import Layout, layout
 
 
-@dataclass(frozen=True)
-class PageStyle:
-    word: bool  # Word-export markup in the article
-    encoding: str  # utf-8 | gb18030
-    th_header: bool  # header cells as <th> (else <td>)
-
-
-def page_style(report_id: str) -> PageStyle:
-    h = int(hashlib.sha256(report_id.encode("utf-8")).hexdigest(), 16)
-    return PageStyle(word=h % 3 == 0, encoding="gb18030" if (h >> 4) % 3 == 0 else "utf-8",
-                     th_header=(h >> 8) % 2 == 0)
-
-
-def render_html(model: ReportModel, style: PageStyle | None = None) -> bytes:
-    style = style or page_style(model.report_id)
+def render_html(model: ReportModel, style: Layout | None = None) -> bytes:
+    style = style or layout(model.report_id)
     article = "\n".join(_block(b, style) for b in model.blocks)
     page = _PAGE.format(charset=style.encoding, title=escape(model.title), article=article,
                         crumb=escape(model.title[:30]))
     return page.encode(style.encoding, errors="xmlcharrefreplace")
 
 
-def _block(block, style: PageStyle) -> str:
+def _block(block, style: Layout) -> str:
     if isinstance(block, Paragraph):
         return _paragraph(block.text, style)
     parts = [_paragraph(block.caption, style, center=True)] if block.caption else []
@@ -47,7 +34,7 @@ def _block(block, style: PageStyle) -> str:
     return "\n".join(parts)
 
 
-def _paragraph(text: str, style: PageStyle, center: bool = False) -> str:
+def _paragraph(text: str, style: Layout, center: bool = False) -> str:
     body = escape(text)
     if style.word:
         align = " align=center style='text-align:center'" if center else \
@@ -57,13 +44,15 @@ def _paragraph(text: str, style: PageStyle, center: bool = False) -> str:
     return f'<p style="text-indent:2em;{"text-align:center;" if center else ""}">{body}</p>'
 
 
-def _table(table: TableModel, style: PageStyle) -> str:
+def _table(table: TableModel, style: Layout) -> str:
     if style.word:
-        head = ("<table class=MsoNormalTable border=1 cellspacing=0 cellpadding=0 width=600 "
+        head = (f"<table class=MsoNormalTable border=1 cellspacing=0 cellpadding=0 "
+                f"width={round(600 * style.table_width)} "
                 "style='border-collapse:collapse;border:none;mso-border-alt:solid windowtext .5pt;"
                 "mso-yfti-tbllook:1184;mso-padding-alt:0cm 5.4pt 0cm 5.4pt'>")
     else:
-        head = '<table border="1" cellspacing="0" cellpadding="4" style="border-collapse:collapse;width:100%">'
+        head = ('<table border="1" cellspacing="0" cellpadding="4" style="border-collapse:collapse;'
+                f'width:{round(100 * style.table_width)}%;font-size:{style.table_pt}pt">')
     rows = []
     for r, row in enumerate(table.grid):
         cells = "".join(_cell(c, style) for c in row)
@@ -72,16 +61,19 @@ def _table(table: TableModel, style: PageStyle) -> str:
     return head + "<tbody>" + "".join(rows) + "</tbody></table>"
 
 
-def _cell(cell: GridCell, style: PageStyle) -> str:
+def _cell(cell: GridCell, style: Layout) -> str:
     tag = "th" if cell.kind == "header" and style.th_header else "td"
     span = (f' rowspan="{cell.rowspan}"' if cell.rowspan > 1 else "") + \
         (f' colspan="{cell.colspan}"' if cell.colspan > 1 else "")
     text = escape(cell.text)
+    valign = "middle" if style.center_cells or style.variant == 0 else "top"
     if style.word:
         inner = (f"<p class=MsoNormal align=center style='text-align:center'><span style='font-size:"
-                 f"10.5pt;font-family:宋体'>{text or '&nbsp;'}<o:p></o:p></span></p>")
-        return (f"<{tag} width=60 valign=middle{span} style='border:solid windowtext 1.0pt;"
+                 f"{style.table_pt}pt;font-family:宋体'>{text or '&nbsp;'}<o:p></o:p></span></p>")
+        return (f"<{tag} width=60 valign={valign}{span} style='border:solid windowtext 1.0pt;"
                 f"mso-border-alt:solid windowtext .5pt;padding:0cm 5.4pt 0cm 5.4pt'>{inner}</{tag}>")
+    if style.variant and not style.center_cells:
+        return f'<{tag}{span} valign="top">{text}</{tag}>'
     return f"<{tag}{span}>{text}</{tag}>"
 
 

@@ -1,6 +1,6 @@
 """DOCX → PDF through LibreOffice headless: the Word→PDF path most bodies publish.
 
-The DOCX (:mod:`gongkai.renderings.docx`) sets A4, a CJK font from fonts-noto-cjk and
+The DOCX (:mod:`gongkai.renderings.docx`) sets the page (A4 or Letter), a CJK font from fonts-noto-cjk and
 lets table rows break across pages, so the PDF has long tables crossing page breaks and
 rows split between pages.  Several documents are converted in one ``soffice`` run (its
 start-up is most of the cost); each run has its own user profile so that parallel runs

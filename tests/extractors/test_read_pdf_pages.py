@@ -148,3 +148,29 @@ def test_the_rest_of_a_split_row_leaves_the_unit_column_alone():
     assert "(四)政府信息公开专项经费(不包括用于政府公报编辑管理及政府网站建设维护等方面的经费) | 万元 | 0" in lines
     cells = _cells(lines, heading="政府信息公开情况统计表")
     assert cells[("p.org.budget", "value")] == "0" and cells[("p.meeting.meetings", "value")] == "2"
+
+
+def test_a_number_wrapped_and_cut_by_the_page_break_is_one_number():
+    """Regression (found by a rendering variant with narrow value columns): the row of
+    上年结转 split by the page with its two-digit numbers wrapped, "3" above and "4" below,
+    is one row of 34, not a row of 3 and an unknown row 申请数量 (which made T3.BALANCE fail)."""
+    first = PdfTable(T3_HEAD + [
+        _row(["一、本年新收政府信息公开申请数量"] * 3, 9, 0, 0, 0, 0, 0, 9),
+        _row(["二、上年结转政府信息公开"] * 3, 3, 0, 0, 0, 0, 0, 3)], T3_EDGES)
+    second = PdfTable([
+        _row(["申请数量"] * 3, 4, "", "", "", "", "", 4),
+        _row(["三、本年度办理结果", "（一）予以公开", "（一）予以公开"], 5, 0, 0, 0, 0, 0, 5)], T3_EDGES)
+    cells = _cells(_joined(first, second))
+    assert cells[("t3.carried_over", "natural")] == "34" and cells[("t3.carried_over", "total")] == "34"
+    assert cells[("t3.granted", "total")] == "5"
+    assert not any(key.startswith("unknown") for key, _ in cells)
+
+
+def test_a_unit_wrapped_onto_the_next_page_stays_with_its_number():
+    """The amount's unit alone on the next page, its cell drawn over two columns of the
+    union grid there (the amount above spans them): one amount, no row of its own."""
+    edges = [0, 250, 310, 370, 430]
+    first = PdfTable([["第二十条第（十一）项"], ["信息内容", "采购项目数量", "采购总金额", "采购总金额"],
+                      ["政府集中采购", "395", "75394432.52", None]], edges)
+    second = PdfTable([["", "", "元"]], [0, 251, 311, 430])
+    assert _joined(first, second)[-1] == "政府集中采购 | 395 | 75394432.52元"

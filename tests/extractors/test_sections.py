@@ -170,3 +170,13 @@ def test_seed_report_announces_a_section_it_lacks(corpus_dir):
     assert announced - present == {"consulting"}
     a, b = s.announced_span
     assert text[a:b].startswith("概述") and "咨询处理" in text[a:b]
+
+
+def test_an_announced_part_wrapped_over_two_printed_lines_is_one_part():
+    """Regression (a PDF rendering variant): the PDF's line break inside "咨询" split the
+    announced part, so its kind was lost and STRUCT.ANNOUNCED went missing."""
+    sentence = ("全文包括概述、主动公开政府信息情况、依申请公开政府信息情况、政府信息公开咨\n"
+                "询处理情况,存在的主要问题和改进措施,并附相关指标统计表。")
+    items = find_announced(sentence)[0]
+    assert "政府信息公开咨询处理情况" in items
+    assert kind_of("政府信息公开咨询处理情况") == "consulting"
