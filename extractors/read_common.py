@@ -91,5 +91,24 @@ def clean_cell(text: str | None) -> str:
     return _CJK_GAP.sub("", text).replace("|", "｜")
 
 
+_WRAP = re.compile(r"[ \t]*\n[ \t]*")
+
+
+def join_wrapped(text: str) -> str:
+    r"""A cell's wrapped lines as one line: no space where Chinese text or a number was
+    wrapped ("本年制发\n件数" → "本年制发件数", "300\n1" → "3001" in a narrow column), a
+    space between two Latin words.
+
+    >>> join_wrapped("300\n1"), join_wrapped("结果\n维持"), join_wrapped("e-mail\naddress")
+    ('3001', '结果维持', 'e-mail address')
+    """
+    def gap(m: re.Match) -> str:
+        a, b = text[m.start() - 1: m.start()], text[m.end(): m.end() + 1]
+        latin = a.isascii() and b.isascii() and a.isalpha() and b.isalpha()
+        return " " if latin else ""
+
+    return _WRAP.sub(gap, text.strip())
+
+
 def clean_line(text: str) -> str:
     return re.sub(r"[ \t\r\n\u00a0]+", " ", text).strip(" \u3000")

@@ -10,7 +10,8 @@ import re
 from extractors import errors
 from extractors.models import Document
 from extractors.normalize import PAGE_NUMBER_LINE
-from extractors.read_common import _finish, _name, clean_line, is_number_cell, render_rows
+from extractors.read_common import _finish, _name, clean_line, is_number_cell, join_wrapped, render_rows
+from extractors.read_pdf_pages import PdfTable, continues, join_pages
 
 # ---------------------------------------------------------------------------------- pdf
 
@@ -27,10 +28,10 @@ def read_pdf(data: bytes, filename: str | None) -> Document:
             pages = pdf_lines(pdf.pages)
     except pdf_errors as exc:
         raise errors.CorruptDocument(f"{_name(filename)} is a damaged PDF ({type(exc).__name__}: {exc})") from exc
-    lines = [line for page in pages for line in page]
+    lines = [line for page in pages if page for line in page]
     if not any(line.strip() for line in lines):
         return Document(text="", format="pdf", flags=("needs_ocr",), title_hint=title)
-    flags = ("needs_ocr_pages",) if any(not p for p in pages) else ()
+    flags = ("needs_ocr_pages",) if any(p == [] for p in pages) else ()
     return _finish("\n".join(lines), "pdf", filename, flags=flags, title_hint=title)
 
 
@@ -63,28 +64,28 @@ def _pdf_title(infos: list) -> str | None:
     return raw or None
 
 
-def pdf_lines(pages) -> list[list[str]]:
-    """Lines of every page.  A table that starts a page continues the table that ended
-    the previous one (same number of columns): a label cell split by the page break is
-    joined, empty leading label cells take the labels of the row above."""
-    page_items: list[list[str | list[list[str | None]]]] = []
+def pdf_lines(pages) -> list[list[str] | None]:
+    """Lines of every page.  A table that opens a page carries on the table that closed
+    the previous one (:mod:`extractors.read_pdf_pages`); its rows are then printed with
+    that table, on the page where it started (``None`` for a page that held nothing else).
+    """
+    page_items: list[list[str | PdfTable]] = []
+    last: PdfTable | None = None  # the table that closed the pages read so far
     for page in pages:
         items = pdf_page_items(page)
-        prev = page_items[-1][-1] if page_items and page_items[-1] else None
-        if items and isinstance(items[0], list) and isinstance(prev, list) and _same_width(prev, items[0]):
-            join_split_labels(prev, items[0])
-            items[0] = continue_rows(prev[-1], items[0])
-        page_items.append(items)
         page.close()  # drop the page's parsed objects: memory stays flat on long PDFs
-    return [[ln for it in items for ln in ([clean_line(it)] if isinstance(it, str) else table_lines(it))]
+        moved = bool(items) and isinstance(items[0], PdfTable) and last is not None and continues(last, items[0])
+        if moved:
+            join_pages(last, items.pop(0))
+        if items:
+            last = items[-1] if isinstance(items[-1], PdfTable) else None
+        page_items.append(items if items or not moved else None)
+    return [None if items is None else
+            [ln for it in items for ln in ([clean_line(it)] if isinstance(it, str) else table_lines(it.rows))]
             for items in page_items]
 
 
-def _same_width(a: list[list[str | None]], b: list[list[str | None]]) -> bool:
-    return bool(a and b) and len(a[-1]) == len(b[0])
-
-
-def pdf_page_items(page) -> list[str | list[list[str | None]]]:
+def pdf_page_items(page) -> list[str | PdfTable]:
     """A page in reading order: text lines outside tables (str) and ruled tables (their
     rows, merged cells filled) at the height where each table stands."""
     tables = page.find_tables()
@@ -97,20 +98,29 @@ def pdf_page_items(page) -> list[str | list[list[str | None]]]:
     for table in tables:
         items.append((table.bbox[1], 1, table))
     items.sort(key=lambda it: (round(it[0]), it[1]))
-    return [_table_rows(page, item) if is_table else str(item) for _, is_table, item in items]
+    return [PdfTable(_table_rows(page, item), _edges(item)) if is_table else str(item)
+            for _, is_table, item in items]
+
+
+def _edges(table) -> list[float]:
+    cols = table.columns
+    return [c.bbox[0] for c in cols] + [cols[-1].bbox[2]] if cols else [table.bbox[0], table.bbox[2]]
 
 
 def _table_rows(page, table) -> list[list[str | None]]:
-    """A table's rows with merged cells filled.  A row holding one text only (a page frame
-    drawn around prose, a caption) is re-read from its strip of the page, widened so that
-    punctuation hanging past the frame's edge stays in its line."""
-    rows = fill_label_gaps(fill_merged(page, table))
+    """A table's rows with merged cells filled and each cell's wrapped lines joined.  A
+    row that is one ruled cell (a page frame drawn around prose, a caption) is re-read
+    from its strip of the page, widened so that punctuation hanging past the frame's
+    edge stays in its line, its line breaks kept."""
+    rows = fill_merged(page, table)
     for r, row in enumerate(rows):
-        if len({c for c in row if c and c.strip()}) == 1:
+        if len({c for c in row if c and c.strip()}) == 1 and sum(b is not None for b in table.rows[r].cells) == 1:
             x0, top, x1, bottom = table.rows[r].bbox
             strip = page.within_bbox((max(0, x0 - 2 * _HANGING_MARGIN), top, min(page.width, x1 + 2 * _HANGING_MARGIN), bottom))
             rows[r] = [strip.extract_text() or ""]
-    return rows
+        else:
+            rows[r] = [None if c is None else join_wrapped(c) for c in row]
+    return fill_label_gaps(rows)
 
 
 def fill_label_gaps(rows: list[list[str | None]]) -> list[list[str | None]]:
@@ -130,48 +140,6 @@ def fill_label_gaps(rows: list[list[str | None]]) -> list[list[str | None]]:
     return rows
 
 
-_ORDINAL_START = re.compile(r"^\s*(?:[（(][一二三四五六七八九十]+[）)]|[一二三四五六七八九十]+\s*、|\d+\s*[.、．])")
-_NUMERIC = re.compile(r"^\s*[-+]?\d[\d,.]*\s*%?\s*$")
-
-
-def join_split_labels(prev: list[list[str | None]], rows: list[list[str | None]]) -> None:
-    """Join a label the page break cut in two ("（四）无" | "法提供" → "（四）无法提供"), in
-    place in both tables: the part above starts with an ordinal, the part below does not.
-
-    >>> a, b = [["三", "（四）无", "1.x"]], [["", "法提供", "2.y"], ["", "法提供", "3.z"], ["", "（五）不予处理", "1.w"]]
-    >>> join_split_labels(a, b); a[0][1], [r[1] for r in b]
-    ('（四）无法提供', ['（四）无法提供', '（四）无法提供', '（五）不予处理'])
-    """
-    top, below = prev[-1], rows[0]
-    for c, (x, y) in enumerate(zip(top, below)):
-        if not x or not y or x == y or _NUMERIC.match(y) or not _ORDINAL_START.match(x) or _ORDINAL_START.match(y):
-            continue
-        joined = x + y
-        for table, part in ((reversed(prev), x), (rows, y)):
-            for row in table:
-                if row[c] != part:
-                    break
-                row[c] = joined
-
-
-def continue_rows(prev: list[str | None], rows: list[list[str | None]]) -> list[list[str | None]]:
-    """Fill the empty leading label cells of a table continued from the previous page.
-
-    >>> continue_rows(["三", "（四）", "2.x", "3"], [["", "", "3.y", "0"], ["", "（五）", "1.z", "1"], ["四", "", "", "0"]])
-    [['三', '（四）', '3.y', '0'], ['三', '（五）', '1.z', '1'], ['四', '', '', '0']]
-    """
-    if not rows or len(rows[0]) != len(prev):
-        return rows
-    out = []
-    for n, row in enumerate(rows):
-        if (row[0] or "").strip():
-            return out + rows[n:]
-        lead = next((c for c, v in enumerate(row) if (v or "").strip()), len(row))
-        out.append([prev[c] if c < lead else v for c, v in enumerate(row)])
-        prev = out[-1]
-    return out
-
-
 _HANGING_MARGIN = 6.0  # points
 
 
@@ -186,12 +154,17 @@ def _in_any(obj: dict, boxes: list[tuple[float, float, float, float]]) -> bool:
 
 def table_lines(rows: list[list[str | None]]) -> list[str]:
     """Table rows as lines.  Rows with a single distinct non-empty cell (a page frame drawn
-    as one big box, a caption row) are plain text, their own line breaks kept; other rows
-    are `` | `` lines with wrapped cell text joined."""
+    as one big box, a caption row) are plain text, their own line breaks kept, unless
+    that text is a number printed in several cells (a row of zeros is a row); other rows
+    are `` | `` lines with wrapped cell text joined.
+
+    >>> table_lines([["0", "0", "0"], ["第二十条第（一）项"]])
+    ['0 | 0 | 0', '第二十条第（一）项']
+    """
     lines: list[str] = []
     for row in rows:
         filled = [c for c in row if c and c.strip()]
-        if len(set(filled)) <= 1:
+        if len(set(filled)) <= 1 and not (len(filled) > 1 and is_number_cell(filled[0])):
             lines.extend(clean_line(x) for x in (filled[0] if filled else "").split("\n"))
         else:
             lines.extend(render_rows([row]))

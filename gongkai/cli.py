@@ -305,7 +305,9 @@ def _default_corpus() -> str:
 @click.option("--ner/--no-ner", default=False, help="Run the NER model (entities are not scored).")
 @click.option("--synthetic", "synthetic_n", type=int, default=0,
               help="Also generate N synthetic reports with seeded discrepancies and score them.")
-def evaluate(corpus_dir, gold_dir, as_json, verbose, ner, synthetic_n) -> None:
+@click.option("--renderings/--no-renderings", default=False,
+              help="Also score the HTML/DOCX/PDF renderings of the corpus (builds them once; PDF needs soffice).")
+def evaluate(corpus_dir, gold_dir, as_json, verbose, ner, synthetic_n, renderings) -> None:
     """Precision/recall/F1 per kind (cells, figures, statements, commitments, findings)."""
     from gongkai.evaluate import evaluate as run_eval, evaluate_synthetic, format_table
 
@@ -329,11 +331,41 @@ def evaluate(corpus_dir, gold_dir, as_json, verbose, ner, synthetic_n) -> None:
         click.echo(_dump(result))
         return
     click.echo(format_table(result))
+    if renderings:
+        _echo_renderings(corpus, verbose)
     if verbose:
         for title in ("misses", "false_alarms"):
             for kind, items in result[title].items():
                 for item in items:
                     click.echo(f"{title[:-2] if title == 'misses' else 'false alarm'} {kind}: {item}")
+
+
+def _echo_renderings(corpus: Path, verbose: bool) -> None:
+    from gongkai.eval_renderings import evaluate_renderings, format_scores
+
+    scores = evaluate_renderings(corpus)
+    click.echo(format_scores(scores))
+    for s in scores if verbose else ():
+        for line in s.details + s.errors:
+            click.echo(f"rendering {s.fmt}: {line}")
+
+
+@main.group()
+def renderings() -> None:
+    """Renderings of the real corpus (HTML page, DOCX, DOCX→PDF) built from its gold."""
+
+
+@renderings.command("build")
+@click.option("--formats", default="html,docx,pdf", show_default=True)
+@click.option("--out", default=None, help="Folder (default $GONGKAI_RENDERINGS_DIR or .gongkai/renderings).")
+@click.option("--corpus", "corpus_dir", default=None)
+def renderings_build(formats, out, corpus_dir) -> None:
+    from gongkai.renderings.cache import build_many
+    from gongkai.renderings.layout import report_ids
+
+    for fmt in [f.strip() for f in formats.split(",") if f.strip()]:
+        for rid, path in build_many(report_ids(), fmt, corpus_dir or _default_corpus(), out).items():
+            click.echo(f"{fmt}\t{rid}\t{path}")
 
 
 @main.command(context_settings={"ignore_unknown_options": True})

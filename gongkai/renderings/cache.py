@@ -1,0 +1,101 @@
+"""Build renderings once: each built file is named by the hash of what it is made from
+(the renderer's source and the report's model, or for a PDF the DOCX bytes), so tests,
+``gongkai evaluate --renderings`` and ``gongkai renderings build`` share the files and
+rebuild only what changed.
+
+The cache folder is ``$GONGKAI_RENDERINGS_DIR`` or ``.gongkai/renderings`` in the
+checkout (git-ignored).  Formats are registered in ``RENDERERS`` (module, function,
+extension); ``pdf`` is made from the ``docx`` rendering by LibreOffice.
+
+Hand-written: a few lines of hashing; no cache library is needed for files on disk.
+"""
+from __future__ import annotations
+
+import hashlib
+import importlib
+import inspect
+import os
+import shutil
+from pathlib import Path
+
+from gongkai.renderings.layout import ROOT, ReportModel, load_report
+
+RENDERERS = {  # format -> (module, function(model) -> bytes, file extension)
+    "html": ("gongkai.renderings.html", "render_html", "html"),
+    "docx": ("gongkai.renderings.docx", "render_docx", "docx"),
+}
+DERIVED = {"pdf": "docx"}  # format -> the format it is converted from
+FORMATS = ("html", "docx", "pdf")
+
+
+def cache_dir(path: str | Path | None = None) -> Path:
+    folder = Path(path or os.environ.get("GONGKAI_RENDERINGS_DIR") or ROOT / ".gongkai" / "renderings")
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def _digest(*parts: bytes) -> str:
+    h = hashlib.sha256()
+    for part in parts:
+        h.update(hashlib.sha256(part).digest())
+    return h.hexdigest()[:16]
+
+
+def _source(module_name: str) -> bytes:
+    return inspect.getsource(importlib.import_module(module_name)).encode("utf-8")
+
+
+def _model_bytes(model: ReportModel) -> bytes:
+    return repr((model.report_id, model.template, model.blocks)).encode("utf-8")
+
+
+def build(report_id: str, fmt: str, corpus_dir: str | Path, out: str | Path | None = None) -> Path:
+    """The rendering of one report in one format (built if not cached)."""
+    return build_many([report_id], fmt, corpus_dir, out)[report_id]
+
+
+def build_many(report_ids: list[str], fmt: str, corpus_dir: str | Path,
+               out: str | Path | None = None) -> dict[str, Path]:
+    """Renderings of several reports in one format; PDFs missing from the cache are
+    converted in one LibreOffice run."""
+    folder = cache_dir(out)
+    if fmt in DERIVED:
+        return _derived(report_ids, fmt, corpus_dir, folder)
+    module, func, ext = RENDERERS[fmt]
+    render = getattr(importlib.import_module(module), func)
+    source = _source(module) + _source("gongkai.renderings.layout")
+    paths = {}
+    for rid in report_ids:
+        model = load_report(rid, corpus_dir)
+        path = folder / f"{rid}.{_digest(source, _model_bytes(model))}.{ext}"
+        if not path.is_file():
+            _write(path, render(model))
+        paths[rid] = path
+    return paths
+
+
+def _derived(report_ids: list[str], fmt: str, corpus_dir, folder: Path) -> dict[str, Path]:
+    from gongkai.renderings.pdf import docx_to_pdf
+
+    base = build_many(report_ids, DERIVED[fmt], corpus_dir, folder)
+    source = _source("gongkai.renderings.pdf")
+    paths = {rid: folder / f"{rid}.{_digest(source, p.read_bytes())}.{fmt}" for rid, p in base.items()}
+    todo = [rid for rid, p in paths.items() if not p.is_file()]
+    if todo:
+        staging = folder / f"staging-{os.getpid()}"
+        staging.mkdir(exist_ok=True)
+        inputs = []
+        for rid in todo:
+            shutil.copyfile(base[rid], staging / f"{rid}.docx")
+            inputs.append(staging / f"{rid}.docx")
+        converted = docx_to_pdf(inputs, staging)
+        for rid, src in zip(todo, inputs):
+            os.replace(converted[src], paths[rid])
+        shutil.rmtree(staging, ignore_errors=True)
+    return paths
+
+
+def _write(path: Path, data: bytes) -> None:
+    tmp = path.with_suffix(path.suffix + f".tmp{os.getpid()}")
+    tmp.write_bytes(data)
+    os.replace(tmp, path)

@@ -1,0 +1,157 @@
+"""Every rendering of a real report reads back as the report: the HTML page, the DOCX and
+the DOCX→PDF rendering (gongkai.renderings) of each tabled report, read through
+``extractors.pipeline.analyse``, give every gold cell (key, column, value, state) and
+the same findings (code, status, cells) as the text rendering.
+
+The renderings are built once per session into the content-hash cache
+(``$GONGKAI_RENDERINGS_DIR`` or ``.gongkai/renderings``); the PDF ones need LibreOffice
+(``soffice``) and skip with the reason when it is absent.
+"""
+from __future__ import annotations
+
+from collections import Counter
+from functools import lru_cache
+
+import pytest
+
+from tests.conftest import CORPUS
+
+pytestmark = pytest.mark.corpus
+
+
+def _ids() -> list[str]:
+    if not (CORPUS / "reports").is_dir():
+        return []
+    from gongkai.renderings.layout import report_ids
+    return report_ids()
+
+
+IDS = _ids()
+FORMATS = ("html", "docx", "pdf")
+# Known misses of a reader, (test, format, report) -> reason; each one is a strict xfail.
+KNOWN: dict[tuple[str, str, str], str] = {}
+
+
+def _cases(test: str) -> list:
+    out = []
+    for fmt in FORMATS:
+        for rid in IDS:
+            marks = [pytest.mark.slow] if fmt == "pdf" else []
+            if (test, fmt, rid) in KNOWN:
+                marks.append(pytest.mark.xfail(strict=True, reason=KNOWN[(test, fmt, rid)]))
+            out.append(pytest.param(fmt, rid, id=f"{fmt}-{rid}", marks=marks))
+    return out
+
+
+@lru_cache(maxsize=None)
+def _paths(fmt: str) -> dict:
+    from gongkai.renderings.cache import build_many
+    return build_many(IDS, fmt, CORPUS)
+
+
+@lru_cache(maxsize=None)
+def _record(fmt: str, rid: str) -> dict:
+    from extractors.pipeline import analyse
+    from gongkai.renderings.layout import load_report
+
+    if fmt == "text":
+        data, name = load_report(rid, CORPUS).text.encode("utf-8"), f"{rid}.txt"
+    else:
+        path = _paths(fmt)[rid]
+        data, name = path.read_bytes(), path.name
+    return analyse(data, filename=name, use_ner=False).record
+
+
+def _need_tools(fmt: str) -> None:
+    from gongkai.renderings.pdf import soffice
+    if fmt == "pdf" and soffice() is None:
+        pytest.skip("LibreOffice (soffice) is not installed: apt-get install libreoffice-writer-nogui fonts-noto-cjk")
+
+
+@pytest.mark.parametrize("fmt,rid", _cases("cells"))
+def test_rendering_gives_the_gold_cells(corpus_dir, fmt, rid):
+    from gongkai.eval_renderings import cells_equal
+    from gongkai.renderings.layout import load_report
+
+    _need_tools(fmt)
+    gold = list(load_report(rid, corpus_dir).gold_cells)
+    equal, misses = cells_equal(gold, _record(fmt, rid)["table"]["cells"])
+    assert misses == [] and equal == len(gold)
+
+
+@pytest.mark.parametrize("fmt,rid", _cases("findings"))
+def test_rendering_gives_the_text_renderings_findings(corpus_dir, fmt, rid):
+    from gongkai.eval_renderings import finding_id
+
+    _need_tools(fmt)
+    got = Counter(finding_id(f) for f in _record(fmt, rid)["findings"])
+    want = Counter(finding_id(f) for f in _record("text", rid)["findings"])
+    extra = sorted(f[:2] for f in (got - want).elements())
+    missing = sorted(f[:2] for f in (want - got).elements())
+    assert (extra, missing) == ([], [])
+
+
+# ------------------------------------------------------------------ the model itself
+
+
+def _table(rid: str, section: str):
+    from gongkai.renderings.layout import load_report
+    return next(t for t in load_report(rid, CORPUS).tables if t.section == section)
+
+
+def _one_2021() -> str:
+    from gongkai.renderings.layout import load_report
+    return next(r for r in IDS if load_report(r, CORPUS).template == "2021")
+
+
+def test_t3_has_the_official_merged_structure(corpus_dir):
+    t3 = _table(_one_2021(), "t3")
+    head = [[(c.text, c.rowspan, c.colspan) for c in row] for row in t3.grid[:2]]
+    assert head[0][1] == ("申请人情况", 1, 7) and head[0][0][1:] == (3, 3)
+    assert head[1] == [("自然人", 2, 1), ("法人或其他组织", 1, 5), ("总计", 2, 1)]
+    results = next(c for row in t3.grid for c in row if c.text == "三、本年度办理结果")
+    denied = next(c for row in t3.grid for c in row if c.text == "（三）不予公开")
+    assert (results.kind, denied.kind, denied.rowspan) == ("label", "label", 8)
+    # the 三、 label spans every result row: from （一）予以公开 to （七）总计
+    first = next(r for r, row in enumerate(t3.grid) if row[0].text == "三、本年度办理结果")
+    last = next(r for r, row in enumerate(t3.grid) if any(c.text.startswith("（七）") for c in row))
+    assert results.rowspan == last - first + 1
+    assert all(len(row) == 10 for row in t3.matrix())
+
+
+def test_t4_heads_litigation_over_its_two_kinds(corpus_dir):
+    t4 = _table(_one_2021(), "t4")
+    assert [(c.text, c.colspan) for c in t4.grid[0]] == [("行政复议", 5), ("行政诉讼", 10)]
+    assert [c.text for c in t4.grid[1]][-2:] == ["未经复议直接起诉", "复议后起诉"]
+    assert t4.header_rows == 3 and len(t4.grid[3]) == 15
+
+
+def test_prose_keeps_the_text_outside_the_tables(corpus_dir):
+    from gongkai.renderings.layout import load_report
+
+    for rid in IDS:
+        model = load_report(rid, corpus_dir)
+        assert not any("|" in p for p in model.paragraphs), rid
+        assert model.tables and model.paragraphs, rid
+        assert all(p.strip() == p and p for p in model.paragraphs), rid
+
+
+def test_pages_cover_gb18030_and_word_export(corpus_dir):
+    from gongkai.renderings.html import page_style
+
+    styles = [page_style(r) for r in IDS]
+    assert any(s.encoding == "gb18030" for s in styles) and any(s.word for s in styles)
+    path = _paths("html")[next(r for r, s in zip(IDS, styles) if s.encoding == "gb18030")]
+    data = path.read_bytes()
+    assert b'charset="gb18030"' in data
+    with pytest.raises(UnicodeDecodeError):
+        data.decode("utf-8")
+
+
+def test_builds_are_cached_by_content(corpus_dir):
+    from gongkai.renderings.cache import build_many
+
+    first = _paths("html")
+    again = build_many(IDS[:2], "html", CORPUS)
+    assert all(again[r] == first[r] for r in IDS[:2])
+    assert all(p.stat().st_mtime == first[r].stat().st_mtime for r, p in again.items())
