@@ -35,6 +35,8 @@ _DASHES = {"-", "—", "－", "--", "——", "–", "―"}
 _SLASHES = {"/", "／", "\\"}
 
 # Section headings, tried on short non-table lines (data, not prose: see _heading_section).
+MIN_NEXT = 4  # characters of a truncated label that may name the next row of 表三
+MAX_LINES = 3  # text lines above a row that may hold the start of its label
 _SECTION_PATTERNS = (
     ("t2", re.compile(r"第二十条\s*第\s*[（(][一二三四五六七八九十]+[)）]\s*项")),
     ("t3", re.compile(r"收到和处理政府信息公开申请情况")),
@@ -130,6 +132,8 @@ class _Builder:
     has_unit: bool = False
     parents: tuple[str, ...] = ()
     last_t3: str | None = None
+    t3_gap: bool = False  # a row not recognised since last_t3: the t3 order says nothing
+    lines: list[str] = field(default_factory=list)  # text lines since the last row
     cells: list[Cell] = field(default_factory=list)
     seen: set = field(default_factory=set)
     flags: list[str] = field(default_factory=list)
@@ -155,6 +159,7 @@ class _Builder:
 
     # headings -------------------------------------------------------------------
     def heading(self, text: str) -> None:
+        self.lines = (self.lines + [text])[-MAX_LINES:]
         if self._section_heading(text):
             return
         key = self.match(text)
@@ -190,6 +195,7 @@ class _Builder:
     # rows -----------------------------------------------------------------------
     def row(self, row: Row) -> None:
         if not row.values_only and self._header(row.pieces):
+            self.lines = []
             return
         labels, unit, values = self._split(row)
         if self._header_only(unit, values) or self._empty_label_row(labels, values, row.candidates):
@@ -202,8 +208,24 @@ class _Builder:
         elif labels or row.candidates:
             key, label = self._resolve(labels, row.candidates)
             self._emit_row(key, label, unit, values)
-        elif any(cell_state(v.text)[0] in ("number", "zero") for v in values):
-            self._emit_row(None, "", unit, values, f"row{row.line + 1}")  # numbers without a label
+        elif self.section == "t3" or any(cell_state(v.text)[0] in ("number", "zero") for v in values):
+            # numbers without a label (an empty 表三 row too: tables_order may place it)
+            key, label = self._outside("")
+            self._emit_row(key, label, unit, values, None if key else f"row{row.line + 1}")
+        if values:
+            self.lines = []
+
+    def _outside(self, label: str) -> tuple[str | None, str]:
+        """The row named by the text lines printed just above it (a converter prints a
+        merged label cell, or the start of a cut one, outside the table) and ``label``."""
+        if self.section not in ("t2", "t3", "pre2019"):
+            return None, label
+        for k in range(1, len(self.lines) + 1):
+            text = "".join(self.lines[-k:]) + label
+            key = self.match(text)
+            if key:
+                return key, text
+        return None, label
 
     def _header_only(self, unit: Piece | None, values: list[Piece]) -> bool:
         """A unit-column row with no real unit and nothing but "/" or empty values."""
@@ -215,10 +237,12 @@ class _Builder:
         """Labels over empty cells that name no row: a header fragment or a label's rest."""
         if not labels or any(v.text for v in values):
             return False
+        if self.section == "t4" or all(self.cat.header_role(p.text) for p in labels):
+            return True  # 表四's rows are values only; header cells over nothing
         parents = self.parents
-        key = self._identify(labels, candidates)[0]
+        key, label = self._identify(labels, candidates, guess=False)
         self.parents = parents
-        return key is None
+        return key is None and self._outside(label)[0] is None
 
     def _header(self, pieces: list[Piece]) -> bool:
         texts = [p.text for p in pieces if p.text]
@@ -246,10 +270,11 @@ class _Builder:
         return True
 
     def _header_width(self, pieces: list[Piece]) -> None:
-        """Remember where a header row with empty positions (a grid printed in full, as
-        markdown does) starts its value columns."""
+        """Remember where a header row printed as a full grid (positions left empty or
+        repeated, as converters do) starts its value columns."""
         first = next((i for i, p in enumerate(pieces) if p.text and self._header_cell(p.text)[0]), None)
-        if first is not None and any(not p.text for p in pieces):
+        texts = [p.text for p in pieces]
+        if first is not None and (not all(texts) or len(set(texts)) < len(texts)):
             same = self.width[0] == len(pieces)
             self.width = (len(pieces), min(first, self.width[1]) if same else first)
 
@@ -280,34 +305,40 @@ class _Builder:
 
     def _resolve(self, labels: list[Piece], candidates: tuple[str, ...]) -> tuple[str | None, str]:
         key, label = self._identify(labels, candidates)
+        if key is None and label:
+            key, label = self._outside(label)
         if key is None and self.section in ("t2", "t3", "pre2019") and label:
-            texts = ["".join(p.text for p in labels[-k:]) for k in range(len(labels), 0, -1)] or [label]
-            for text in texts:  # the longest reading of a cut label first
-                key = self.cat.match_fragment(text, self.match_template, self.section,
-                                              exclude={k for k, _ in self.seen})
+            seen = {k for k, _ in self.seen}
+            for text in dict.fromkeys((label, labels[-1].text if labels else label)):
+                key = self.cat.match_fragment(text, self.match_template, self.section, exclude=seen)
                 if key:
                     self.flags.append("label_cut")  # recognised from a part of a cut label
                     break
         return key, label
 
-    def _identify(self, labels: list[Piece], candidates: tuple[str, ...]) -> tuple[str | None, str]:
+    def _identify(self, labels: list[Piece], candidates: tuple[str, ...],
+                  guess: bool = True) -> tuple[str | None, str]:
         """The row a printed label names: its own cell, a reading from the rows around it,
-        or its cells joined (a label cut across merged label columns)."""
-        for piece in labels[:-1]:
+        or its cells joined (a label cut across merged label columns).  Unnamed, the label
+        is the cells after the last one naming a parent row, joined."""
+        first_own = 0
+        for i, piece in enumerate(labels[:-1]):
             parent = self.match(piece.text)
             if parent:
                 self.set_context(parent)
+                first_own = i + 1
         own = labels[-1].text if labels else ""
         joins = ["".join(p.text for p in labels[-k:]) for k in range(2, len(labels) + 1)]
         for label in (own, *candidates, *joins):
             key = self.match(label) if label else None
             if key:
                 return key, label
-        if self.section == "t3" and (own or candidates):
-            key = self._sub_row(own) or self._next_t3(own or candidates[0])
+        joined = "".join(p.text for p in labels[first_own:])
+        if guess and self.section == "t3" and (own or candidates) and not self.t3_gap:
+            key = self._sub_row(own) or self._next_t3(joined or candidates[0])
             if key:
                 return key, own or candidates[0]
-        return None, own or (candidates[0] if candidates else "")
+        return None, joined or (candidates[0] if candidates else "")
 
     def _t3_order(self) -> list[str]:
         return [e.id for e in self.cat.entries.values()
@@ -329,7 +360,7 @@ class _Builder:
         frag = normalize_label(fragment)
         for key in order[start:start + 2]:
             forms = [normalize_label(lab) for lab in self.cat.entry(key).labels]
-            if len(frag) >= 2 and any(frag in form for form in forms):
+            if len(frag) >= MIN_NEXT and any(frag in form for form in forms):
                 return key
         return None
 
@@ -337,8 +368,10 @@ class _Builder:
                   name: str | None = None) -> None:
         if key:
             self.set_context(key)
-            if key.startswith("t3."):
-                self.last_t3 = key
+        if key and key.startswith("t3."):
+            self.last_t3, self.t3_gap = key, False
+        elif self.section == "t3" and not key:
+            self.t3_gap = True
         name = key or f"unknown:{name or normalize_label(label) or label}"
         fitted = self._fit(key, values)
         if fitted is None:

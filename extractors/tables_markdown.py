@@ -97,7 +97,9 @@ def read_pipe_rows(text: str) -> Iterator[Row | Heading]:
     """Rows of ``a | b | c`` lines; other short lines become headings."""
     offset, trailing = 0, _trailing_frames(text)
     for n, line in enumerate(text.split("\n")):
-        if "|" in line and not _SEPARATOR.fullmatch(line):
+        if _SEPARATOR.fullmatch(line):
+            pass
+        elif "|" in line:
             pieces = split_pipe_line(line, offset, trailing)
             if pieces and not is_prose_row(pieces):
                 yield Row(pieces, n)
@@ -140,41 +142,86 @@ def _label_only(row: Row) -> bool:
 
 
 def join_wrapped(events: list[Row | Heading], cat: Catalogue, template: str | None) -> list[Row | Heading]:
-    """The events with wrapped labels re-joined into one row each."""
+    """The events with wrapped labels re-joined into one row each (across a page break:
+    the page number, running header and repeated header rows between are kept after it)."""
+    running = _running_lines(events, cat, template)
     out: list[Row | Heading] = []
     i = 0
     while i < len(events):
-        merged, used = _wrap_at(events, i, cat, template)
+        rows, skipped = _following(events, i, running)
+        merged, n = _wrap_at([events[k] for k in rows], cat, template)
         out.append(merged)
-        i += used
+        if n > 1:
+            out += [events[k] for k in skipped if k < rows[n - 1]]
+            i = rows[n - 1] + 1
+        else:
+            i += 1
     return out
 
 
-def _wrap_at(events: list, i: int, cat: Catalogue, template: str | None) -> tuple[Row | Heading, int]:
-    """(the row starting at ``i`` with the rows its label wraps onto joined in, rows used)."""
-    row = events[i]
+def _running_lines(events: list, cat: Catalogue, template: str | None) -> set:
+    """Lines a wrapped label may run across: text lines that name no row and open no
+    section (page numbers, running headers) and label-free rows printed more than once
+    (a header repeated on the next page)."""
+    from extractors.tables import _SECTION_PATTERNS
+
+    counts: dict = {}
+    for e in events:
+        if isinstance(e, Row):
+            key = tuple(p.text for p in e.pieces)
+            counts[key] = counts.get(key, 0) + 1
+    out: set = {k for k, n in counts.items() if n > 1 and not any(map(is_value_like, k))}
+    return out | {e.text for e in events if isinstance(e, Heading) and not cat.match_any(e.text, template)
+                  and not any(p.search(e.text) for _, p in _SECTION_PATTERNS)}
+
+
+def _following(events: list, i: int, running: set) -> tuple[list[int], list[int]]:
+    """Indices of the row at ``i`` and the rows after it (page furniture stepped over),
+    and of the furniture stepped over."""
+    rows, skipped = [i], []
+    for k in range(i + 1, min(len(events), i + 4 * MAX_WRAP)):
+        e = events[k]
+        key = e.text if isinstance(e, Heading) else tuple(p.text for p in e.pieces)
+        if key in running:
+            skipped.append(k)
+            continue
+        rows.append(k)
+        if len(rows) > MAX_WRAP:
+            break
+    return rows, skipped
+
+
+def _wrap_at(rows: list, cat: Catalogue, template: str | None) -> tuple[Row | Heading, int]:
+    """(``rows[0]`` with the rows its label wraps onto joined in, how many rows it took)."""
+    row = rows[0]
     if not _has_label(row):
         return row, 1
     run = 1  # the label rows (values blank) that follow
-    while run < MAX_WRAP and i + run < len(events) and _has_label(events[i + run]) \
-            and _label_only(events[i + run]):
+    while run < len(rows) and _has_label(rows[run]) and _label_only(rows[run]):
         run += 1
     if not _label_only(row):  # values on the first row, the label's rest below
         if _known(_parts(row)[0][-1], cat, template):
             return row, 1
-        for end in range(i + 1, i + run):
-            joined = _join(events[i:end + 1], cat, template)
+        for end in range(1, run):
+            joined = _join(rows[:end + 1], cat, template)
             if joined:
-                return _merge(row, joined, row), end + 1 - i
+                return _merge(row, joined, row), end + 1
         return row, 1
-    end = i + run  # values on the last row: the data row after the label rows
-    last = events[end] if end < len(events) else None
-    if not _has_label(last) or _label_only(last) or _known(_parts(last)[0][-1], cat, template):
+    last = rows[run] if run < len(rows) else None  # values on the last row
+    if _has_label(last) and not _label_only(last) and not (  # a complete label after a complete one
+            _known(_parts(last)[0][-1], cat, template) and _known(_parts(row)[0][-1], cat, template)):
+        if any(_join(rows[s:run + 1], cat, template) for s in range(1, run)):
+            return row, 1  # a shorter join starts further down: this row is not part of it
+        joined = _join(rows[:run + 1], cat, template)
+        if joined:
+            return _merge(row, joined, last), run + 1
+    if _known(_parts(row)[0][-1], cat, template):
         return row, 1
-    if any(_join(events[s:end + 1], cat, template) for s in range(i + 1, end)):
-        return row, 1  # a shorter join starts further down: this row is not part of it
-    joined = _join(events[i:end + 1], cat, template)
-    return (_merge(row, joined, last), end + 1 - i) if joined else (row, 1)
+    for end in range(1, run):  # a row of empty cells, its label wrapped
+        joined = _join(rows[:end + 1], cat, template)
+        if joined:
+            return _merge(row, joined, rows[end]), end + 1
+    return row, 1
 
 
 def _has_label(event) -> bool:

@@ -25,37 +25,50 @@ TEMPLATES = ("2019trial", "2021")
 def place_by_order(cells: list[Cell], cat: Catalogue, template: str) -> tuple[list[Cell], bool]:
     """The cells with unknown 表三 rows placed where the order allows; whether any was."""
     if template not in TEMPLATES:
-        return cells, False
+        return [c for c in cells if not (c.key.startswith("unknown:row") and c.state == "blank")], False
     rows = [(key, list(group)) for key, group in groupby(cells, key=lambda c: c.key)]
-    order = _order(cat, template, {c.key for c in cells if c.known})
-    placed: dict[int, str] = {}
+    orders = _orders(cat, template, {c.key for c in cells if c.known})
     columns = set(cat.column_sets.get("t3", ()))
-    for a, c in _known_pairs(rows, order, columns):
+    placed: dict[int, str] = {}
+    for a, c in _known_pairs(rows, orders[0], columns):
         gap = list(range(a + 1, c))
-        slots = order[order.index(rows[a][0]) + 1:order.index(rows[c][0])]
-        if gap and len(slots) == len(gap) and all(_fits(rows[i][1], k, cat) for i, k in zip(gap, slots)):
-            placed.update(zip(gap, slots))
-    if not placed:
-        return cells, False
+        fits = {tuple(slots) for order in orders
+                for slots in [order[order.index(rows[a][0]) + 1:order.index(rows[c][0])]]
+                if len(slots) == len(gap) and all(_fits(rows[i][1], k, cat) for i, k in zip(gap, slots))}
+        if gap and len(fits) == 1:  # one reading of the template fits: no guess
+            placed.update(zip(gap, fits.pop()))
     out = []
     for i, (_, group) in enumerate(rows):
-        out += [replace(x, key=placed[i], known=True) for x in group] if i in placed else group
-    return out, True
+        if i in placed:
+            out += [replace(x, key=placed[i], known=True) for x in group]
+        elif not _empty(group):
+            out += group
+    return out, bool(placed)
 
 
-def _order(cat: Catalogue, template: str, present: set[str]) -> list[str]:
-    """表三's value rows in template order; a parent row is left out when its parts are
-    printed (and they when it is printed alone, as in the 2019 form)."""
-    rows = [e for e in cat.entries.values() if e.section == "t3" and template in e.templates]
-    keep = []
-    for e in rows:
-        parts = [k for k in e.children if template in cat.entry(k).templates]
-        if parts and (e.id not in present or any(k in present for k in parts)):
+def _orders(cat: Catalogue, template: str, present: set[str]) -> list[list[str]]:
+    """表三's value rows in template order, one list per reading: a row with parts is
+    printed either alone or as its parts (2021's （六）其他处理); when neither is
+    recognised both readings are kept.  Heading cells (（三）不予公开…) hold no values."""
+    from extractors.tables import _heading_only
+
+    readings: list[tuple[list[str], set[str]]] = [([], set())]
+    for e in cat.entries.values():
+        if e.section != "t3" or template not in e.templates or _heading_only(e.id):
             continue
-        if e.parent and e.parent in present and not any(k in present for k in cat.entry(e.parent).children):
-            continue
-        keep.append(e.id)
-    return keep
+        parts = {k for k in e.children if template in cat.entry(k).templates}
+        out = []
+        for order, skip in readings:
+            if e.id in skip:
+                out.append((order, skip))
+            elif not parts or (e.id in present and not parts & present):
+                out.append((order + [e.id], skip | parts))
+            elif parts & present:
+                out.append((order, skip))
+            else:
+                out += [(order + [e.id], skip | parts), (order, skip)]
+        readings = out
+    return [order for order, _ in readings]
 
 
 def _known_pairs(rows: list[tuple[str, list[Cell]]], order: list[str], columns: set[str]) -> list[tuple[int, int]]:
@@ -75,6 +88,11 @@ def _unknown_row(group: list[Cell], columns: set[str]) -> bool:
     """An unrecognised row whose values were aligned to 表三's columns."""
     return all(not c.known and not c.key.endswith("#dup") for c in group) \
         and {c.column for c in group} <= columns
+
+
+def _empty(group: list[Cell]) -> bool:
+    """An unlabelled row of empty cells: kept only if the order places it."""
+    return all(not c.known and not c.label and c.state == "blank" for c in group)
 
 
 def _fits(group: list[Cell], key: str, cat: Catalogue) -> bool:

@@ -14,6 +14,7 @@ from functools import lru_cache
 
 import pytest
 
+from gongkai.renderings.markdown import MARKDOWN_RENDERERS
 from tests.conftest import CORPUS
 
 pytestmark = pytest.mark.corpus
@@ -27,7 +28,7 @@ def _ids() -> list[str]:
 
 
 IDS = _ids()
-FORMATS = ("html", "docx", "pdf")
+FORMATS = ("html", "docx", "pdf", *MARKDOWN_RENDERERS)
 # Known misses of a reader, (test, format, report) -> reason; each one is a strict xfail.
 KNOWN: dict[tuple[str, str, str], str] = {}
 

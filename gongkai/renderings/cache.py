@@ -19,13 +19,15 @@ import shutil
 from pathlib import Path
 
 from gongkai.renderings.layout import ROOT, ReportModel, load_report
+from gongkai.renderings.markdown import MARKDOWN_RENDERERS
 
 RENDERERS = {  # format -> (module, function(model) -> bytes, file extension)
     "html": ("gongkai.renderings.html", "render_html", "html"),
     "docx": ("gongkai.renderings.docx", "render_docx", "docx"),
 }
+RENDERERS.update(MARKDOWN_RENDERERS)  # md-<style>: converter markdown (renderings/markdown.py)
 DERIVED = {"pdf": "docx"}  # format -> the format it is converted from
-FORMATS = ("html", "docx", "pdf")
+FORMATS = ("html", "docx", "pdf", *MARKDOWN_RENDERERS)
 
 
 def cache_dir(path: str | Path | None = None) -> Path:

@@ -13,10 +13,14 @@ one_header    the header rows collapsed into one row (the texts over a column jo
 wrap_first    long row labels wrapped onto the following row(s), the values on the first
 wrap_second   the same, the values on the last row of the label
 cut           a label merged over several label columns cut across those columns
+cut_start     the start of a long label printed as a line above the table part, the rest
+              cut across the row's label columns ("行政机关不再处理其政府信息公" | "开申请")
+labels_out    some 表三 rows' labels printed as lines between table parts, the rows left
+              with their numbers only
 page_break    long tables broken at a page break: the page number and running header
               between, the header rows repeated on the next page (or not)
 grouped       a grouping heading row under the header and a footer row under the data
-mixed         every table in a style of its own, drawn from the above
+mixed         every table with its own draw of all the habits above
 ============  =========================================================================
 
 Hand-written: this is the test fixture for the parser's reading of markdown; no library
@@ -38,6 +42,8 @@ class Style:
     cut: bool = False
     page_break: bool = False
     grouped: bool = False
+    cut_start: bool = False
+    labels_out: bool = False
 
 
 STYLES: dict[str, Style] = {
@@ -49,12 +55,18 @@ STYLES: dict[str, Style] = {
     "cut": Style(cut=True),
     "page_break": Style(page_break=True, merged="repeat"),
     "grouped": Style(grouped=True, merged="repeat"),
+    "cut_start": Style(cut_start=True),
+    "labels_out": Style(labels_out=True),
 }
 MIXED = "mixed"
-FORMATS = tuple(STYLES) + (MIXED,)
+MD_STYLES = tuple(STYLES) + (MIXED,)
+# The rendering cache's formats (gongkai.renderings.cache.RENDERERS): md-<style>.
+MARKDOWN_RENDERERS = {f"md-{s}": ("gongkai.renderings.markdown", f"render_md_{s}", "md") for s in MD_STYLES}
 
 WRAP_WIDTH = (7, 13)  # a label cell holds this many characters per line (drawn per table)
 WRAP_SHARE = 0.7  # share of the long labels that wrap
+CUT_START_LEN = 14  # labels at least this long may have their start printed above the table
+OUT_SHARE = 0.35  # share of the 表三 result rows whose labels are printed outside the table
 PAGE_MARKS = ("— {n} —", "- {n} -", "第 {n} 页", "{n}")
 GROUP_TEXT = {"t2": "主动公开政府信息情况", "t3": "收到和处理政府信息公开申请情况",
               "t4": "政府信息公开行政复议、行政诉讼情况", "pre2019": "政府信息公开情况统计"}
@@ -71,9 +83,9 @@ class _Cell:
 
 
 def render_markdown(model: ReportModel, style: str = "empty", seed: int = 0) -> str:
-    """The report as converter markdown in ``style`` (one of FORMATS)."""
-    if style not in FORMATS:
-        raise ValueError(f"unknown markdown style {style!r}; known: {', '.join(FORMATS)}")
+    """The report as converter markdown in ``style`` (one of MD_STYLES)."""
+    if style not in MD_STYLES:
+        raise ValueError(f"unknown markdown style {style!r}; known: {', '.join(MD_STYLES)}")
     rng = random.Random(f"{seed}:{model.report_id}:{style}")
     pages = iter(range(2, 1000))
     out: list[str] = []
@@ -81,30 +93,66 @@ def render_markdown(model: ReportModel, style: str = "empty", seed: int = 0) -> 
         if isinstance(block, Paragraph):
             out.append(block.text)
             continue
-        opts = STYLES[rng.choice(sorted(STYLES))] if style == MIXED else STYLES[style]
+        opts = _draw(rng) if style == MIXED else STYLES[style]
         out.append(_table(block, opts, rng, model.title, pages))
     return "\n\n".join(out) + "\n"
 
 
+def __getattr__(name: str):
+    """``render_md_<style>(model) -> bytes``: the renderer interface of the cache."""
+    style = name.removeprefix("render_md_")
+    if name.startswith("render_md_") and style in MD_STYLES:
+        return lambda model: render_markdown(model, style).encode("utf-8")
+    raise AttributeError(name)
+
+
 # ----------------------------------------------------------------------------- tables
+
+@dataclass(frozen=True)
+class _Text:
+    """A line printed between two parts of a table."""
+
+    text: str
+    header: bool = False  # the header rows are printed again after it (a page break)
+
+
+def _draw(rng: random.Random) -> Style:
+    return Style(merged=rng.choice(("empty", "repeat")), one_header=rng.random() < 0.3,
+                 wrap=rng.choice((None, "first", "second")), cut=rng.random() < 0.3,
+                 page_break=rng.random() < 0.5, grouped=rng.random() < 0.3,
+                 cut_start=rng.random() < 0.3, labels_out=rng.random() < 0.3)
+
 
 def _table(table: TableModel, opts: Style, rng: random.Random, running: str, pages) -> str:
     rows = _rows(table, opts, rng)
     header, body = rows[:table.header_rows], rows[table.header_rows:]
     if opts.one_header and header:
         header = [_collapse(header, rng)]
+    if opts.labels_out and table.section == "t3":
+        body = _labels_out(body, rng)
+    if opts.cut_start:
+        body = _cut_start(body, rng)
     if opts.grouped:
         body = [_banner(GROUP_TEXT.get(table.section, ""), table.n_cols, opts)] + body \
             + [_banner(FOOTER_TEXT, table.n_cols, opts)]
     if opts.wrap:
         body = _wrap(body, opts.wrap, rng)
-    parts = []
-    for i, page in enumerate(_pages(body, rng) if opts.page_break else [body]):
-        if i:
-            parts.append(rng.choice(PAGE_MARKS).format(n=next(pages)) + "\n\n" + running)
-        repeat_header = i == 0 or rng.random() < 0.7
-        parts.append(_pipe_table((header if repeat_header else []) + page))
-    return "\n\n".join(parts)
+    if opts.page_break:
+        body = _page_break(body, rng, running, pages)
+    return _parts(header, body, rng)
+
+
+def _parts(header: list[list[_Cell]], body: list, rng: random.Random) -> str:
+    """Pipe tables for the runs of rows, the lines between them as paragraphs."""
+    parts, rows = [], list(header)
+    for item in body:
+        if isinstance(item, _Text):
+            parts += [_pipe_table(rows), item.text]
+            rows = list(header) if item.header and rng.random() < 0.7 else []
+        else:
+            rows.append(item)
+    parts.append(_pipe_table(rows))
+    return "\n\n".join(p for p in parts if p)
 
 
 def _rows(table: TableModel, opts: Style, rng: random.Random) -> list[list[_Cell]]:
@@ -171,9 +219,10 @@ def _wrap(body: list[list[_Cell]], values_on: str, rng: random.Random) -> list[l
     width = rng.randint(*WRAP_WIDTH)
     out = []
     for row in body:
-        j = _own_label(row)
-        if j is None or len(row[j].text) <= width or not row[j].origin or rng.random() > WRAP_SHARE:
-            out.append(row)
+        j = None if isinstance(row, _Text) else _own_label(row)
+        cut = j is not None and len({row[i].text for i in range(j, j + row[j].colspan)} - {""}) > 1
+        if j is None or cut or len(row[j].text) <= width or not row[j].origin or rng.random() > WRAP_SHARE:
+            out.append(row)  # (a label cut across its columns is not wrapped as well)
             continue
         text = row[j].text
         chunks = [text[k:k + width] for k in range(0, len(text), width)]
@@ -190,12 +239,47 @@ def _wrap(body: list[list[_Cell]], values_on: str, rng: random.Random) -> list[l
     return out
 
 
-def _pages(body: list[list[_Cell]], rng: random.Random) -> list[list[list[_Cell]]]:
-    """The body cut at one page break (tables of at least 8 rows)."""
-    if len(body) < 8:
-        return [body]
-    k = rng.randint(3, len(body) - 3)
-    return [body[:k], body[k:]]
+def _page_break(body: list, rng: random.Random, running: str, pages) -> list:
+    """The body with one page break (tables of at least 8 rows): the page number and the
+    running header between the rows."""
+    at = [i for i, item in enumerate(body) if not isinstance(item, _Text)]
+    if len(at) < 8:
+        return body
+    k = at[rng.randint(3, len(at) - 3)]
+    mark = rng.choice(PAGE_MARKS).format(n=next(pages))
+    return body[:k] + [_Text(f"{mark}\n\n{running}", header=True)] + body[k:]
+
+
+def _labels_out(body: list, rng: random.Random) -> list:
+    """Some result rows of 表三 (not the first three data rows, not the last two) with
+    their labels printed as a line above them and left empty in the row."""
+    data = [i for i, row in enumerate(body) if any(c.kind == "value" for c in row)]
+    out = list(body)
+    for i in reversed(data[3:-2]):
+        if rng.random() < OUT_SHARE:
+            texts = list(dict.fromkeys(c.text for c in body[i] if c.kind == "label" and c.text))
+            out[i] = [replace(c, text="") if c.kind == "label" else c for c in body[i]]
+            out.insert(i, _Text("".join(texts)))
+    return out
+
+
+def _cut_start(body: list, rng: random.Random) -> list:
+    """Long own labels (in one label column) with their start printed above the row and
+    the rest cut across the row's last two label positions."""
+    out: list = []
+    for row in body:
+        j = _own_label(row) if not isinstance(row, _Text) else None
+        if j is None or row[j].colspan > 1 or len(row[j].text) < CUT_START_LEN or rng.random() < 0.5:
+            out.append(row)
+            continue
+        text = row[j].text
+        k = rng.randint(len(text) // 3, len(text) // 2)
+        where = [j - 1, j] if j and row[j - 1].kind == "label" else [j]
+        row = list(row)
+        for i, piece in zip(where, _cut(text[k:], len(where), rng)):
+            row[i] = replace(row[i], text=piece)
+        out += [_Text(text[:k]), row]
+    return out
 
 
 def _pipe_table(rows: list[list[_Cell]]) -> str:
