@@ -36,7 +36,7 @@ _SLASHES = {"/", "／", "\\"}
 
 # Section headings, tried on short non-table lines (data, not prose: see _heading_section).
 MIN_NEXT = 4  # characters of a truncated label that may name the next row of 表三
-MAX_LINES = 3  # text lines above a row that may hold the start of its label
+MAX_LINES = 8  # text lines (and label fragments) above a row that may hold the start of its label
 _SECTION_PATTERNS = (
     ("t2", re.compile(r"第二十条\s*第\s*[（(][一二三四五六七八九十]+[)）]\s*项")),
     ("t3", re.compile(r"收到和处理政府信息公开申请情况")),
@@ -159,7 +159,7 @@ class _Builder:
 
     # headings -------------------------------------------------------------------
     def heading(self, text: str) -> None:
-        self.lines = (self.lines + [text])[-MAX_LINES:]
+        self.lines.append(text)
         if self._section_heading(text):
             return
         key = self.match(text)
@@ -198,7 +198,8 @@ class _Builder:
             self.lines = []
             return
         labels, unit, values = self._split(row)
-        if self._header_only(unit, values) or self._empty_label_row(labels, values, row.candidates):
+        fragment = self._empty_label_row(labels, values, row.candidates)
+        if fragment or self._header_only(unit, values):
             values = []  # a heading row ("一、主动公开情况 | / | /"), a wrapped label's rest
         if not values:
             for piece in labels:
@@ -212,20 +213,19 @@ class _Builder:
             # numbers without a label (an empty 表三 row too: tables_order may place it)
             key, label = self._outside("")
             self._emit_row(key, label, unit, values, None if key else f"row{row.line + 1}")
-        if values:
-            self.lines = []
+        if not fragment:
+            self.lines = []  # text lines above a row are its own, not the next one's
 
     def _outside(self, label: str) -> tuple[str | None, str]:
-        """The row named by the text lines printed just above it (a converter prints a
-        merged label cell, or the start of a cut one, outside the table) and ``label``."""
-        if self.section not in ("t2", "t3", "pre2019"):
+        """The row named by the text lines printed just above it and ``label`` (a converter
+        prints a merged label cell, or the start of a cut one, outside the table).  All
+        the lines since the last row are taken together, or none: lines holding the labels
+        of several rows name none of them."""
+        if self.section not in ("t2", "t3", "pre2019") or not 0 < len(self.lines) <= MAX_LINES:
             return None, label
-        for k in range(1, len(self.lines) + 1):
-            text = "".join(self.lines[-k:]) + label
-            key = self.match(text)
-            if key:
-                return key, text
-        return None, label
+        text = "".join(self.lines) + label
+        key = self.match(text)
+        return (key, text) if key else (None, label)
 
     def _header_only(self, unit: Piece | None, values: list[Piece]) -> bool:
         """A unit-column row with no real unit and nothing but "/" or empty values."""
@@ -397,18 +397,30 @@ class _Builder:
         return [o for i, o in enumerate(options) if o and o not in options[:i]]
 
     def _fit(self, key: str | None, values: list[Piece]) -> tuple[list[str], list[Piece]] | None:
-        """(columns, values) of a row, or None when its values fit no column list."""
-        from extractors.tables_align import collapse_spans, fit_count
+        """(columns, values) of a row, or None when its values fit no column list.  Where
+        the header is printed as a full grid as wide as the row, the header's columns and
+        the row's count must agree; when they do not, the count decides and the table is
+        flagged ``cells_realigned`` (a guess an auditor should see)."""
+        from extractors.tables_align import collapse_spans, distinct, fit_count
 
         readings = [values]
         spread = collapse_spans(self.columns, values)
         if spread is not None:
             readings.insert(0, spread)  # values repeated (or left empty) under a spanning header
-        for cols in self._column_options(key):
+        options = self._column_options(key)
+        gridded = bool(self.width[0]) and len(values) == self.width[0] - self.width[1]
+        for cols in options:
             for vals in readings:
                 fitted = fit_count(len(cols), vals)
                 if fitted is not None:
+                    if gridded and distinct(self.columns) in options and cols != distinct(self.columns):
+                        self.flags.append("cells_realigned")  # the header says otherwise
                     return list(cols), fitted
+        filled = [v for v in values if v.text]
+        cols = next((c for c in options if len(c) == len(filled) > 1), None)
+        if cols and gridded:
+            self.flags.append("cells_realigned")  # empty cells where the header has none
+            return list(cols), filled
         return None
 
     def _t4_row(self, values: list[Piece]) -> None:
@@ -494,14 +506,14 @@ def parse_tables(text: str, catalogue: Catalogue | None = None) -> Table:
 
 
 def _flags(cat: Catalogue, template: str, cells: tuple[Cell, ...], extra: list[str]) -> tuple[str, ...]:
+    unknown = any(not c.known and not c.key.endswith("#dup") and not c.column.startswith("unknown")
+                  for c in cells)  # a row whose label names no row of the catalogue
     if not any(c.known for c in cells):
-        return ("table_missing",)
+        return ("table_missing", "rows_unknown") if unknown else ("table_missing",)
     keys = {c.key for c in cells}
     mandatory = cat.mandatory(template)
     flags = ["table_partial"] if any(k not in keys for k in mandatory) else []
-    if any(not c.known and not c.key.endswith("#dup") and not c.column.startswith("unknown") for c in cells):
-        flags.append("rows_unknown")  # a row whose label names no row of the catalogue
-    return tuple(dict.fromkeys(flags + extra))
+    return tuple(dict.fromkeys(flags + ["rows_unknown"] * unknown + extra))
 
 
 def missing_rows(table: Table, catalogue: Catalogue | None = None) -> list[str]:

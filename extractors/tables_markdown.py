@@ -210,11 +210,10 @@ def _wrap_at(rows: list, cat: Catalogue, template: str | None) -> tuple[Row | He
     last = rows[run] if run < len(rows) else None  # values on the last row
     if _has_label(last) and not _label_only(last) and not (  # a complete label after a complete one
             _known(_parts(last)[0][-1], cat, template) and _known(_parts(row)[0][-1], cat, template)):
-        if any(_join(rows[s:run + 1], cat, template) for s in range(1, run)):
-            return row, 1  # a shorter join starts further down: this row is not part of it
-        joined = _join(rows[:run + 1], cat, template)
-        if joined:
-            return _merge(row, joined, last), run + 1
+        start = next((s for s in range(run - 1, -1, -1) if _join(rows[s:run + 1], cat, template)), None)
+        if start == 0:
+            return _merge(row, _join(rows[:run + 1], cat, template), last), run + 1
+        run = start if start is not None else run  # the rows before that join stand alone
     if _known(_parts(row)[0][-1], cat, template):
         return row, 1
     for end in range(1, run):  # a row of empty cells, its label wrapped
