@@ -4,8 +4,10 @@ VENV   ?= .venv
 PY      = $(VENV)/bin/python
 PIP     = $(VENV)/bin/pip
 STAMP   = $(VENV)/.installed
+# `make test` leaves the headless-browser tests to `make test-browser` (.ci/run runs both).
+PYTEST_ARGS ?= -m "not browser"
 
-.PHONY: demo test install bench evaluate clean stop
+.PHONY: demo test test-browser install bench evaluate clean stop
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -16,16 +18,31 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 # Ingest the bundled corpus/ into the embedded store (no server to install) and summarise.
+# Then serve the review app over it with a demo auditor account (created or reset
+# idempotently); the last lines printed are the URL to open and the account.
+DEMO_PORT ?= 8080
+DEMO_PASSWORD ?= gongkai-demo
 demo: $(STAMP)
-	$(VENV)/bin/gongkai --data-dir .gongkai-demo ingest corpus/ --workers 2
+	-$(VENV)/bin/gongkai --data-dir .gongkai-demo ingest corpus/ --workers 2
 	$(VENV)/bin/gongkai --data-dir .gongkai-demo reports
+	@printf '%s\n' '$(DEMO_PASSWORD)' | $(VENV)/bin/gongkai --data-dir .gongkai-demo users add demo --role auditor --password-stdin
+	@echo
+	@echo "Review the findings: open http://127.0.0.1:$(DEMO_PORT)/ and log in as demo / $(DEMO_PASSWORD)"
+	@echo "(Ctrl-C stops the server; make stop stops the embedded store)"
+	$(VENV)/bin/gongkai --data-dir .gongkai-demo serve --port $(DEMO_PORT)
 
 test: $(STAMP)
 	$(VENV)/bin/pytest -q -p no:cacheprovider $(PYTEST_ARGS)
 
+# End-to-end tests of the review app in headless Chromium (Debian's chromium package);
+# screenshots go to tmp/artifacts/.
+test-browser: $(STAMP)
+	$(VENV)/bin/pytest -q -p no:cacheprovider -m browser tests/
+
+# Every throughput figure in one run, as ratios to plain jieba.lcut measured in the same run
+# (whole-process check, start-up, stages, then bench/bench_ingest.py with a small N).
 bench: $(STAMP)
-	$(PY) bench/bench_extract.py
-	$(PY) bench/bench_ingest.py
+	$(PY) bench/bench.py $(BENCH_ARGS)
 
 evaluate: $(STAMP)
 	$(VENV)/bin/gongkai evaluate

@@ -1,11 +1,9 @@
-"""Benchmark and score the prose extractors over ../shared/corpus/reports.
+"""Score the prose extractors over ../shared/corpus/reports against corpus/gold/claims.
 
-    .venv/bin/python bench/bench_extract.py            # throughput (chars/s)
-    .venv/bin/python bench/bench_extract.py --gold     # + precision/recall vs corpus/gold/claims
+    .venv/bin/python bench/bench_extract.py --gold     # precision/recall vs corpus/gold/claims
 
-Throughput is measured in one run, over the same texts, next to plain ``jieba.lcut`` (the
-tokenizer every report goes through anyway): claims+commitments, entities with rules only,
-entities with rules and the spaCy EntityRuler, entities with the LAC model.  Models are warmed up before timing.
+Throughput figures (every stage, next to plain ``jieba.lcut`` in the same run) are printed
+by ``make bench`` (bench/bench.py, bench/bench_stages.py).
 
 Gold scoring: a gold item is located by its ``quote`` (``nth`` occurrence); a figure
 matches an extracted claim whose span overlaps it with the same value (±0.5%) and unit;
@@ -18,7 +16,6 @@ import argparse
 import csv
 import json
 import sys
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -26,8 +23,6 @@ sys.path.insert(0, str(ROOT))
 
 from extractors.claims import extract_claims  # noqa: E402
 from extractors.commitments import extract_commitments  # noqa: E402
-from extractors.entities import extract_entities, get_lac  # noqa: E402
-from extractors.nlp import get_entity_nlp  # noqa: E402
 
 CORPUS = ROOT.parent / "shared" / "corpus"
 GOLD = ROOT / "corpus" / "gold" / "claims"
@@ -45,31 +40,6 @@ def load_reports() -> list[tuple[str, str, str | None, int | None]]:
         year = int(row["year"]) if row.get("year", "").isdigit() else None
         out.append((path.stem, path.read_text(encoding="utf-8"), row.get("template"), year))
     return out
-
-
-def _time(fn, reports, repeat: int = 1) -> float:
-    start = time.perf_counter()
-    for _ in range(repeat):
-        for _stem, text, template, year in reports:
-            fn(text, template, year)
-    return time.perf_counter() - start
-
-
-def throughput(reports, repeat: int) -> dict[str, float]:
-    import jieba
-
-    jieba.lcut("预热")
-    get_lac().run("预热")
-    get_entity_nlp()("预热")
-    chars = sum(len(r[1]) for r in reports)
-    runs = {
-        "jieba.lcut": (lambda t, tp, y: jieba.lcut(t), repeat),
-        "claims+commitments": (lambda t, tp, y: (extract_claims(t, template=tp), extract_commitments(t, year=y)), repeat),
-        "entities (rules)": (lambda t, tp, y: extract_entities(t, use_ner=False), repeat),
-        "entities (rules+spaCy)": (lambda t, tp, y: extract_entities(t, use_ner=False, use_spacy=True), repeat),
-        "entities (rules+LAC)": (lambda t, tp, y: extract_entities(t, use_ner=True), 1),
-    }
-    return {name: chars * n / _time(fn, reports, n) for name, (fn, n) in runs.items()}
 
 
 def _locate(text: str, quote: str, nth: int = 0) -> tuple[int, int] | None:
@@ -123,21 +93,16 @@ def score_gold(reports) -> dict[str, list[int]]:
 
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--gold", action="store_true", help="also score against corpus/gold/claims")
-    ap.add_argument("--repeat", type=int, default=3)
-    args = ap.parse_args(argv)
+    ap.add_argument("--gold", action="store_true", help="score against corpus/gold/claims (the default)")
+    ap.parse_args(argv)
     if not (CORPUS / "reports").is_dir():
         sys.exit(f"{CORPUS} not present: nothing to benchmark")
     reports = load_reports()
     print(f"{len(reports)} reports, {sum(len(r[1]) for r in reports):,} chars")
-    rates = throughput(reports, args.repeat)
-    for name, rate in rates.items():
-        print(f"{name:24s} {rate:12,.0f} chars/s  ({rate / rates['jieba.lcut']:.2f} x jieba)")
-    if args.gold:
-        for kind, (tp, n, ok, found) in score_gold(reports).items():
-            p, r = ok / found if found else 0.0, tp / n if n else 0.0
-            f1 = 2 * p * r / (p + r) if p + r else 0.0
-            print(f"{kind:12s} precision {p:.3f} ({ok}/{found})  recall {r:.3f} ({tp}/{n})  F1 {f1:.3f}")
+    for kind, (tp, n, ok, found) in score_gold(reports).items():
+        p, r = ok / found if found else 0.0, tp / n if n else 0.0
+        f1 = 2 * p * r / (p + r) if p + r else 0.0
+        print(f"{kind:12s} precision {p:.3f} ({ok}/{found})  recall {r:.3f} ({tp}/{n})  F1 {f1:.3f}")
 
 
 if __name__ == "__main__":

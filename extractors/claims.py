@@ -7,49 +7,32 @@ share word / rate unit, else figure) → map the metric phrase before a figure t
 canonical key with config/patterns/figures.jsonl → statements (negations, universals)
 from config/patterns/statements.jsonl → enumerations ("共N条（其中A x条、B y条）").
 
-Phrase→metric mapping is data; the code only knows the shape "phrase [fillers] number
-unit".  Matching is regex over the compacted sentence rather than spaCy's Matcher over
-jieba tokens because jieba segments the same phrase differently in different contexts
-(a PhraseMatcher needs aligned tokens) and because it is several times faster; ``nlp``
-is accepted for API symmetry and is not needed.  A figure maps to a key only when its
-phrase ends right before the number (fillers like 共/达/为 allowed) and the unit fits the
-pattern; everything else is kept unverifiable with a descriptive phrase.
+Phrase→metric mapping is data (extractors.phrases reads it); enumerations are read by
+extractors.enumerations; ``nlp`` is accepted for API symmetry and is not needed.  A
+number is no figure when it belongs to the report's structure, a name or slogan, or a
+count that is not disclosure work (lexicon); a figure that is ambiguous (a channel before
+the total phrase), counts since long ago or states a plan stays unmapped.  Everything
+unmapped is kept unverifiable with a descriptive phrase.  Hand-written: no library knows
+these reports' wording; spaCy/jieba tokens are not needed for regex over the sentence.
 """
 from __future__ import annotations
 
 import re
-from dataclasses import replace
 from functools import cache
 from typing import Any
 
+from extractors.enumerations import enumeration
 from extractors.models import Claim, Sections
 from extractors.nlp import sentence_spans
-from extractors.numbers import Compact, Quantity, quantities_in
-from extractors.patterns import for_template, load_figures, load_lexicon, load_statements, pattern_ref
+from extractors.numbers import Quantity, quantities_in
+from extractors.patterns import for_template, load_lexicon, load_statements, pattern_ref
+from extractors.phrases import alt, map_metric, metric_of
+from extractors.sentence import Sentence
 
-FIGURE_ID, RATE_ID, CHANGE_ID, ENUM_ID = "num.figure@1", "num.rate@1", "num.change@1", "num.enumeration@1"
+FIGURE_ID, RATE_ID, CHANGE_ID = "num.figure@1", "num.rate@1", "num.change@1"
 _DELIMS = "，,。；;：:、（()）“”\"‘’！？!?【】[]《》 "
 _CLAUSE_TAIL = re.compile(rf"[^{re.escape(_DELIMS)}]*$")
 _WINDOW = 40  # characters of context looked at before a number
-
-
-def _alt(words: list[str]) -> str:
-    return "|".join(re.escape(w) for w in sorted(set(words), key=len, reverse=True))
-
-
-@cache
-def _phrase_index(column: bool = False) -> tuple[re.Pattern[str], dict[str, dict]]:
-    """Regex of metric phrases (or of column phrases, for enumeration parts) → record."""
-    lex = load_lexicon()
-    recs = [rec for rec in load_figures() if ("column" in rec) == column]
-    by_phrase = {p: rec for rec in recs for p in rec["phrases"]}
-    regex = re.compile(rf"(?P<ph>{_alt(list(by_phrase))})(?:{_alt(lex['fillers'])})*$")
-    return regex, by_phrase
-
-
-@cache
-def _after_index() -> tuple[tuple[str, dict], ...]:
-    return tuple((a, rec) for rec in load_figures() for a in rec.get("after", ()))
 
 
 @cache
@@ -57,14 +40,17 @@ def _context_regexes() -> dict[str, re.Pattern[str]]:
     lex = load_lexicon()
     ch = lex["change"]
     return {
-        "change": re.compile(rf"(?P<anchor>{_alt(ch['anchors'])})[^，,；;]{{0,8}}?(?P<dir>{_alt(ch['up'] + ch['down'])})了?$"),
-        "share": re.compile(rf"(?P<share>{_alt(lex['rate']['share'])})(?P<base>[^，,；;]{{0,16}}?)的?$"),
-        "enum": re.compile(rf"[，,]?[（(]?(?:{_alt(lex['enumeration'])})[：:，,]?"),
-        "trim": re.compile(rf"^(?:(?:(?:19|20)\d{{2}})?年度?|{_alt(lex['phrase_trim'])})+"),
-        "fillers": re.compile(rf"(?:{_alt(lex['phrase_trim_end'])})+$"),
+        "change": re.compile(rf"(?P<anchor>{alt(ch['anchors'])})[^，,；;]{{0,8}}?(?P<dir>{alt(ch['up'] + ch['down'])})了?$"),
+        "share": re.compile(rf"(?P<share>{alt(lex['rate']['share'])})(?P<base>[^，,；;]{{0,16}}?)的?$"),
+        "trim": re.compile(rf"^(?:(?:(?:19|20)\d{{2}})?年度?|{alt(lex['phrase_trim'])})+"),
+        "fillers": re.compile(rf"(?:{alt(lex['phrase_trim_end'])})+$"),
+        "since": re.compile(alt(lex["since_markers"])),
+        "plan": re.compile(alt(lex["plan_markers"])),
+        "not_work_context": re.compile(alt(lex["not_work_context"])),
+        "disclosure": re.compile(alt(lex["disclosure_verbs"])),
+        "reduction": re.compile(rf"(?:{alt(lex['reduction_verbs'])})$"),
+        "not_work": re.compile(rf"(?:{alt(lex['not_work'])})(?:{alt(lex['fillers'])})*$"),
     }
-
-
 
 
 def _prefix(ctext: str, start: int, floor: int) -> tuple[str, int]:
@@ -82,97 +68,49 @@ def _describe(prefix: str) -> str | None:
     return phrase[-16:] or None
 
 
-def _is_part(ctx: "_Ctx", start: int, clause_head: str) -> bool:
+def _is_part(ctx: Sentence, start: int, clause_head: str) -> bool:
     """A figure after 其中 in its sentence, or after a subset word in its clause, is a part."""
     markers = load_lexicon()["subset_markers"]
     return -1 < ctx.first("其中") < start or any(w in clause_head for w in markers)
 
 
-def _map_metric(prefix: str, after: str, unit: str | None,
-                ctx: "_Ctx") -> tuple[dict | None, int, bool]:
-    """The figure record naming this number, where its phrase starts in ``prefix``, and
-    whether a sub-unit of the body states it (then it only bounds the body's cell)."""
-    for phrase, rec in _after_index():
-        if after.startswith(phrase) and unit in rec["units"] and for_template(rec["metric"], ctx.template):
-            return rec, len(prefix), False
-    regex, by_phrase = _phrase_index()
-    m = regex.search(prefix)
-    if not m:
-        return None, -1, False
-    rec = by_phrase[m.group("ph")]
-    if unit not in rec["units"] or not for_template(rec["metric"], ctx.template):
-        return None, -1, False
-    assert ctx.comp is not None
-    if rec.get("context") and not any(ctx.first(w) >= 0 for w in rec["context"]):
-        return None, -1, False  # the sentence must be about e.g. applications
-    if rec.get("next") and not after.startswith(tuple(rec["next"])):
-        return None, -1, False  # "收到70件申请": the noun after the number decides
-    # "县政府公开办主动公开信息数为62条": a sub-unit's count, not the body's
-    return rec, m.start(), _other_unit_speaks(prefix[:m.start()], ctx.body)
-
-
-def _other_unit_speaks(head: str, body: str | None) -> bool:
-    """The phrase is directly preceded by an organisation that is not the reporting body
-    (lexicon ``subunit_suffixes``); unknown body: never."""
-    if not body:
-        return False
-    suffixes = tuple(load_lexicon().get("subunit_suffixes", ()))
-    m = re.search(r"[\u4e00-\u9fff]{2,12}$", head)
-    if not m or not m.group().endswith(suffixes):
-        return False
-    org = m.group()
-    return not any(body.endswith(org[i:]) for i in range(len(org) - 1))
-
-
-class _Ctx:
-    """Per-call state: the text, template group and the sentence being read."""
-
-    def __init__(self, text: str, template: str | None, body: str | None = None) -> None:
-        self.text, self.template, self.body = text, template, body
-        self.sentence: tuple[int, int] = (0, 0)
-        self.comp: Compact | None = None
-        self._found: dict[str, int] = {}
-
-    def read(self, start: int, end: int) -> None:
-        self.sentence, self.comp, self._found = (start, end), Compact(self.text, start, end), {}
-
-    def first(self, word: str) -> int:
-        """Compact index of the first ``word`` in the sentence (-1 if absent), memoised."""
-        if word not in self._found:
-            assert self.comp is not None
-            self._found[word] = self.comp.text.find(word)
-        return self._found[word]
-
-    def claim(self, kind: str, q: Quantity | None, cstart: int, cend: int, **kw: Any) -> Claim:
-        assert self.comp is not None
-        start, end = self.comp.orig(cstart), self.comp.orig_end(cend)
-        val = (q.value, q.low, q.high, q.unit, q.qualifier) if q else (None, None, None, None, None)
-        return Claim(kind=kind, metric=kw.pop("metric", None), value=val[0], low=val[1], high=val[2],
-                     unit=val[3], qualifier=val[4], text=self.text[start:end], start=start, end=end,
-                     sentence=self.sentence, **kw)
-
-
-def _figure(ctx: _Ctx, q: Quantity, m: re.Match[str], floor: int) -> Claim | None:
+def _figure(ctx: Sentence, q: Quantity, m: re.Match[str], floor: int) -> Claim | None:
     assert ctx.comp is not None
     prefix, pstart = _prefix(ctx.comp.text, m.start(), floor)
-    rec, at, sub_unit = _map_metric(prefix, ctx.comp.text[m.end():m.end() + 12], q.unit, ctx)
+    rec, at, sub_unit = map_metric(prefix, ctx.comp.text[m.end():m.end() + 12], q.unit, ctx)
     if rec is not None and sub_unit:
         return _sub_unit_figure(ctx, q, m, prefix, pstart, rec)
+    after = ctx.comp.text[m.end():m.end() + 12]
     if rec is not None and _own_metric(ctx, rec, prefix, pstart, at, m.start()):
-        alts = tuple(for_template(rec.get("alternatives", {}), ctx.template) or ())
-        conf = 0.9 if not q.chinese else 0.7
-        return ctx.claim("figure", q, pstart + at, m.end(), metric=for_template(rec["metric"], ctx.template), alternatives=alts,
-                         phrase=prefix[at:], verifiable=True, confidence=conf, pattern=pattern_ref(rec))
+        metric, alts = metric_of(rec, after, ctx.template)
+        if not _ambiguous(ctx, rec, prefix[:at], pstart + at):
+            conf = 0.9 if not q.chinese else 0.7
+            return ctx.claim("figure", q, pstart + at, m.end(), metric=metric, alternatives=alts,
+                             phrase=prefix[at:], verifiable=True, confidence=conf, pattern=pattern_ref(rec))
+        alts = (metric, *alts)  # "门户网站主动公开…211条": the total or the website
+    else:
+        alts = ()
     phrase = _describe(prefix)
     cstart = pstart + prefix.rfind(phrase) if phrase else m.start()
-    return ctx.claim("figure", q, cstart, m.end(), phrase=phrase, verifiable=False,
+    return ctx.claim("figure", q, cstart, m.end(), phrase=phrase, verifiable=False, alternatives=alts,
                      confidence=0.5 if q.chinese else 0.6, pattern=FIGURE_ID)
+
+
+def _ambiguous(ctx: Sentence, rec: dict, head: str, at: int) -> bool:
+    """A figure whose phrase follows a channel (``ambiguous_after``: 门户网站主动公开), that
+    counts since a start long past (lexicon ``since_markers``: 《条例》实施以来累计…) or
+    that a plan states (``plan_markers``: 2019年计划举办专题培训不少于3次)."""
+    assert ctx.comp is not None
+    if head.endswith(tuple(rec.get("ambiguous_after", ()))):
+        return True
+    rx = _context_regexes()
+    return any(-1 < ctx.first_match(rx[k]) < at for k in ("since", "plan"))
 
 
 PART_LOOKBACK = 120  # characters before the sentence where a part's total may stand
 
 
-def _own_metric(ctx: _Ctx, rec: dict, prefix: str, pstart: int, at: int, num_at: int) -> bool:
+def _own_metric(ctx: Sentence, rec: dict, prefix: str, pstart: int, at: int, num_at: int) -> bool:
     """Whether the figure takes its record's metric: yes unless it is a part (after 其中 or
     a subset word) of a total already named by the same phrase in the sentence, or a
     column-part record.  "总数1873条，其中主动公开政府信息425条" maps 425 to 主动公开;
@@ -190,7 +128,7 @@ def _own_metric(ctx: _Ctx, rec: dict, prefix: str, pstart: int, at: int, num_at:
     return re.search(re.escape(phrase) + r"[^\n。；]{0,8}?\d", window) is None
 
 
-def _sub_unit_figure(ctx: _Ctx, q: Quantity, m: re.Match[str], prefix: str, pstart: int,
+def _sub_unit_figure(ctx: Sentence, q: Quantity, m: re.Match[str], prefix: str, pstart: int,
                      rec: dict) -> Claim:
     """A sub-unit's figure is not the body's cell, but cannot exceed it: kept unmapped
     with the bound cell >= value in ``implies``."""
@@ -202,7 +140,7 @@ def _sub_unit_figure(ctx: _Ctx, q: Quantity, m: re.Match[str], prefix: str, psta
                      implies=bound, confidence=0.6, pattern=pattern_ref(rec))
 
 
-def _change(ctx: _Ctx, q: Quantity, m: re.Match[str], floor: int) -> Claim | None:
+def _change(ctx: Sentence, q: Quantity, m: re.Match[str], floor: int) -> Claim | None:
     assert ctx.comp is not None
     prefix, pstart = _prefix(ctx.comp.text, m.start(), floor)
     c = _context_regexes()["change"].search(prefix)
@@ -215,7 +153,7 @@ def _change(ctx: _Ctx, q: Quantity, m: re.Match[str], floor: int) -> Claim | Non
                      confidence=0.7, pattern=CHANGE_ID)
 
 
-def _rate(ctx: _Ctx, q: Quantity, m: re.Match[str], floor: int, last: Claim | None) -> Claim:
+def _rate(ctx: Sentence, q: Quantity, m: re.Match[str], floor: int, last: Claim | None) -> Claim:
     assert ctx.comp is not None
     prefix, pstart = _prefix(ctx.comp.text, m.start(), floor)
     s = _context_regexes()["share"].search(prefix)
@@ -226,69 +164,32 @@ def _rate(ctx: _Ctx, q: Quantity, m: re.Match[str], floor: int, last: Claim | No
     return ctx.claim("rate", q, cstart, m.end(), phrase=phrase, base=base, confidence=0.7, pattern=RATE_ID)
 
 
-def _statements(ctx: _Ctx) -> list[Claim]:
+def _statements(ctx: Sentence) -> list[Claim]:
     assert ctx.comp is not None
     out = []
     for rec in load_statements():
         for m in re.finditer(rec["regex"], ctx.comp.text):
-            in_sentence = rec.get("scope", "match") == "sentence"
-            implies = list(for_template(rec.get("implies", {}), ctx.template) or [])
-            for word, by_group in rec.get("scopes", {}).items():
-                hit = ctx.first(word) >= 0 if in_sentence else word in m.group()
-                implies += (for_template(by_group, ctx.template) or []) if hit else []
+            implies = _implied(ctx, rec, m)
+            if implies is None:
+                continue
             metric = implies[0]["metric"] if implies else None
-            out.append(ctx.claim("statement", None, m.start(), m.end(), metric=metric, implies=tuple(implies),
+            out.append(ctx.claim("statement", None, m.start(), m.end(), metric=metric, implies=implies,
                                  verifiable=bool(implies), confidence=rec.get("confidence", 0.8), pattern=pattern_ref(rec)))
     return out
 
 
-def _column_metric(part: Claim, total: Claim) -> str | None:
-    """"结果维持 72 件" under "行政复议 351 件" → t4.review@upheld (config: column records)."""
-    if part.metric or not total.metric or not part.phrase:
-        return part.metric
-    m = _phrase_index(column=True)[0].search(part.phrase)
-    rec = _phrase_index(column=True)[1][m.group("ph")] if m else None
-    keys = total.metric.split("+")
-    if rec is None or part.unit not in rec["units"] or not all(k in rec["part_of"] for k in keys):
+def _implied(ctx: Sentence, rec: dict, m: re.Match[str]) -> tuple[dict, ...] | None:
+    """The cell constraints a statement match implies (each once); None when the record
+    has scope words and none is in its scope ("均已按时办结" of 审批事项: not a statement
+    about disclosure requests)."""
+    in_sentence = rec.get("scope", "match") == "sentence"
+    implies = list(for_template(rec.get("implies", {}), ctx.template) or [])
+    hits = [w for w in rec.get("scopes", {}) if (ctx.first(w) >= 0 if in_sentence else w in m.group())]
+    if rec.get("scopes") and not hits:
         return None
-    return "+".join(f"{k}@{rec['column']}" for k in keys)
-
-
-def _parts(rest: list[tuple[Claim, re.Match[str]]], first: int, start: int, limit: int
-           ) -> list[tuple[int, Claim, re.Match[str]]]:
-    out = []
-    for i in range(first, len(rest)):
-        c, pm = rest[i]
-        if pm.end() > limit:
-            break
-        if pm.start() >= start and c.kind == "figure":
-            out.append((i, c, pm))
-    return out
-
-
-def _enumeration(ctx: _Ctx, i: int, numbered: list[tuple[Claim, re.Match[str]]]
-                 ) -> tuple[Claim | None, dict[int, Claim]]:
-    """"共N条（其中A x条、B y条）" → an enumeration claim, and the parts with column metrics."""
-    assert ctx.comp is not None
-    total, m = numbered[i]
-    opener = _context_regexes()["enum"].match(ctx.comp.text, m.end())
-    if total.kind != "figure" or not opener or opener.end() - m.end() > 6:
-        return None, {}
-    paren = "（" in opener.group() or "(" in opener.group()
-    close = re.compile(r"[）)]").search(ctx.comp.text, opener.end(), opener.end() + 400) if paren else None
-    limit = close.start() if close else opener.end() + 400
-    parts = _parts(numbered, i + 1, opener.end(), limit)
-    if len(parts) < 2 and not (parts and paren):
-        return None, {}
-    updated = {i: replace(c, metric=_column_metric(c, total), verifiable=bool(_column_metric(c, total)))
-               for i, c, _ in parts}
-    items = tuple({"phrase": c.phrase, "value": c.value, "unit": c.unit, "metric": c.metric,
-                   "start": c.start, "end": c.end} for c in updated.values())
-    end = close.end() if close else parts[-1][2].end()
-    claim = ctx.claim("enumeration", None, m.start(), end, parts=items, phrase=total.phrase,
-                      metric=total.metric, confidence=0.7, pattern=ENUM_ID)
-    return replace(claim, value=total.value, low=total.low, high=total.high, unit=total.unit,
-                   start=total.start, text=ctx.text[total.start:claim.end]), updated
+    for word in hits:
+        implies += for_template(rec["scopes"][word], ctx.template) or []
+    return tuple(dict(t) for t in dict.fromkeys(tuple(sorted(i.items())) for i in implies))
 
 
 def _bare_figure(ctext: str, m: re.Match[str], floor: int) -> bool:
@@ -303,18 +204,38 @@ def _bare_figure(ctext: str, m: re.Match[str], floor: int) -> bool:
     return prefix.endswith(tuple(lex["count_suffixes"]))
 
 
-def _number_claims(ctx: _Ctx) -> list[tuple[Claim, re.Match[str]]]:
+def _not_a_figure(ctext: str, m: re.Match[str], floor: int, off_topic: bool) -> str | None:
+    """Why a number is no figure of the report, or None: the report's own structure
+    ("由六部分组成": 部分 after the number or its unit); a count that is not disclosure work
+    ("常住人口52.3万人": lexicon ``not_work``; "精简申请材料16项", "受理各类服务事项144350件":
+    ``not_work_context`` in its clause, no disclosure verb); after such a count in the
+    sentence, its rate or its reduced figure ("办结率100%", "精简为5条")."""
+    lex, rx = load_lexicon(), _context_regexes()
+    unit_at = m.start("size") if m.group("size") else m.start("unit")
+    if any(ctext.startswith(tuple(lex["not_followed_by"]), at) for at in (m.end(), unit_at) if at >= 0):
+        return "structure"
+    prefix, _ = _prefix(ctext, m.start(), floor)
+    if rx["not_work"].search(prefix) or (rx["not_work_context"].search(prefix) and not rx["disclosure"].search(prefix)):
+        return "not_work"
+    rate = m.group("unit") in lex["rate_units"]
+    if off_topic and (rate or rx["reduction"].match(prefix)):
+        return "not_work"
+    return None
+
+
+def _number_claims(ctx: Sentence) -> list[tuple[Claim, re.Match[str]]]:
     assert ctx.comp is not None
     out: list[tuple[Claim, re.Match[str]]] = []
-    floor, last = 0, None
+    floor, last, off_topic = 0, None, False
     rate_units = set(load_lexicon()["rate_units"])
-    skip_after = tuple(load_lexicon()["not_followed_by"])
     for q, m in quantities_in(ctx.comp, ctx.text):
-        if ctx.comp.text.startswith(skip_after, m.end()):
-            floor = m.end()
+        why = _not_a_figure(ctx.comp.text, m, floor, off_topic)
+        if why is not None:
+            floor, off_topic = m.end(), off_topic or why == "not_work"
             continue
         if q.unit is None and not _bare_figure(ctx.comp.text, m, floor):
-            floor = m.end()
+            year = re.fullmatch(r"(?:19|20)\d{2}", m.group()) and ctx.comp.text.startswith("年", m.end())
+            floor = floor if year else m.end()  # "结转至2026年6件": the year is part of the phrase
             continue
         claim = _change(ctx, q, m, floor)
         if claim is None:
@@ -326,11 +247,11 @@ def _number_claims(ctx: _Ctx) -> list[tuple[Claim, re.Match[str]]]:
     return out
 
 
-def _sentence_claims(ctx: _Ctx) -> list[Claim]:
+def _sentence_claims(ctx: Sentence) -> list[Claim]:
     numbered = _number_claims(ctx)
     claims, enums = [c for c, _ in numbered], []
     for i in range(len(numbered)):
-        enum, parts = _enumeration(ctx, i, numbered)
+        enum, parts = enumeration(ctx, i, numbered)
         for j, part in parts.items():
             claims[j] = part
         enums += [enum] if enum is not None else []
@@ -346,7 +267,7 @@ def extract_claims(text: str, sections: Sections | None = None, nlp: Any = None,
     pre-2019 ``p.*`` keys ("pre2019") or 2019/2021 ``t2/t3/t4`` keys (anything else).
     ``body`` (the reporting body) lets a figure that a sub-unit states stay unmapped.
     """
-    ctx = _Ctx(text, template, body)
+    ctx = Sentence(text, template, body)
     claims: list[Claim] = []
     for s, e in sentence_spans(text):
         ctx.read(s, e)

@@ -1,30 +1,77 @@
 """Locality-sensitive signatures for finding near-duplicate reports at corpus scale.
 
 Comparing every report with every other one is quadratic; instead each report gets
-MinHash band keys (datasketch) over the same character 5-shingles that the exact check
+MinHash band keys over the same character 5-shingles that the exact check
 (``extractors.crossyear.shingle_similarity``) uses.  Storage indexes the keys, so the
 candidates for a new report are one indexed ``$in`` query; the exact Jaccard similarity
 then decides.  With 16 bands of 4 rows, pairs with Jaccard ≥ 0.6 share a band with
 probability > 0.87, and pairs below 0.3 rarely do.
+
+The MinHash is written out here rather than taken from datasketch: importing datasketch
+imports scipy (two seconds of start-up before the first report), and its default
+permutation scheme changed between releases, which would silently change stored keys.
+This is datasketch 2.0's "affine32" scheme for ``MinHash(num_perm=64, seed=1)``, fixed:
+32-bit SHA-1 of each shingle, the MurmurHash3 finalizer, then ``a·h + b mod 2³²`` with the
+(odd) ``a`` and ``b`` that numpy's ``RandomState(seed)`` draws; the keys are identical to
+datasketch's (tests/extractors/test_dedup.py).
 """
 from __future__ import annotations
 
 import hashlib
 import struct
-
-from datasketch import MinHash
+from functools import cache
+from hashlib import sha1
+from typing import Any
 
 from extractors.crossyear import tokens
 
 BANDS, ROWS = 16, 4
 SHINGLE = 5
 SEED = 1  # fixed: stored signatures must stay comparable across processes and releases
+_BLOCK = 8192  # shingles permuted at a time (bounds memory for very long documents)
 
 
 def _shingles(text: str) -> set[bytes]:
     toks = tokens(text)
-    return {"".join(toks[i:i + SHINGLE]).encode("utf-8")
+    joined, ends, pos = "".join(toks), [0], 0
+    for tok in toks:
+        pos += len(tok)
+        ends.append(pos)
+    return {joined[ends[i]:ends[i + SHINGLE]].encode("utf-8")
             for i in range(max(len(toks) - SHINGLE + 1, 0))}
+
+
+@cache
+def _permutations() -> tuple[Any, Any]:
+    import numpy as np
+
+    gen = np.random.RandomState(SEED)
+    a = gen.randint(0, 1 << 31, BANDS * ROWS, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
+    b = gen.randint(0, 1 << 32, BANDS * ROWS, dtype=np.uint32)
+    return a, b
+
+
+def _fmix32(hv: Any) -> Any:
+    import numpy as np
+
+    hv = hv ^ (hv >> np.uint32(16))
+    hv = hv * np.uint32(0x85EBCA6B)
+    hv = hv ^ (hv >> np.uint32(13))
+    hv = hv * np.uint32(0xC2B2AE35)
+    return hv ^ (hv >> np.uint32(16))
+
+
+def minhash(shingles: set[bytes]) -> Any:
+    """The BANDS·ROWS minimum permuted hash values of ``shingles`` (uint32)."""
+    import numpy as np
+
+    a, b = _permutations()
+    hashes = np.frombuffer(b"".join([sha1(s).digest()[:4] for s in shingles]), dtype="<u4")
+    low = np.full(BANDS * ROWS, 0xFFFFFFFF, dtype=np.uint32)
+    for i in range(0, len(hashes), _BLOCK):
+        hv = _fmix32(hashes[i:i + _BLOCK].astype(np.uint32).reshape(-1, 1))
+        low = np.minimum(low, (hv * a + b).min(axis=0))
+    return low
 
 
 def signature(text: str) -> list[str]:
@@ -38,11 +85,10 @@ def signature(text: str) -> list[str]:
     shingles = _shingles(text)
     if not shingles:
         return []
-    mh = MinHash(num_perm=BANDS * ROWS, seed=SEED)
-    mh.update_batch(list(shingles))
+    values = minhash(shingles)
     keys = []
     for band in range(BANDS):
-        rows = mh.hashvalues[band * ROWS:(band + 1) * ROWS]
+        rows = values[band * ROWS:(band + 1) * ROWS]
         digest = hashlib.blake2b(struct.pack(f"<{ROWS}Q", *map(int, rows)), digest_size=8)
         keys.append(f"b{band}:{digest.hexdigest()}")
     return keys

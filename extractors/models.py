@@ -7,7 +7,9 @@ contract (DESIGN.md) and of the stored MongoDB documents.
 """
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from copy import deepcopy
+from dataclasses import asdict, dataclass, field, fields, is_dataclass
+from functools import cache
 from typing import Any
 
 # Cell states: never collapse them into numbers (DOMAIN.md "Cell states are not numbers").
@@ -16,19 +18,43 @@ TEMPLATES = ("pre2019", "2019trial", "2021", "unknown")
 FINDING_STATUSES = ("fail", "warn", "not_assessable")
 
 
+_SCALARS = frozenset((str, int, float, bool, type(None)))
+
+
 def _plain(obj: Any) -> Any:
+    """JSON-shaped copy: results to dicts, tuples and lists to lists, dicts copied."""
+    kind = type(obj)
+    if kind in _SCALARS:
+        return obj
+    if kind is tuple or kind is list:
+        return [x if type(x) in _SCALARS else _plain(x) for x in obj]
+    if isinstance(obj, dict):
+        return {k: v if type(v) in _SCALARS else _plain(v) for k, v in obj.items()}
     if hasattr(obj, "to_dict"):
         return obj.to_dict()
-    if isinstance(obj, (list, tuple)):
+    if is_dataclass(obj) and not isinstance(obj, type):
+        return _plain(asdict(obj))
+    if isinstance(obj, (list, tuple)):  # subclasses (named tuples)
         return [_plain(x) for x in obj]
-    if isinstance(obj, dict):
-        return {k: _plain(v) for k, v in obj.items()}
-    return obj
+    return deepcopy(obj)
 
 
 class _Base:
+    """``to_dict`` by hand: the same value as ``dataclasses.asdict`` with tuples as lists
+    (tests/extractors/test_models.py checks it on real results), without asdict's
+    recursive deep copy, which cost a tenth of the whole pipeline."""
+
     def to_dict(self) -> dict[str, Any]:
-        return {k: _plain(v) for k, v in asdict(self).items()}  # type: ignore[call-overload]
+        out = {}
+        for name in _field_names(type(self)):
+            v = getattr(self, name)
+            out[name] = v if type(v) in _SCALARS else _plain(v)
+        return out
+
+
+@cache
+def _field_names(cls: type) -> tuple[str, ...]:
+    return tuple(f.name for f in fields(cls))
 
 
 @dataclass(frozen=True)

@@ -114,13 +114,24 @@ _TABLE_LINE = re.compile(r" \| |^\||\|$|\S {3,}\S|^[\d\s.,%/—–\-]*$")
 _HEADING_START = re.compile(r"\s*(?:[一二三四五六七八九十]+、|[（(][一二三四五六七八九十\d]+[)）]|\d{1,2}[、.．](?!\d))")
 _SENTENCE = re.compile(r"[^。；！？!?;]+[。；！？!?;]*")
 _SENT_END = "。；！？：:!?;"
+_CLAUSE_MARK = re.compile("[，,]")
 _PAGE_NO = re.compile(r"^\s*[-—－]\s*\d{1,3}\s*[-—－]\s*$")
 WRAP_MIN = 20  # a PDF line this long that ends without punctuation continues below
 
 
 def is_table_line(line: str) -> bool:
-    """True for table rows: " | " cells, flattened "label |" rows, layout rows, bare numbers."""
-    return bool(_TABLE_LINE.search(line.strip()))
+    """True for table rows: " | " cells, flattened "label |" rows, layout rows, bare numbers.
+    A prose sentence that a converter ended with a stray " |" is no row: one pipe at the
+    end of a line with 。/； or a clause mark in a long line (row labels have neither)."""
+    s = line.strip()
+    return bool(_TABLE_LINE.search(s)) and not _prose_with_pipe(s)
+
+
+def _prose_with_pipe(s: str) -> bool:
+    if not s.endswith("|") or s.count("|") != 1:
+        return False
+    body = s[:-1].strip()
+    return bool(re.search("[。；;]", body)) or (len(body) >= 20 and bool(_CLAUSE_MARK.search(body)))
 
 
 def _lines(text: str) -> list[tuple[int, int]]:
@@ -145,8 +156,23 @@ def _continues(prev: str, line: str) -> bool:
     return not (_HEADING_START.match(prev) and not re.search("[。，；,]", prev))
 
 
+def _breaks_sentence(prev: str, line: str) -> bool:
+    """A line break inside a sentence in any layout (an HTML ``<br>``, a converter's
+    paragraph split): the line above ends without sentence punctuation and is prose (it
+    ends with a clause mark, or has one and ends in a word), the line below is no heading.
+    "…13件，上年结转政府信息公开" / "申请2件。" is one sentence."""
+    if not prev or prev[-1] in _SENT_END or _HEADING_START.match(line):
+        return False
+    if prev[-1] in "，、,":
+        return True
+    head = _HEADING_START.match(prev)
+    body = prev[head.end():] if head else prev
+    return bool(_CLAUSE_MARK.search(body)) and re.match(r"[\u4e00-\u9fff\d]", prev[-1]) is not None
+
+
 def prose_blocks(text: str) -> list[tuple[int, int]]:
-    """Spans of prose: one per paragraph line, wrapped PDF lines joined, tables skipped."""
+    """Spans of prose: one per paragraph line, wrapped PDF lines and sentences broken
+    across lines joined, tables skipped."""
     lines = _lines(text)
     wrapped = _wrapped_layout(text, lines)
     blocks: list[list[int]] = []
@@ -158,7 +184,7 @@ def prose_blocks(text: str) -> list[tuple[int, int]]:
         if not line.strip() or is_table_line(line):
             prev = ""
             continue
-        if wrapped and prev and _continues(prev, line):
+        if prev and ((wrapped and _continues(prev, line)) or _breaks_sentence(prev, line)):
             blocks[-1][1] = end
         else:
             blocks.append([start, end])

@@ -4,7 +4,9 @@ Hand-written because no library parses the mix found in these reports: Arabic di
 thousands separators, full-width digits, Chinese numerals (一百二十八, 两千), digit-by-digit
 years (二〇一七), financial numerals (壹佰贰拾捌), 万/亿 multipliers, hedges (余, 约, 不足)
 and PDF-layout text where a line break or a run of spaces sits inside a sentence.
-Units and hedges are data (config/patterns/lexicon.yaml).
+Units and hedges are data (config/patterns/lexicon.yaml), and so are the numerals that are
+names, not counts: idioms (一次性), quoted names (“四个聚焦”) and slogan words after a count
+in Chinese numerals (五个专项治理, 三项制度).
 
 Interval convention (documented here and in Quantity):
   exact "21件"            value=21, low=21,  high=21
@@ -13,6 +15,9 @@ Interval convention (documented here and in Quantity):
   upper "不足10"           value=v,  low=None, high=v
   approx "约/近/左右 v"     value=v,  low=v*(1-t), high=v*(1+t), t = approx_tolerance (0.05)
   range "3-5次"            value=None, low=3, high=5
+  round "达千条", "上千条"   value=1000, low=1000, high=None (a lone 百/千/万 is an order of
+                           magnitude reached: a lower bound; qualifier "round", or 上/数)
+  "20余万条"               value=200000, low=200000, high=None (余 before 万 multiplies too)
 
 Whitespace: :class:`Compact` removes layout whitespace (indentation, wrapped lines, spaces
 between a number and its unit) and keeps a map back to the original offsets.  Two digit
@@ -169,11 +174,32 @@ def quantity_regex() -> re.Pattern[str]:
     before = _alt([w for kind in q.values() for w in kind.get("before", [])])
     inner = _alt([w for w in ("余", "多", "有余") if any(w in k.get("after", []) for k in q.values())])
     after = _alt([w for kind in q.values() for w in kind.get("after", []) if w not in ("余", "多")])
-    num = rf"(?:(?<![\d.,A-Za-z])(?:{_ARABIC})|{_CN_NUM})"
+    # not inside "1,234" / "1.5" / "A3"; after a comma that a stored copy folded to ASCII
+    # ("4304条,129.2万人次") a number starts
+    num = rf"(?:(?<![\d.A-Za-z])(?<!\d,)(?:{_ARABIC})|{_CN_NUM})"
     return re.compile(
-        rf"(?P<pre>{before})?(?P<num>{num})(?:\s?(?P<sep>[-－~～至到])\s?(?P<num2>{num}))?"
-        rf"(?P<mult>[万亿])?(?P<inner>{inner})?(?:(?P<size>{_alt(lex['unit_modifiers'])})?(?P<unit>{_alt(lex['units'])}))?(?P<post>{after})?"
+        rf"(?P<pre>{before})?(?:{_lone_regex(lex)}|(?P<num>{num})(?:\s?(?P<sep>[-－~～至到])\s?(?P<num2>{num}))?)"
+        rf"(?P<inner0>{inner})?(?P<mult>[万亿])?(?P<inner>{inner})?"
+        rf"(?:(?P<size>{_alt(lex['unit_modifiers'])})?(?P<unit>{_units(lex)}))?(?P<post>{after})?"
     )
+
+
+def _units(lex: dict) -> str:
+    """Unit alternation, longest first; a unit that is also a word is refused before the
+    words that make it one (lexicon ``unit_not_followed_by``)."""
+    guards = lex["unit_not_followed_by"]
+    return "|".join(re.escape(u) + (f"(?!{_alt(guards[u])})" if u in guards else "")
+                    for u in sorted(lex["units"], key=len, reverse=True))
+
+
+def _lone_regex(lex: dict) -> str:
+    """A lone 百/千/万 (lexicon ``lone_numerals``): "上千条", "达千条", "千余条"."""
+    lone, units = lex["lone_numerals"], _alt(lex["units"])
+    numeral = f"[{''.join(lone['numerals'])}]"
+    after_word = "|".join(f"(?<={re.escape(w)})" for w in lone["before"])
+    return (rf"(?:(?P<lone_pre>{_alt(lone['prefixes'])})(?P<lone>{numeral})(?=[余多]?(?:{units}))"
+            rf"|(?:{after_word})(?P<lone2>{numeral})(?=[余多]?(?:{units}))"
+            rf"|(?P<lone3>{numeral})(?=[余多](?:{units})))")
 
 
 @cache
@@ -194,13 +220,18 @@ def _interval(v: float, qualifier: str | None) -> tuple[float | None, float | No
     return v, v
 
 
+_LONE = {"百": 100.0, "千": 1000.0, "万": 10_000.0}
+
+
 def _quantity(m: re.Match[str], text: str, start: int, end: int) -> Quantity | None:
     mult = _BIG[m.group("mult")] if m.group("mult") else 1
+    if _lone(m):
+        return _lone_quantity(m, text, start, end)
     v = parse_number(m.group("num"))
     chinese = not m.group("num")[0].isdigit()
     if v is None or (chinese and not (m.group("unit") or m.group("pre"))):
         return None
-    qualifier = m.group("pre") or m.group("inner") or m.group("post")
+    qualifier = m.group("pre") or m.group("inner0") or m.group("inner") or m.group("post")
     if m.group("num2") is not None:
         v2 = parse_number(m.group("num2"))
         if v2 is None or not m.group("unit") or v2 <= v:
@@ -208,6 +239,26 @@ def _quantity(m: re.Match[str], text: str, start: int, end: int) -> Quantity | N
         return Quantity(None, v * mult, v2 * mult, m.group("unit"), "range", text[start:end], start, end, chinese)
     low, high = _interval(v * mult, qualifier)
     return Quantity(v * mult, low, high, m.group("unit"), qualifier, text[start:end], start, end, chinese)
+
+
+def _lone(m: re.Match[str]) -> str | None:
+    return m.group("lone") or m.group("lone2") or m.group("lone3")
+
+
+def _lone_span(m: re.Match[str]) -> int:
+    return next(m.start(g) for g in ("lone_pre", "lone", "lone2", "lone3") if m.group(g))
+
+
+def _lone_quantity(m: re.Match[str], text: str, start: int, end: int) -> Quantity:
+    """"达千条", "上千条", "千余条": a lower bound; "近千条", "不足千人": as their hedge says."""
+    v = _LONE[_lone(m) or ""] * (_BIG[m.group("mult")] if m.group("mult") else 1)
+    qualifier = m.group("pre") or m.group("inner0") or m.group("inner") or m.group("post")
+    if _qualifier_kinds().get(qualifier or "") in ("upper", "approx"):
+        low, high = _interval(v, qualifier)
+    else:
+        low, high = v, None
+        qualifier = qualifier or m.group("lone_pre") or "round"
+    return Quantity(v, low, high, m.group("unit"), qualifier, text[start:end], start, end, True)
 
 
 @cache
@@ -224,12 +275,15 @@ def quantities_in(compact: Compact, text: str) -> list[tuple[Quantity, re.Match[
     """Quantities in a compacted span, with their matches on ``compact.text``."""
     out = []
     ordinal = tuple(load_lexicon()["ordinal"])
-    idioms = _idiom_starts(compact.text) + _titles(compact.text)
+    idioms = _idiom_starts(compact.text) + _titles(compact.text) + _quoted_names(compact.text)
     for m in quantity_regex().finditer(compact.text):
+        at = _lone_span(m) if _lone(m) else m.start("num")
         if m.start() > 0 and compact.text[m.start() - 1] in ordinal and not m.group("pre"):
             continue
-        if idioms and any(a <= m.start("num") < b for a, b in idioms):
-            continue  # an idiom, or a number inside a quoted title (《…二十条措施》)
+        if idioms and any(a <= at < b for a, b in idioms):
+            continue  # an idiom, a number inside a quoted title (《…二十条措施》) or name (“四个聚焦”)
+        if _names_something(compact.text, m) or _is_article(compact.text, m):
+            continue
         start, end = compact.orig(m.start()), compact.orig_end(m.end())
         q = _quantity(m, text, start, end)
         if q is not None:
@@ -255,3 +309,35 @@ def _titles(text: str) -> list[tuple[int, int]]:
                              + re.escape(closer), text):
             spans.append((m.start(), m.end()))
     return spans
+
+
+def _quoted_names(text: str) -> list[tuple[int, int]]:
+    """Spans of short quoted texts that begin with a Chinese numeral (“四个聚焦”)."""
+    conf = load_lexicon()["quoted_names"]
+    spans = []
+    for opener, closer in conf["marks"]:
+        body = rf"[{_CN_CHARS}][^{re.escape(opener + closer)}]{{0,{int(conf['max_chars']) - 1}}}"
+        for m in re.finditer(re.escape(opener) + body + re.escape(closer), text):
+            spans.append((m.start(), m.end()))
+    return spans
+
+
+@cache
+def _name_heads() -> tuple[str, ...]:
+    return tuple(load_lexicon()["name_heads"])
+
+
+def _names_something(text: str, m: re.Match[str]) -> bool:
+    """A count in Chinese numerals followed by a slogan word is a name: "五个专项治理"."""
+    return bool(not _lone(m) and not m.group("num")[0].isdigit()
+                and text.startswith(_name_heads(), m.end()))
+
+
+@cache
+def _article_after() -> tuple[str, ...]:
+    return tuple(load_lexicon()["article_after"])
+
+
+def _is_article(text: str, m: re.Match[str]) -> bool:
+    """一 right after a negation is an article: "没有出现一起投诉" counts nothing."""
+    return m.group("num") == "一" and text.endswith(_article_after(), 0, m.start())

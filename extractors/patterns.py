@@ -31,16 +31,21 @@ _OPS = ("==", "<=", ">=", "<", ">", "!=")
 _SCHEMAS: dict[str, tuple[set[str], set[str]]] = {
     # file: (required keys, optional keys)
     "figures.jsonl": ({"id", "version", "phrases", "units"},
-                      {"metric", "alternatives", "context", "next", "after", "column", "part_of", "note"}),
+                      {"metric", "alternatives", "context", "next", "after", "heads", "notes",
+                       "ambiguous_after", "column", "part_of", "note"}),
     "statements.jsonl": ({"id", "version", "regex"}, {"implies", "scope", "scopes", "confidence", "note"}),
     "entities.jsonl": ({"id", "version", "label", "regex"}, {"note"}),
-    "entities_spacy.jsonl": ({"id", "version", "label", "pattern"}, {"note"}),
+    "entities_spacy.jsonl": ({"id", "version", "label", "pattern"}, {"anchor", "note"}),
+    "entities_ner.jsonl": ({"id", "version", "regex"}, {"note"}),
     "commitments_spacy.jsonl": ({"id", "version", "label", "pattern"}, {"note"}),
 }
 # Labels allowed in the spaCy token-pattern files (entity labels / commitment directions).
 SPACY_LABELS = {"entities_spacy.jsonl": ("ORG", "GPE", "LOC"), "commitments_spacy.jsonl": ("up", "down", "keep")}
 _LEXICON_KEYS = {"version", "units", "rate_units", "multipliers", "qualifiers", "approx_tolerance",
-                 "fillers", "phrase_trim", "phrase_trim_end", "subset_markers", "not_quantities", "unit_modifiers", "not_followed_by", "not_after", "count_suffixes", "change", "rate", "ordinal", "enumeration", "quoted_titles", "subunit_suffixes"}
+                 "fillers", "phrase_trim", "phrase_trim_end", "subset_markers", "not_quantities", "unit_modifiers", "not_followed_by", "not_after", "count_suffixes", "change", "rate", "ordinal", "enumeration", "quoted_titles", "subunit_suffixes",
+                 "quoted_names", "name_heads", "not_work", "lone_numerals", "since_markers", "plan_markers",
+                 "not_work_context", "disclosure_verbs", "reduction_verbs", "article_after",
+                 "unit_not_followed_by"}
 _COMMIT_KEYS = {"version", "sections", "markers", "directions", "items"}
 _COMMIT_RULE_KEYS = {"id", "version", "kind", "words", "direction", "regex"}
 ENTITY_LABELS = ("ORG", "LOC", "GPE", "PER", "LAW", "DOC_NO", "DATE", "PHONE", "URL", "EMAIL", "POSTCODE")
@@ -119,6 +124,11 @@ def _validate_figure(path: Path, line: int, rec: dict, units: set[str]) -> None:
     refs = list(rec.get("metric", {}).values()) + list(rec.get("part_of", []))
     for metric in refs + [m for ms in rec.get("alternatives", {}).values() for m in ms]:
         check_metric(path, line, rid, metric)
+    for pattern in [*rec.get("next", ()), *(n.get("regex") for n in rec.get("notes", ()))]:
+        _check_regex(path, line, rid, pattern)
+    for note in rec.get("notes", ()):
+        for metric in dict(note.get("metric") or {}).values():
+            check_metric(path, line, rid, metric)
     if set(rec["units"]) - units:
         raise _fail(path, line, rid, f"units {sorted(set(rec['units']) - units)} not in lexicon.yaml units")
 
@@ -203,6 +213,19 @@ def load_spacy_patterns(name: str, directory: Path | None = None) -> tuple[dict,
         if rec["label"] not in SPACY_LABELS[name]:
             raise _fail(path, line, rec["id"], f"label must be one of {SPACY_LABELS[name]}")
         _check_token_pattern(path, line, rec["id"], rec["pattern"])
+        if "anchor" in rec:
+            _check_regex(path, line, rec["id"], rec["anchor"])
+    return tuple(rec for _, rec in records)
+
+
+@cache
+def load_ner_cues(directory: Path | None = None) -> tuple[dict, ...]:
+    """entities_ner.jsonl: organisation cues; a sentence with one the rules did not cover
+    is sent to the NER model (extractors/entities.py)."""
+    path = (directory or PATTERN_DIR) / "entities_ner.jsonl"
+    records = _read_jsonl("entities_ner.jsonl", directory)
+    for line, rec in records:
+        _check_regex(path, line, rec["id"], rec["regex"])
     return tuple(rec for _, rec in records)
 
 
@@ -265,6 +288,7 @@ def load_all(directory: Path | None = None) -> None:
     load_figures(directory)
     load_statements(directory)
     load_entity_rules(directory)
+    load_ner_cues(directory)
     load_commitment_rules(directory)
     for name in SPACY_LABELS:
         load_spacy_patterns(name, directory)

@@ -58,8 +58,9 @@ def analyse_text(text: str, *, title_hint: str | None = None, source: str | None
     from extractors.crosscheck import cross_check
     from extractors.crossyear import body_key
     from extractors.dedup import signature
-    from extractors.entities import extract_entities
+    from extractors.entities import extract_entities, ner_focus
     from extractors.metadata import extract_metadata
+    from extractors.patterns import template_for_year
     from extractors.sections import segment
     from extractors.tables import parse_tables
 
@@ -67,9 +68,11 @@ def analyse_text(text: str, *, title_hint: str | None = None, source: str | None
     table = parse_tables(text)
     meta = extract_metadata(text, sections, title_hint=title_hint, source=source)
     report = {**meta.to_dict(), "template": table.template}
-    claims = extract_claims(text, sections, template=table.template, body=meta.body)
+    # no table read: the report year tells the template better than words in the prose
+    prose_template = table.template if table.cells else template_for_year(meta.year) or table.template
+    claims = extract_claims(text, sections, template=prose_template, body=meta.body)
     commitments = extract_commitments(text, sections, year=meta.year)
-    entities = extract_entities(text, use_ner=use_ner)
+    entities = extract_entities(text, use_ner=use_ner, focus=ner_focus(claims, commitments))
     findings = cross_check(table, claims, sections=sections, text=text)
     all_flags = sorted(set(flags) | set(table.flags))
     return {

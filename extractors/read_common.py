@@ -29,10 +29,15 @@ def _finish(text: str, fmt: str, filename: str | None, **kw: object) -> Document
 # --------------------------------------------------------------------------------- grid
 
 
-_NUMBER_CELL = re.compile(r"^\s*[-+]?\d[\d,]*(?:\.\d+)?\s*%?\s*$")
+_NUMBER_CELL = re.compile(r"^\s*[-+]?\d[\d,]*(?:\.\d+)?\s*(?:%|万元|元)?\s*$")
 
 
 def is_number_cell(text: str | None) -> bool:
+    """A printed number, with its unit when the cell prints one ("75394432.52元").
+
+    >>> is_number_cell("1,234"), is_number_cell("75394432.52元"), is_number_cell("12%"), is_number_cell("1.属于")
+    (True, True, True, False)
+    """
     return bool(text) and bool(_NUMBER_CELL.match(text))
 
 

@@ -1,11 +1,14 @@
 """PDF reports (pdfplumber): page text and ruled tables from the page geometry, merged cells filled, tables continued across pages.
 
+Each page gives text lines outside its ruled tables and the tables themselves (merged
+cells filled from the geometry, each cell's wrapped lines joined); a table that opens a
+page carries on the one that closed the previous page (:mod:`extractors.read_pdf_pages`).
+
 Hand-written for the reasons given in :mod:`extractors.reader`.
 """
 from __future__ import annotations
 
 import io
-import re
 
 from extractors import errors
 from extractors.models import Document
@@ -81,7 +84,7 @@ def pdf_lines(pages) -> list[list[str] | None]:
             last = items[-1] if isinstance(items[-1], PdfTable) else None
         page_items.append(items if items or not moved else None)
     return [None if items is None else
-            [ln for it in items for ln in ([clean_line(it)] if isinstance(it, str) else table_lines(it.rows))]
+            [ln for it in items for ln in ([clean_line(it)] if isinstance(it, str) else table_lines(fill_label_gaps(it.rows)))]
             for items in page_items]
 
 
@@ -120,13 +123,15 @@ def _table_rows(page, table) -> list[list[str | None]]:
             rows[r] = [strip.extract_text() or ""]
         else:
             rows[r] = [None if c is None else join_wrapped(c) for c in row]
-    return fill_label_gaps(rows)
+    return rows
 
 
 def fill_label_gaps(rows: list[list[str | None]]) -> list[list[str | None]]:
     """In a label column (one holding no number anywhere in the table), an empty cell
     right of a filled label cell continues that label: the drawn split is not a second
-    label ("（六）其他处理 | (empty) | 0" → "（六）其他处理 | （六）其他处理 | 0").
+    label ("（六）其他处理 | (empty) | 0" → "（六）其他处理 | （六）其他处理 | 0").  Done on
+    the whole table, once its parts on several pages are joined (an empty cell of a row's
+    rest on the next page is empty, not a copy of its neighbour).
 
     >>> fill_label_gaps([["（一）予以公开", "", "5"], ["（三）不予公开", "1.属于国家秘密", "0"]])
     [['（一）予以公开', '（一）予以公开', '5'], ['（三）不予公开', '1.属于国家秘密', '0']]

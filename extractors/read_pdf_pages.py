@@ -35,11 +35,11 @@ class PdfTable:
 
     rows: list[list[str | None]]
     edges: list[float]
-    head: int = field(default=-1)  # leading header rows (no number), computed on demand
+    head: int = field(default=-1)  # leading header rows (no number); counted when made
 
     def __post_init__(self) -> None:
         if self.head < 0:
-            self.head = _head_rows(self.rows, len(self.edges) - 1)
+            self.head = _head_rows(self.rows)
 
     @property
     def left(self) -> float:
@@ -50,10 +50,12 @@ class PdfTable:
         return self.edges[-1]
 
 
-def _head_rows(rows: list[list[str | None]], width: int) -> int:
+def _head_rows(rows: list[list[str | None]]) -> int:
+    """Leading rows without a number: the header rows (and title rows such as
+    "第二十条第（一）项") a word processor repeats at the top of each page."""
     n = 0
     for row in rows:
-        if len(row) != width or any(is_number_cell(c) for c in row):
+        if any(is_number_cell(c) for c in row):
             break
         n += 1
     return n
@@ -62,8 +64,27 @@ def _head_rows(rows: list[list[str | None]], width: int) -> int:
 # ----------------------------------------------------------------------------- joining
 
 def continues(prev: PdfTable, nxt: PdfTable) -> bool:
-    """Whether ``nxt`` (opening a page) carries on ``prev`` (closing the previous one)."""
-    return abs(prev.left - nxt.left) <= EDGE_TOLERANCE and abs(prev.right - nxt.right) <= EDGE_TOLERANCE
+    """Whether ``nxt`` (opening a page) carries on ``prev`` (closing the previous one):
+    both stand between the same edges and, where both hold numbers, their value columns
+    (from the first column holding a number) have the same edges, so that no value is
+    moved to another column.  Label columns may differ (a column whose rules are drawn
+    on one page only).
+
+    >>> continues(PdfTable([["a", "1", "2"]], [0, 50, 75, 100]), PdfTable([["", "b", "3", "4"]], [0, 20, 50, 76, 100]))
+    True
+    >>> continues(PdfTable([["a", "1", "2"]], [0, 50, 75, 100]), PdfTable([["b", "3"]], [0, 50, 100]))
+    False
+    """
+    if abs(prev.left - nxt.left) > EDGE_TOLERANCE or abs(prev.right - nxt.right) > EDGE_TOLERANCE:
+        return False
+    a, b = _value_edges(prev), _value_edges(nxt)
+    return a is None or b is None or (len(a) == len(b) and all(abs(x - y) <= EDGE_TOLERANCE for x, y in zip(a, b)))
+
+
+def _value_edges(table: PdfTable) -> list[float] | None:
+    width = len(table.edges) - 1
+    cols = [c for row in table.rows if len(row) == width for c, v in enumerate(row) if is_number_cell(v)]
+    return table.edges[min(cols):] if cols else None
 
 
 def join_pages(prev: PdfTable, nxt: PdfTable) -> None:
@@ -79,7 +100,7 @@ def join_pages(prev: PdfTable, nxt: PdfTable) -> None:
     if prev.rows and is_split_row(prev.rows[-1], rows[0], labels):
         prev.rows[-1] = [_join_cell(a, b) for a, b in zip(prev.rows[-1], rows[0])]
         rows = rows[1:]
-    elif prev.rows and rows:
+    elif prev.rows:
         join_split_labels(prev.rows, rows, labels)
     if prev.rows and rows:
         rows = continue_rows(prev.rows[-1], rows, labels)
@@ -186,7 +207,7 @@ def is_split_row(top: list[str | None], bottom: list[str | None], labels: set[in
     top_has = any(_is_value(top[c]) for c in values)
     bottom_has = any(_is_value(bottom[c]) for c in values)
     own = [c for c in range(len(top)) if _filled(bottom[c]) and bottom[c] != top[c]]
-    if not own or any(_ORDINAL_START.match(bottom[c] or "") or is_number_cell(bottom[c]) and top_has
+    if not own or any(_ORDINAL_START.match(bottom[c] or "") or (is_number_cell(bottom[c]) and top_has)
                       for c in own):
         return False
     if top_has and bottom_has:

@@ -31,7 +31,7 @@ KINDS: dict[str, tuple[set[str], set[str]]] = {  # kind -> (required, optional) 
     "table_flag": ({"flag"}, set()),
     "announced_sections": (set(), {"skip_kinds"}),
     "mandatory_sections": ({"required"}, set()),
-    "claim_figure": (set(), {"min_confidence"}),
+    "claim_figure": (set(), {"min_confidence", "metrics", "skip_metrics"}),
     "claim_statement": (set(), {"min_confidence"}),
     "claim_enumeration": (set(), set()),
     "claim_rate": (set(), set()),

@@ -21,7 +21,34 @@ def _settings(ctx: click.Context):
     return ctx.obj["settings"]
 
 
-@click.group()
+class _Main(click.Group):
+    """Every failure a user can hit ends in one line, never a traceback: gongkai's own
+    errors with their code, unreadable files, an unreachable database or broker."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except GongkaiError as exc:
+            raise click.ClickException(f"{exc.code} {exc.message}") from exc
+        except OSError as exc:
+            raise click.ClickException(_one_line(exc)) from exc
+        except Exception as exc:
+            if type(exc).__module__.split(".")[0] in _SERVICE_MODULES:
+                raise click.ClickException(
+                    f"{type(exc).__name__}: {_one_line(exc)} (is the database/broker "
+                    "reachable? see `gongkai db status`, mongo_url, broker_url)") from exc
+            raise
+
+
+_SERVICE_MODULES = {"pymongo", "bson", "gridfs", "kombu", "redis", "amqp", "celery"}
+
+
+def _one_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return (text[0] if text else type(exc).__name__)[:300]
+
+
+@click.group(cls=_Main)
 @click.option("--settings", "settings_file", type=click.Path(dir_okay=False),
               help="Settings file (default: ./gongkai.toml if present).")
 @click.option("--mongo-url", default=None, help="MongoDB URL (default: embedded server).")
@@ -58,30 +85,32 @@ def _store(ctx: click.Context):
 
 # ------------------------------------------------------------------------- check
 @main.command()
-@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True))
 @click.option("--json", "as_json", is_flag=True, help="Print JSON Lines (the check contract).")
 @click.option("--text", "as_text", is_flag=True, help="Print the normalized text offsets point into.")
 @click.option("--no-ner", is_flag=True, help="Skip the statistical NER model.")
 def check(files, as_json, as_text, no_ner) -> None:
-    """Parse, extract and cross-check FILES locally (no database, no broker)."""
-    from extractors.pipeline import analyse
+    """Parse, extract and cross-check FILES locally (no database, no broker); several
+    files are also related to one another as ingest relates them (renderings of one
+    report, cross-year and near-duplicate findings)."""
+    from gongkai.check import analyse_inputs, check_paths
 
+    paths = list(files)
+    results = (analyse_inputs(paths, use_ner=not no_ner) if as_text
+               else check_paths(paths, use_ner=not no_ner))
     failed = False
-    for name in files:
-        data = Path(name).read_bytes()
-        try:
-            result = analyse(data, source=name, filename=Path(name).name, use_ner=not no_ner)
-        except GongkaiError as exc:
+    for item in results:
+        if item.error is not None:
             failed = True
-            out = {"source": name, "error": exc.to_dict()}
-            click.echo(_dump(out) if as_json else f"{name}: {exc.code} {exc.message}")
-            continue
-        if as_text:
-            click.echo(result.text)
+            out = {"source": item.source, "error": item.error}
+            click.echo(_dump(out) if as_json else
+                       f"{item.source}: {item.error.get('code')} {item.error.get('message')}")
+        elif as_text:
+            click.echo(item.text)
         elif as_json:
-            click.echo(_dump(result.record))
+            click.echo(_dump(item.record))
         else:
-            click.echo(_human_check(result.record))
+            click.echo(_human_check(item.record))
     sys.exit(1 if failed else 0)
 
 
@@ -90,9 +119,18 @@ def _human_check(rec: dict) -> str:
     lines = [f"{rec['source']}: {r.get('body')} {r.get('year')} · template {r.get('template')}"
              f" · {len(rec['table']['cells'])} cells · {len(rec['claims'])} claims · "
              f"{len(rec['commitments'])} commitments · {len(rec['findings'])} findings"]
+    lines += _rendering_lines(rec)
     for f in rec["findings"]:
         lines.append(f"  [{f['status']}] {f['code']}: {f['message']}")
     return "\n".join(lines)
+
+
+def _rendering_lines(rec: dict) -> list[str]:
+    of = rec.get("rendering_of")
+    lines = [f"  rendering of {of['id'][:12]} {of.get('source')} (the same report)"] if of else []
+    lines += [f"  rendered also as {r['id'][:12]} {r.get('source')}"
+              for r in rec.get("renderings") or []]
+    return lines
 
 
 # ------------------------------------------------------------------------- ingest
@@ -116,10 +154,7 @@ def ingest(ctx, paths, wait, as_json, force, workers) -> None:
     store = _store(ctx)
     summary = ing.IngestSummary(mode="celery" if s.broker_url else "local")
     started = time.monotonic()
-    try:
-        ing.store_inputs(store, list(paths), summary)
-    except GongkaiError as exc:
-        raise click.UsageError(exc.message) from exc
+    ing.store_inputs(store, list(paths), summary)
     todo = ing.pending(store, summary.ids, force)
     bar = tqdm(total=len(todo), unit="doc", disable=as_json or not todo, file=sys.stderr)
     tally = {"done": 0, "failed": 0}
@@ -152,10 +187,14 @@ def _print_summary(summary, as_json: bool, waited: bool) -> None:
         return
     st = summary.status
     click.echo(f"{summary.documents} documents, {len(summary.ids)} distinct "
-               f"({summary.new} new, {summary.duplicates} already stored) · mode {summary.mode}")
+               f"({summary.new} new, {summary.duplicates} already stored) · "
+               f"{summary.reports} reports · mode {summary.mode}")
     if summary.mode == "celery" and not waited:
         click.echo(f"enqueued {summary.enqueued}; follow with `gongkai reports`")
     click.echo("status: " + ", ".join(f"{k} {v}" for k, v in sorted(st.items())))
+    for r in summary.renderings:
+        click.echo(f"  rendering {r['id'][:12]} {r.get('source')} is the report "
+                   f"{r['rendering_of'][:12]} {r.get('of_source')} (counted once)")
     for f in summary.failed:
         click.echo(f"  failed {f['id'][:12]} {f.get('source')}: {f.get('code')} {f.get('message')}")
 
@@ -193,17 +232,22 @@ def reprocess(ctx, failed, everything, as_json, workers) -> None:
 @click.option("--status", type=click.Choice(["queued", "processing", "done", "failed"]))
 @click.option("--json", "as_json", is_flag=True)
 @click.option("--limit", type=int, default=0)
+@click.option("--renderings", "with_renderings", is_flag=True,
+              help="Also list the renderings of a report (same report in another form) "
+                   "as rows of their own.")
 @click.pass_context
-def reports(ctx, status, as_json, limit) -> None:
-    """List stored reports with status and counts."""
-    rows = _store(ctx).list_reports(status, limit)
+def reports(ctx, status, as_json, limit, with_renderings) -> None:
+    """List stored reports with status and counts (a report stored in several forms
+    once, with its renderings)."""
+    rows = _store(ctx).list_reports(status, limit, renderings=with_renderings)
     for doc in rows:
         src = (doc.get("sources") or [{}])[0].get("source")
         rep = doc.get("report") or {}
         item = {"id": doc["_id"], "status": doc["status"], "source": src,
                 "body": rep.get("body"), "year": rep.get("year"),
                 "template": rep.get("template"), "counts": doc.get("counts"),
-                "error": doc.get("error")}
+                "error": doc.get("error"), "rendering_of": doc.get("rendering_of"),
+                "renderings": doc.get("renderings") or []}
         if as_json:
             click.echo(_dump(item))
             continue
@@ -212,29 +256,36 @@ def reports(ctx, status, as_json, limit) -> None:
                 f"{c.get('findings', 0)} findings ({c.get('fail', 0)} fail)"
                 if doc["status"] == "done" else
                 (doc.get("error") or {}).get("message", ""))
+        if doc.get("rendering_of"):
+            tail += f" · rendering of {doc['rendering_of'][:12]}"
         click.echo(f"{doc['_id'][:12]}  {doc['status']:<10} {rep.get('year') or '':<5} "
                    f"{rep.get('template') or '':<9} {src}  {tail}")
+        for r in item["renderings"]:
+            click.echo(f"{'':14}rendered also as {r['id'][:12]} {r.get('source')}")
 
 
 @main.command()
-@click.argument("report_id")
+@click.argument("report_ids", nargs=-1, required=True)
 @click.option("--json", "as_json", is_flag=True)
 @click.option("--text", "as_text", is_flag=True, help="Print the stored normalized text.")
 @click.pass_context
-def show(ctx, report_id, as_json, as_text) -> None:
-    """Print one stored report with its table, claims, commitments and findings."""
+def show(ctx, report_ids, as_json, as_text) -> None:
+    """Print stored reports (ids or unique prefixes) with their table, claims,
+    commitments and findings; --json prints one JSON object per report."""
     store = _store(ctx)
-    full_id = store.resolve_id(report_id)
-    record = store.full_record(full_id) if full_id else None
-    if record is None:
-        raise click.ClickException(f"no stored report with id {report_id}")
-    if as_text:
-        click.echo(store.get_text(full_id) or "")
-    elif as_json:
-        click.echo(_dump(record))
-    else:
-        click.echo(_human_check(record) if record["status"] == "done" else
-                   f"{record['source']}: {record['status']} {record.get('error')}")
+    full_ids = {rid: store.resolve_id(rid) for rid in report_ids}
+    records = {rid: store.full_record(fid) if fid else None for rid, fid in full_ids.items()}
+    missing = [rid for rid, rec in records.items() if rec is None]
+    if missing:
+        raise click.ClickException(f"no stored report with id {', '.join(missing)}")
+    for rid, record in records.items():
+        if as_text:
+            click.echo(store.get_text(full_ids[rid]) or "")
+        elif as_json:
+            click.echo(_dump(record))
+        else:
+            click.echo(_human_check(record) if record["status"] == "done" else
+                       f"{record['source']}: {record['status']} {record.get('error')}")
 
 
 # ------------------------------------------------------------------------- worker / db
@@ -310,6 +361,7 @@ def _default_corpus() -> str:
 def evaluate(corpus_dir, gold_dir, as_json, verbose, ner, synthetic_n, renderings) -> None:
     """Precision/recall/F1 per kind (cells, figures, statements, commitments, findings)."""
     from gongkai.evaluate import evaluate as run_eval, evaluate_synthetic, format_table
+    from gongkai.eval_openings import evaluate_openings, format_openings
 
     if synthetic_n:
         synth = evaluate_synthetic(synthetic_n)
@@ -327,24 +379,37 @@ def evaluate(corpus_dir, gold_dir, as_json, verbose, ner, synthetic_n, rendering
     if not (corpus / "reports").is_dir():
         raise click.UsageError(f"no reports folder under {corpus}: pass --corpus")
     result = run_eval(corpus, Path(gold_dir), use_ner=ner)
+    openings = evaluate_openings(Path(gold_dir), use_ner=ner)  # other bodies' report openings
+    if openings:
+        result["openings"] = openings
+    scores = _rendering_scores(corpus) if renderings else []
     if as_json:
-        click.echo(_dump(result))
+        click.echo(_dump({**result, **({"renderings": [s.to_dict() for s in scores]} if renderings else {})}))
         return
     click.echo(format_table(result))
-    if renderings:
-        _echo_renderings(corpus, verbose)
+    if openings:
+        click.echo(format_openings(openings))
+    _echo_renderings(scores, verbose)
     if verbose:
         for title in ("misses", "false_alarms"):
-            for kind, items in result[title].items():
-                for item in items:
-                    click.echo(f"{title[:-2] if title == 'misses' else 'false alarm'} {kind}: {item}")
+            groups = [("", result[title]), ("openings ", (openings or {}).get(title, {}))]
+            for prefix, by_kind in groups:
+                for kind, items in by_kind.items():
+                    for item in items:
+                        click.echo(f"{title[:-2] if title == 'misses' else 'false alarm'} "
+                                   f"{prefix}{kind}: {item}")
 
 
-def _echo_renderings(corpus: Path, verbose: bool) -> None:
-    from gongkai.eval_renderings import evaluate_renderings, format_scores
+def _rendering_scores(corpus: Path) -> list:
+    from gongkai.eval_renderings import evaluate_renderings
+    return evaluate_renderings(corpus)
 
-    scores = evaluate_renderings(corpus)
-    click.echo(format_scores(scores))
+
+def _echo_renderings(scores: list, verbose: bool) -> None:
+    from gongkai.eval_renderings import format_scores
+
+    if scores:
+        click.echo(format_scores(scores))
     for s in scores if verbose else ():
         for line in s.details + s.errors:
             click.echo(f"rendering {s.fmt}: {line}")
@@ -379,3 +444,8 @@ def synth(synth_args) -> None:
 
 def run() -> None:  # pragma: no cover - console entry
     main()
+
+
+from gongkai import cli_web  # noqa: E402  (the review app's serve / users commands)
+
+cli_web.register(main)

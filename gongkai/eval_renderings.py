@@ -3,7 +3,8 @@ rendered in each format (:mod:`gongkai.renderings`), read back through
 ``extractors.pipeline.analyse`` and compared with the gold cells and with what the text
 rendering of the same report gives.
 
-Per format: the share of gold cells read equal (key, column, value, state), the ``fail``
+Per format: the share of gold cells read equal (key, column, value, state), the cells
+read that the gold does not have, the ``fail``
 findings the rendering raises that the text rendering does not (extra) and those the
 text rendering raises that the rendering does not (missing), and the reports compared.
 A finding is identified by its code, status and cells (key, column, value, state).
@@ -23,6 +24,7 @@ class FormatScore:
     fmt: str
     cells_equal: int = 0
     cells_gold: int = 0
+    cells_extra: int = 0  # cells read that the gold does not have
     extra_fails: int = 0
     missing_fails: int = 0
     reports: int = 0
@@ -35,7 +37,7 @@ class FormatScore:
 
     def to_dict(self) -> dict[str, Any]:
         return {"format": self.fmt, "cells_equal": self.cells_equal, "cells_gold": self.cells_gold,
-                "cells_share": round(self.cells_share, 4), "extra_fails": self.extra_fails,
+                "cells_share": round(self.cells_share, 4), "cells_extra": self.cells_extra, "extra_fails": self.extra_fails,
                 "missing_fails": self.missing_fails, "reports": self.reports, "errors": self.errors}
 
 
@@ -49,11 +51,12 @@ def fails(record: dict) -> Counter:
     return Counter(finding_id(f) for f in record["findings"] if f.get("status") == "fail")
 
 
-def cells_equal(gold: list[dict], predicted: list[dict]) -> tuple[int, list[str]]:
+def cells_equal(gold: list[dict], predicted: list[dict]) -> tuple[int, list[str], list[str]]:
+    """(gold cells read equal, the misses, the cells read that the gold does not have)."""
     from gongkai.evaluate import score_cells
 
     s = score_cells(gold, predicted)
-    return s.tp, [m.strip() for m in s.misses]
+    return s.tp, [m.strip() for m in s.misses], [f.strip() for f in s.false_alarms]
 
 
 def text_records(model_ids: list[str], corpus_dir: Path) -> dict[str, dict]:
@@ -82,9 +85,10 @@ def compare(fmt: str, paths: dict[str, Path], text: dict[str, dict], corpus_dir:
             score.errors.append(f"{rid}: {exc}")
             continue
         score.reports += 1
-        equal, misses = cells_equal(gold, record["table"]["cells"])
+        equal, misses, extra = cells_equal(gold, record["table"]["cells"])
         score.cells_equal += equal
-        score.details += [f"{rid} cell {m}" for m in misses]
+        score.cells_extra += len(extra)
+        score.details += [f"{rid} cell {m}" for m in misses] + [f"{rid} extra cell {e}" for e in extra]
         got, want = fails(record), fails(text[rid])
         for f in (got - want).elements():
             score.extra_fails += 1
@@ -117,11 +121,13 @@ def evaluate_renderings(corpus_dir: Path, formats: tuple[str, ...] | None = None
 
 
 def format_scores(scores: list[FormatScore]) -> str:
-    lines = [f"{'rendering':<16}{'cells equal':>22}{'extra fails':>13}{'missing fails':>15}{'reports':>9}"]
+    lines = [f"{'rendering':<16}{'cells equal':>22}{'extra cells':>13}{'extra fails':>13}"
+             f"{'missing fails':>15}{'reports':>9}"]
     for s in scores:
         if not s.reports and s.errors:
             lines.append(f"{s.fmt:<16}  not built: {s.errors[0]}")
             continue
         cells = f"{s.cells_share * 100:.1f} % ({s.cells_equal}/{s.cells_gold})"
-        lines.append(f"{s.fmt:<16}{cells:>22}{s.extra_fails:>13}{s.missing_fails:>15}{s.reports:>9}")
+        lines.append(f"{s.fmt:<16}{cells:>22}{s.cells_extra:>13}{s.extra_fails:>13}"
+                     f"{s.missing_fails:>15}{s.reports:>9}")
     return "\n".join(lines)

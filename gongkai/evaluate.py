@@ -137,6 +137,19 @@ def _figure_same(g: dict, p: dict) -> bool:
     return unit_ok and value_ok and _metric_ok(g, p)
 
 
+def figure_value_unit_same(g: dict, p: dict) -> bool:
+    """A figure read with the right value and unit, whatever metric it was given."""
+    bare = {"metric": None, "alternatives": []}
+    return _figure_same({**g, **bare}, {**p, **bare})
+
+
+def score_figures(gold: list[dict], claims: list[dict], text: str, label: str,
+                  same: Callable[[dict, dict], bool] = _figure_same) -> Score:
+    """Gold figures against the figure claims of one record (value+unit+metric by default)."""
+    figs = [c for c in claims if c["kind"] in FIGURE_KINDS]
+    return _match(gold, figs, text, same, label, lambda p: f"{p['text']!r}", _claim_spans)
+
+
 def _statement_same(g: dict, p: dict) -> bool:
     gm = {i["metric"] for i in g.get("implies", [])}
     pm = {i.get("metric") for i in p.get("implies", [])}
@@ -243,10 +256,8 @@ def evaluate(corpus_dir: Path, gold_dir: Path, use_ner: bool = False) -> dict[st
         scores["cells"].add(score_cells(gold["cells"], rec["table"]["cells"], stem))
     for stem, gold in claims.items():
         rec, text = records[stem], texts[stem]
-        figs = [c for c in rec["claims"] if c["kind"] in FIGURE_KINDS]
         stmts = [c for c in rec["claims"] if c["kind"] == "statement"]
-        scores["figures"].add(_match(gold.get("figures", []), figs, text, _figure_same, stem,
-                                     lambda p: f"{p['text']!r}", _claim_spans))
+        scores["figures"].add(score_figures(gold.get("figures", []), rec["claims"], text, stem))
         scores["statements"].add(_match(gold.get("statements", []), stmts, text,
                                         _statement_same, stem, lambda p: f"{p['text']!r}",
                                         _claim_spans))

@@ -23,11 +23,14 @@ class IngestSummary:
     mode: str = "local"
     status: dict[str, int] = field(default_factory=dict)
     failed: list[dict] = field(default_factory=list)
+    reports: int = 0  # distinct reports: renderings of one report count once
+    renderings: list[dict] = field(default_factory=list)  # {id, source, rendering_of, of_source}
     seconds: float = 0.0
 
     def to_dict(self) -> dict:
         return {"documents": self.documents, "distinct": len(self.ids), "new": self.new,
-                "duplicates": self.duplicates, "enqueued": self.enqueued,
+                "duplicates": self.duplicates, "reports": self.reports,
+                "renderings": self.renderings, "enqueued": self.enqueued,
                 "mode": self.mode, "status": self.status, "failed": self.failed,
                 "seconds": round(self.seconds, 2)}
 
@@ -117,6 +120,16 @@ def finish(store: Store, summary: IngestSummary) -> None:
                                    {"error": 1, "sources": {"$slice": 1}})
     summary.failed = [{"id": d["_id"], "source": (d.get("sources") or [{}])[0].get("source"),
                        **(d.get("error") or {})} for d in failed]
+    copies = list(store.db.reports.find(
+        {"_id": {"$in": summary.ids}, "rendering_of": {"$ne": None}},
+        {"rendering_of": 1, "sources": {"$slice": 1}}))
+    order = {rid: i for i, rid in enumerate(summary.ids)}
+    copies.sort(key=lambda d: order[d["_id"]])
+    of_sources = store.sources_of([d["rendering_of"] for d in copies])
+    summary.renderings = [{"id": d["_id"], "source": (d.get("sources") or [{}])[0].get("source"),
+                           "rendering_of": d["rendering_of"],
+                           "of_source": of_sources.get(d["rendering_of"])} for d in copies]
+    summary.reports = len(summary.ids) - len(copies)
 
 
 def default_workers(setting: int) -> int:

@@ -11,7 +11,14 @@ Documents
   and an indexed jieba ``tokens`` array (no ``$text``: Chinese needs our own tokens).
 - ``entities``: one document per report.
 - ``findings``: one per finding, ``_id`` stable across re-evaluation (so an auditor's
-  review, kept in ``reviews``, survives a rule-set upgrade).
+  review, kept in ``reviews``, survives a rule-set upgrade) and distinct for findings that
+  say different things (storage/findings.py).
+- ``reports.rendering_of`` / ``reports.renderings``: the same report stored in two forms
+  (text and PDF, HTML and PDF) is one report and its renderings (storage/related.py).
+- ``locks``, ``counters``: leases for relating reports, the arrival number of reports.
+
+The class is split along its seams: findings in storage/findings.py, relations between
+reports in storage/related.py.
 """
 from __future__ import annotations
 
@@ -20,14 +27,17 @@ import os
 import socket
 import time
 from datetime import datetime, timezone
-from typing import Any, Iterable
+from typing import Any
 
 import gridfs
 import pymongo
-from pymongo import ASCENDING, DESCENDING, ReplaceOne, ReturnDocument
+from pymongo import ASCENDING, DESCENDING, ReturnDocument
 from pymongo.errors import CollectionInvalid, DuplicateKeyError, OperationFailure
 
-from storage import embedded
+from extractors.errors import InputError
+from storage import accounts, embedded, review
+from storage.findings import FindingStore, counts_of, finding_counts, finding_id  # noqa: F401
+from storage.related import ARRIVAL_ORDER, RelatedStore
 
 STATUSES = ("queued", "processing", "done", "failed")
 LEASE_SECONDS = 600
@@ -53,6 +63,8 @@ INDEXES: dict[str, list[tuple[list[tuple[str, int]], dict]]] = {
         ([("body_key", ASCENDING), ("year", ASCENDING)], {}),
         ([("report.template", ASCENDING)], {}),
         ([("lsh", ASCENDING)], {}),
+        ([("rendering_of", ASCENDING)], {}),
+        ([("seq", ASCENDING)], {}),
     ],
     "claims": [
         ([("report_id", ASCENDING)], {}),
@@ -66,6 +78,7 @@ INDEXES: dict[str, list[tuple[list[tuple[str, int]], dict]]] = {
     ],
     "findings": [
         ([("report_id", ASCENDING)], {}),
+        ([("prev_report_id", ASCENDING)], {}),
         ([("code", ASCENDING), ("status", ASCENDING)], {}),
         ([("body_key", ASCENDING), ("year", ASCENDING)], {}),
         ([("review.state", ASCENDING)], {}),
@@ -82,16 +95,13 @@ def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def finding_id(report_id: str, finding: dict) -> str:
-    """Stable id: same report, rule code, cells and spans give the same id."""
-    cells = ",".join(f"{c.get('key')}@{c.get('column')}" for c in finding.get("cells", []))
-    spans = ",".join(f"{s[0]}-{s[1]}" for s in finding.get("spans", []))
-    basis = "|".join([report_id, finding.get("code", ""), cells, spans,
-                      finding.get("prev_report_id") or ""])
-    return hashlib.sha1(basis.encode("utf-8")).hexdigest()[:20]
+def is_input_failure(error: dict | None) -> bool:
+    """The report failed because of its ingest input (an invalid JSONL line, a damaged
+    archive), not its content: processing it again cannot help."""
+    return bool(error) and error.get("code") == InputError.code
 
 
-class Store:
+class Store(FindingStore, RelatedStore):
     """Narrow methods over one database; build one per process (PyMongo is not fork-safe)."""
 
     def __init__(self, client: pymongo.MongoClient, db_name: str) -> None:
@@ -136,6 +146,8 @@ class Store:
         for name, indexes in INDEXES.items():
             for keys, options in indexes:
                 self.db[name].create_index(keys, **options)
+        review.setup(self.db)  # the review app's collections and indexes
+        accounts.setup(self.db)
 
     def close(self) -> None:
         self.client.close()
@@ -146,16 +158,20 @@ class Store:
         """Store raw bytes once per content; return (report_id, created).
 
         ``failure`` pre-sets a failed status for input that is known to be bad before
-        processing (a truncated archive, an invalid JSONL line)."""
+        processing (a truncated archive, an invalid JSONL line).  Content stored so and
+        now given as a document of its own is queued to be read as that document."""
         rid = sha256(data)
         entry = {**source, "added_at": now()}
-        if self.db.reports.find_one({"_id": rid}, {"_id": 1}):
+        known = self.db.reports.find_one({"_id": rid}, {"_id": 1, "error": 1})
+        if known:
             self._add_source(rid, entry)
+            if failure is None and is_input_failure(known.get("error")):
+                self._requeue(rid, source.get("filename"))
             return rid, False
         self._put_blob("raw_inline", self.raw, rid, data)
         doc = {"_id": rid, "sha256": rid, "size": len(data), "sources": [entry],
                "filename": source.get("filename"), "status": "queued", "error": None,
-               "created_at": now(), "updated_at": now(), "attempts": 0}
+               "created_at": now(), "updated_at": now(), "attempts": 0, "seq": self.next_seq()}
         if failure:
             doc.update(status="failed", error=failure)
         try:
@@ -164,6 +180,13 @@ class Store:
             self._add_source(rid, entry)
             return rid, False
         return rid, True
+
+    def _requeue(self, rid: str, filename: str | None) -> None:
+        """Content first met as a bad input line, now met as a document: read it as one."""
+        self.db.reports.update_one(
+            {"_id": rid, "status": "failed"},
+            {"$set": {"status": "queued", "error": None, "filename": filename,
+                      "updated_at": now()}})
 
     def _add_source(self, rid: str, entry: dict) -> None:
         """Record another place the same content came from (once per source)."""
@@ -204,11 +227,16 @@ class Store:
             return_document=ReturnDocument.AFTER)
 
     def mark_failed(self, report_id: str, error: dict, versions: dict) -> None:
+        """A failed report is no report's rendering and has none (they stand alone until
+        related again); its cross-year and near-duplicate findings go."""
         self.db.reports.update_one(
             {"_id": report_id},
             {"$set": {"status": "failed", "error": error, "versions": versions,
+                      "rendering_of": None, "renderings": [],
                       "updated_at": now(), "processed_at": now()},
              "$unset": {"lease": ""}})
+        self.db.reports.update_many({"rendering_of": report_id}, {"$set": {"rendering_of": None}})
+        self.refresh_counts(self.drop_related([report_id]))
 
     def save_result(self, report_id: str, result: dict, text: str, tokens_of) -> dict:
         """Replace everything derived from this report with ``result`` (the check record)."""
@@ -227,8 +255,9 @@ class Store:
                      for i, item in enumerate(result[name])]
             self._replace_items(name, report_id, items)
         self.replace_findings(report_id, result["findings"],
-                              {**base, "versions": result["versions"]}, scope="report")
-        counts = counts_of(result)
+                              {**base, "level": report.get("level"),
+                               "versions": result["versions"]}, scope="report")
+        counts = {**counts_of(result), **self._stored_finding_counts(report_id)}
         self.db.reports.update_one(
             {"_id": report_id},
             {"$set": {"status": "done", "error": None, "report": report,
@@ -249,43 +278,23 @@ class Store:
         rep = doc.get("report") or {}
         base = {"report_id": report_id, "body": rep.get("body"), "body_key": doc.get("body_key"),
                 "year": rep.get("year"), "region": rep.get("region"),
-                "template": rep.get("template"), "versions": versions}
+                "template": rep.get("template"), "level": rep.get("level"), "versions": versions}
         self.replace_findings(report_id, findings, base, scope="report")
-        fresh = counts_of({"findings": findings})
-        counts = {**(doc.get("counts") or {}),
-                  **{k: fresh[k] for k in ("findings", "fail", "warn")}}
+        counts = {**(doc.get("counts") or {}), **self._stored_finding_counts(report_id)}
         self.db.reports.update_one(
             {"_id": report_id},
             {"$set": {"status": "done", "counts": counts, "versions": versions,
                       "updated_at": now(), "rechecked_at": now()}, "$unset": {"lease": ""}})
         return counts
 
+    def _stored_finding_counts(self, report_id: str) -> dict[str, int]:
+        """Counts of every finding stored on the report (its own, cross-year, duplicate)."""
+        return finding_counts(self.db.findings.find({"report_id": report_id}, {"status": 1}))
+
     def _replace_items(self, name: str, report_id: str, items: list[dict]) -> None:
         self.db[name].delete_many({"report_id": report_id})
         if items:
             self.db[name].insert_many(items, ordered=False)
-
-    def replace_findings(self, report_id: str, findings: Iterable[dict], base: dict,
-                         scope: str, prev_report_id: str | None = None) -> None:
-        query = {"report_id": report_id, "scope": scope}
-        if prev_report_id:
-            query["prev_report_id"] = prev_report_id
-        docs = []
-        for f in findings:
-            doc = {**base, **f, "report_id": report_id, "scope": scope,
-                   "prev_report_id": prev_report_id}
-            doc["_id"] = finding_id(report_id, doc)
-            docs.append(doc)
-        keep = [d["_id"] for d in docs]
-        self.db.findings.delete_many({**query, "_id": {"$nin": keep}})
-        if not docs:
-            return
-        reviews = {d["_id"]: d.get("review") for d in
-                   self.db.findings.find({"_id": {"$in": keep}}, {"review": 1})}
-        for doc in docs:  # an auditor's review survives re-evaluation
-            doc["review"] = reviews.get(doc["_id"]) or {"state": "open"}
-        self.db.findings.bulk_write([ReplaceOne({"_id": d["_id"]}, d, upsert=True) for d in docs],
-                                    ordered=False)
 
     # ---------------------------------------------------------------- queries
     def report(self, report_id: str) -> dict | None:
@@ -299,11 +308,22 @@ class Store:
             {"_id": {"$gte": prefix, "$lt": prefix + "~"}}, {"_id": 1}).limit(2))
         return hits[0]["_id"] if len(hits) == 1 else None
 
-    def list_reports(self, status: str | None = None, limit: int = 0) -> list[dict]:
-        query = {"status": status} if status else {}
+    def list_reports(self, status: str | None = None, limit: int = 0,
+                     renderings: bool = False) -> list[dict]:
+        """Stored reports in arrival order, each listing its renderings (id and source);
+        the renderings themselves only with ``renderings`` (a report is counted once)."""
+        query: dict[str, Any] = {"status": status} if status else {}
+        if not renderings:
+            query["rendering_of"] = None
         fields = {"sources": {"$slice": 1}, "status": 1, "error": 1, "report": 1,
-                  "counts": 1, "size": 1, "filename": 1, "flags": 1, "created_at": 1}
-        return list(self.db.reports.find(query, fields).sort("created_at", 1).limit(limit))
+                  "counts": 1, "size": 1, "filename": 1, "flags": 1, "created_at": 1,
+                  "rendering_of": 1, "renderings": 1}
+        rows = list(self.db.reports.find(query, fields).sort(ARRIVAL_ORDER).limit(limit))
+        sources = self.sources_of([r for row in rows for r in row.get("renderings") or []])
+        for row in rows:
+            row["renderings"] = [{"id": r, "source": sources.get(r)}
+                                 for r in row.get("renderings") or []]
+        return rows
 
     def status_counts(self, ids: list[str] | None = None) -> dict[str, int]:
         match = {"_id": {"$in": ids}} if ids is not None else {}
@@ -321,10 +341,10 @@ class Store:
                  "region": 0, "template": 0, "i": 0, "tokens": 0}
         items = {n: list(self.db[n].find({"report_id": report_id}, strip).sort("i", 1))
                  for n in ITEM_COLLECTIONS}
-        findings = list(self.db.findings.find({"report_id": report_id}, strip))
+        findings = self._findings_in_order(report_id, strip)
         entities = (self.db.entities.find_one({"_id": report_id}) or {}).get("entities", [])
         source = (doc.get("sources") or [{}])[0]
-        return {
+        record = {
             "id": report_id, "source": source.get("source"), "sha256": doc["sha256"],
             "body_key": doc.get("body_key"),
             "status": doc["status"], "error": doc.get("error"),
@@ -337,42 +357,28 @@ class Store:
             "sections": doc.get("sections") or [],
             "announced_sections": doc.get("announced_sections") or [],
             "announced_span": doc.get("announced_span"),
+            "lsh": doc.get("lsh") or [],
+            **self._rendering_fields(doc),
         }
+        record["counts"] = counts_of(record)
+        return record
 
-    def duplicate_candidates(self, report_id: str, lsh: list[str], year: int | None,
-                             body_key: str | None, limit: int = 20) -> list[dict]:
-        """Done reports of other bodies in the same year sharing MinHash band keys with
-        this one, most shared bands first (at most ``limit``), with what the similarity
-        check reads besides the text."""
-        if not lsh or year is None:
-            return []
-        query = {"lsh": {"$in": lsh}, "_id": {"$ne": report_id}, "status": "done",
-                 "year": year, "body_key": {"$ne": body_key}}
-        fields = {"report": 1, "sections": 1, "body_key": 1, "lsh": 1,
-                  "sources": {"$slice": 1}}
-        found = list(self.db.reports.find(query, fields))
-        mine = set(lsh)
-        found.sort(key=lambda d: -len(mine & set(d.get("lsh") or [])))
-        return [{"id": d["_id"], "report": d.get("report") or {}, "body_key": d.get("body_key"),
-                 "sections": d.get("sections") or [],
-                 "source": (d.get("sources") or [{}])[0].get("source"),
-                 "table": {"cells": []}} for d in found[:limit]]
+    def _findings_in_order(self, report_id: str, strip: dict) -> list[dict]:
+        """The report's own findings in the order ``check`` printed them, then the
+        cross-year and near-duplicate ones."""
+        found = list(self.db.findings.find({"report_id": report_id},
+                                           {k: v for k, v in strip.items() if k != "i"}))
+        found.sort(key=lambda f: (f.get("scope") != "report", f.get("scope") or "",
+                                  f.get("prev_report_id") or "", f.get("i", 0)))
+        for f in found:
+            f.pop("i", None)
+        return found
 
-    def neighbours(self, body_key: str, year: int) -> list[dict]:
-        """Done reports of the same body in the adjacent years."""
-        return list(self.db.reports.find(
-            {"body_key": body_key, "year": {"$in": [year - 1, year + 1]}, "status": "done"},
-            {"_id": 1, "year": 1}))
+    def _rendering_fields(self, doc: dict) -> dict:
+        """``rendering_of`` ({id, source} or None) and ``renderings`` ([{id, source}])."""
+        of, copies = doc.get("rendering_of"), doc.get("renderings") or []
+        sources = self.sources_of(([of] if of else []) + copies) if (of or copies) else {}
+        return {"rendering_of": {"id": of, "source": sources.get(of)} if of else None,
+                "renderings": [{"id": r, "source": sources.get(r)} for r in copies]}
 
 
-def counts_of(record: dict) -> dict[str, int]:
-    findings = record.get("findings", [])
-    return {
-        "cells": len(record.get("table", {}).get("cells", [])),
-        "claims": len(record.get("claims", [])),
-        "commitments": len(record.get("commitments", [])),
-        "entities": len(record.get("entities", [])),
-        "findings": len(findings),
-        "fail": sum(1 for f in findings if f.get("status") == "fail"),
-        "warn": sum(1 for f in findings if f.get("status") == "warn"),
-    }

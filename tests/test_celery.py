@@ -79,7 +79,8 @@ def test_real_corpus_through_the_broker_twice(celery_worker, corpus_dir):
     second = json.loads(run_cli(["ingest", *paths, "--wait", "--json"], env, timeout=900)
                         .stdout.splitlines()[-1])
     assert second["new"] == 0 and second["enqueued"] == 0
-    rows = [json.loads(l) for l in run_cli(["reports", "--json"], env).stdout.splitlines()]
+    rows = [json.loads(l) for l in
+            run_cli(["reports", "--json", "--renderings"], env).stdout.splitlines()]
     assert {r["id"] for r in rows} == distinct
     assert all(r["status"] == "done" or r["error"]["message"] for r in rows)
     # cross-year findings exist for the body that reports every year

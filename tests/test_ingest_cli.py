@@ -108,8 +108,13 @@ def test_bad_inputs_fail_with_reasons_and_nothing_stored_is_lost(small_corpus, c
     for name in ("gbk.txt", "bom.txt", "broken.html"):
         assert odd[name]["status"] == "done" and odd[name]["year"] == 2017, name
     after = {r["id"]: r for r in _reports(cli_env)}
-    for rid, row in before.items():  # the earlier reports are untouched
-        assert after[rid] == row
+    for rid, row in before.items():  # the earlier reports are untouched, except that the
+        # odd copies of the seed (other bodies, same year) are its near-duplicates now
+        dups = [f for f in json.loads(run_cli(["show", rid, "--json"], cli_env).stdout)["findings"]
+                if f["scope"] == "duplicate"]
+        counts = {**row["counts"], "findings": row["counts"]["findings"] + len(dups),
+                  "warn": row["counts"]["warn"] + len(dups)}
+        assert after[rid] == {**row, "counts": counts}
     assert {r["status"] for r in after.values()} <= {"done", "failed"}
     failed = run_cli(["reports", "--status", "failed", "--json"], cli_env)
     assert all(json.loads(l)["error"]["message"] for l in failed.stdout.splitlines())
@@ -151,8 +156,9 @@ def test_real_corpus_twice_gives_one_report_per_distinct_file(corpus_dir, cli_en
         summary = _summary(proc)
         assert summary["distinct"] == len(distinct)
         assert summary["new"] == (len(distinct) if attempt == 0 else 0)
-    rows = _reports(cli_env)
-    assert {r["id"] for r in rows} == distinct
+    rows = _reports(cli_env)  # a report stored in two forms is listed once, with its renderings
+    assert {r["id"] for r in rows} | {c["id"] for r in rows for c in r["renderings"]} == distinct
+    assert len(rows) == summary["reports"] < len(distinct)
     for r in rows:
         assert r["status"] == "done" or (r["status"] == "failed" and r["error"]["message"]), r
 
@@ -198,3 +204,44 @@ def test_new_rule_version_re_evaluates_without_re_parsing(small_corpus, cli_env)
     assert sorted(c["_id"] for c in db.claims.find({})) == claim_ids  # claims not rewritten
     assert sorted((f["_id"], f["code"]) for f in db.findings.find({})) == findings_before
     assert db.findings.find_one({"code": "PROSE.STATEMENT"})["review"]["state"] == "confirmed"
+
+
+def test_reprocess_failed_keeps_bad_input_lines_failed_with_their_reason(cli_env, tmp_path, corpus_dir):
+    """A JSONL line that is not a page (invalid JSON, no "html"/"text") failed because of
+    its input: `reprocess --failed` must not turn the raw line into a done report."""
+    page = (corpus_dir / "reports" / SEED).read_text("utf-8")
+    pages = tmp_path / "pages.jsonl"
+    pages.write_text("\n".join([json.dumps({"url": "http://x/1", "text": page}, ensure_ascii=False),
+                                "{broken", json.dumps({"url": "http://x/3"}), ""]), encoding="utf-8")
+    first = run_cli(["ingest", str(pages), "--json"], cli_env)
+    assert first.returncode == 1
+    before = {r["id"]: r for r in _reports(cli_env)}
+    failed = {rid: r for rid, r in before.items() if r["status"] == "failed"}
+    assert len(failed) == 2 and {r["error"]["code"] for r in failed.values()} == {"E300"}
+    for flag, status in (("--failed", {"failed": 2}), ("--all", {"done": 1, "failed": 2})):
+        again = run_cli(["reprocess", flag, "--json"], cli_env)
+        assert again.returncode == 1, again.stderr  # they are still failed, so it says so
+        assert _summary(again)["status"] == status
+        after = {r["id"]: r for r in _reports(cli_env)}
+        for rid, row in failed.items():
+            assert after[rid]["status"] == "failed" and after[rid]["error"] == row["error"]
+            assert run_cli(["show", rid, "--text"], cli_env).stdout.strip() == ""
+    done = [r for r in _reports(cli_env) if r["status"] == "done"]
+    assert [r["year"] for r in done] == [2017]
+
+
+def test_a_user_error_is_one_line_without_traceback(cli_env, tmp_path):
+    unreadable = tmp_path / "locked.txt"
+    unreadable.write_text("报告", encoding="utf-8")
+    unreadable.chmod(0)
+    cases = [["show", "0000dead"], ["ingest", str(tmp_path / "absent")]]
+    if not os.access(unreadable, os.R_OK):  # root reads everything
+        cases.append(["check", str(unreadable)])
+    for args in cases:
+        proc = run_cli(args, cli_env)
+        assert proc.returncode == 1, (args, proc.stderr)
+        assert "Traceback" not in proc.stderr and len(proc.stderr.strip().splitlines()) == 1, args
+    env = {**cli_env, "GONGKAI_MONGO_URL": "mongodb://127.0.0.1:9/?serverSelectionTimeoutMS=300"}
+    proc = run_cli(["reports"], env)
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1, proc.stderr

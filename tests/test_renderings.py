@@ -1,7 +1,7 @@
 """Every rendering of a real report reads back as the report: the HTML page, the DOCX and
 the DOCX→PDF rendering (gongkai.renderings) of each tabled report, read through
-``extractors.pipeline.analyse``, give every gold cell (key, column, value, state) and
-the same findings (code, status, cells) as the text rendering.
+``extractors.pipeline.analyse``, give every gold cell (key, column, value, state) and no
+other cell, and the same findings (code, status, cells) as the text rendering.
 
 The renderings are built once per session into the content-hash cache
 (``$GONGKAI_RENDERINGS_DIR`` or ``.gongkai/renderings``); the PDF ones need LibreOffice
@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections import Counter
 from functools import lru_cache
+from pathlib import Path
 
 import pytest
 
@@ -29,19 +30,7 @@ def _ids() -> list[str]:
 
 IDS = _ids()
 FORMATS = ("html", "docx", "pdf", *MARKDOWN_RENDERERS)
-# Known misses of a reader, (test, format, report) -> reason; each one is a strict xfail.
-KNOWN: dict[tuple[str, str, str], str] = {}
-
-
-def _cases(test: str) -> list:
-    out = []
-    for fmt in FORMATS:
-        for rid in IDS:
-            marks = [pytest.mark.slow] if fmt == "pdf" else []
-            if (test, fmt, rid) in KNOWN:
-                marks.append(pytest.mark.xfail(strict=True, reason=KNOWN[(test, fmt, rid)]))
-            out.append(pytest.param(fmt, rid, id=f"{fmt}-{rid}", marks=marks))
-    return out
+CASES = [pytest.param(fmt, rid, id=f"{fmt}-{rid}") for fmt in FORMATS for rid in IDS]
 
 
 @lru_cache(maxsize=None)
@@ -69,18 +58,18 @@ def _need_tools(fmt: str) -> None:
         pytest.skip("LibreOffice (soffice) is not installed: apt-get install libreoffice-writer-nogui fonts-noto-cjk")
 
 
-@pytest.mark.parametrize("fmt,rid", _cases("cells"))
+@pytest.mark.parametrize("fmt,rid", CASES)
 def test_rendering_gives_the_gold_cells(corpus_dir, fmt, rid):
     from gongkai.eval_renderings import cells_equal
     from gongkai.renderings.layout import load_report
 
     _need_tools(fmt)
     gold = list(load_report(rid, corpus_dir).gold_cells)
-    equal, misses = cells_equal(gold, _record(fmt, rid)["table"]["cells"])
-    assert misses == [] and equal == len(gold)
+    equal, misses, extra = cells_equal(gold, _record(fmt, rid)["table"]["cells"])
+    assert (misses, extra) == ([], []) and equal == len(gold)
 
 
-@pytest.mark.parametrize("fmt,rid", _cases("findings"))
+@pytest.mark.parametrize("fmt,rid", CASES)
 def test_rendering_gives_the_text_renderings_findings(corpus_dir, fmt, rid):
     from gongkai.eval_renderings import finding_id
 
@@ -156,3 +145,29 @@ def test_builds_are_cached_by_content(corpus_dir):
     again = build_many(IDS[:2], "html", CORPUS)
     assert all(again[r] == first[r] for r in IDS[:2])
     assert all(p.stat().st_mtime == first[r].stat().st_mtime for r, p in again.items())
+
+
+def test_cli_builds_the_renderings_into_a_folder(corpus_dir, tmp_path):
+    import os
+
+    from tests.conftest import run_cli
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GONGKAI_")}  # no settings leaked by other tests
+    proc = run_cli(["renderings", "build", "--formats", "html", "--out", str(tmp_path),
+                    "--corpus", str(corpus_dir)], env)
+    assert proc.returncode == 0, proc.stderr
+    rows = [line.split("\t") for line in proc.stdout.splitlines()]
+    assert [r[1] for r in rows] == IDS and all(r[0] == "html" for r in rows)
+    assert all(Path(r[2]).parent == tmp_path and Path(r[2]).is_file() for r in rows)
+
+
+def test_evaluate_prints_one_line_per_format():
+    from gongkai.eval_renderings import FormatScore, format_scores
+
+    text = format_scores([FormatScore("html", 2982, 2982, reports=25),
+                          FormatScore("pdf", 2185, 2982, 798, 23, 3, 24),
+                          FormatScore("docx", errors=["soffice not found"])])
+    lines = text.splitlines()
+    assert lines[1].split() == ["html", "100.0", "%", "(2982/2982)", "0", "0", "0", "25"]
+    assert lines[2].split() == ["pdf", "73.3", "%", "(2185/2982)", "798", "23", "3", "24"]
+    assert "not built: soffice not found" in lines[3]

@@ -78,3 +78,80 @@ def test_large_raw_bytes_go_to_gridfs_and_come_back(store):
     assert store.get_raw(rid) == big
     small_id, _ = store.put_raw(b"small", {"source": "small"})
     assert store.db.raw_inline.count_documents({"_id": small_id}) == 1
+
+
+def _mandatory(kind: str, title: str) -> dict:
+    return {"code": "STRUCT.MANDATORY", "status": "warn", "cells": [], "spans": [],
+            "message": f"缺少该模板规定的「{title}」部分。", "extra": {"section_kind": kind}}
+
+
+def test_findings_without_cells_or_spans_stay_distinct_and_keep_their_ids(store):
+    rid, _ = store.put_raw(b"m", {"source": "m"})
+    findings = [_mandatory("review_litigation", "复议"), _mandatory("problems", "存在的主要问题"),
+                {"code": "TABLE.PARTIAL", "status": "warn", "cells": [], "spans": []},
+                {"code": "TABLE.PARTIAL", "status": "warn", "cells": [], "spans": []}]
+    store.replace_findings(rid, findings, {}, scope="report")
+    ids = sorted(d["_id"] for d in store.db.findings.find({"report_id": rid}))
+    assert len(ids) == 4  # nothing is lost by storing it
+    store.replace_findings(rid, findings, {}, scope="report")  # re-evaluation: same ids
+    assert sorted(d["_id"] for d in store.db.findings.find({"report_id": rid})) == ids
+    one = {**findings[0], "values": [1]}, {**findings[0], "values": [2]}
+    assert finding_id(rid, one[0]) != finding_id(rid, one[1])  # the numbers compared differ
+
+
+def test_counts_are_recounted_from_every_stored_finding(store):
+    rid, _ = store.put_raw(b"c", {"source": "c"})
+    store.db.reports.update_one({"_id": rid}, {"$set": {"status": "done", "counts": {"cells": 3}}})
+    store.replace_findings(rid, [_mandatory("problems", "问题")], {}, scope="report")
+    store.replace_findings(rid, [{"code": "X.IN_FORCE", "status": "warn"},
+                                 {"code": "X.CARRIED_OVER", "status": "fail"}], {},
+                           scope="cross_year", prev_report_id="p" * 64)
+    counts = store.refresh_counts([rid])[rid]
+    assert counts == {"cells": 3, "findings": 3, "fail": 1, "warn": 3 - 1}
+    assert store.report(rid)["counts"] == counts
+
+
+def test_renderings_are_listed_once_under_their_report(store):
+    first, _ = store.put_raw(b"txt", {"source": "a.txt"})
+    copy, _ = store.put_raw(b"pdf", {"source": "a.pdf"})
+    store.db.reports.update_many({}, {"$set": {"status": "done"}})
+    store.replace_findings(first, [{"code": "X.DUPLICATE", "status": "warn"}], {},
+                           scope="duplicate", prev_report_id=copy)
+    assert store.set_renderings({first: None, copy: first}) == [copy]
+    assert store.drop_related([copy]) == {first, copy}  # what others said about it goes
+    assert store.db.findings.count_documents({}) == 0
+    rows = store.list_reports()
+    assert [r["_id"] for r in rows] == [first]
+    assert rows[0]["renderings"] == [{"id": copy, "source": "a.pdf"}]
+    assert {r["_id"] for r in store.list_reports(renderings=True)} == {first, copy}
+    record = store.full_record(copy)
+    assert record["rendering_of"] == {"id": first, "source": "a.txt"}
+    assert any("rendering_of" in i["name"] for i in store.db.reports.list_indexes())
+
+
+def test_a_lease_is_held_by_one_holder_and_taken_over_when_it_expires(store):
+    from datetime import datetime, timedelta, timezone
+
+    with store.locked(["body:x", "year:2023"]):
+        held = {d["_id"] for d in store.db.locks.find()}
+        assert held == {"body:x", "year:2023"}
+        with pytest.raises(pymongo.errors.DuplicateKeyError):
+            store.db.locks.find_one_and_update(
+                {"_id": "body:x", "until": {"$lt": datetime.now(timezone.utc)}},
+                {"$set": {"holder": "other"}}, upsert=True)
+    assert store.db.locks.count_documents({}) == 0
+    past = datetime.now(timezone.utc) - timedelta(seconds=1)
+    store.db.locks.insert_one({"_id": "body:y", "holder": "dead worker", "until": past})
+    with store.locked(["body:y"]):
+        assert store.db.locks.find_one({"_id": "body:y"})["holder"] != "dead worker"
+
+
+def test_content_first_met_as_a_bad_input_line_is_read_when_given_as_a_document(store):
+    bad = {"code": "E300", "error": "InputError", "message": "line 3: not valid JSON"}
+    rid, _ = store.put_raw(b"{broken", {"source": "p.jsonl:3"}, failure=bad)
+    assert store.report(rid)["status"] == "failed"
+    store.put_raw(b"{broken", {"source": "p.jsonl:3"}, failure=bad)  # the same line again
+    assert store.report(rid)["status"] == "failed"
+    store.put_raw(b"{broken", {"source": "notes.txt", "filename": "notes.txt"})
+    doc = store.report(rid)
+    assert doc["status"] == "queued" and doc["error"] is None and doc["filename"] == "notes.txt"

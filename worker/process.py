@@ -1,5 +1,8 @@
 """Process one stored report: load raw bytes, run the extractor pipeline, save results,
-then run the cross-year checks against the same body's neighbouring years.
+then relate it to the stored reports: renderings of the same report, cross-year checks
+against the same body's neighbouring years, near-duplicates among the same year's
+reports of other bodies (``relate_report``, with the functions ``gongkai check`` uses
+for several files: extractors/related.py).
 
 The same function serves the Celery task and the local (no broker) process pool.
 A bad document becomes a ``failed`` status with its error; only transient storage and
@@ -16,7 +19,7 @@ from pymongo.errors import AutoReconnect, ConnectionFailure, NetworkTimeout
 
 from extractors.errors import DocumentError
 from gongkai.settings import current
-from storage.store import Store
+from storage.store import Store, is_input_failure
 
 log = logging.getLogger("gongkai.worker")
 
@@ -49,6 +52,9 @@ def process_report(report_id: str, task_id: str | None = None, force: bool = Fal
     doc = store.begin(report_id, vers, task_id or uuid.uuid4().hex, force=force)
     if doc is None:
         return {"id": report_id, "status": before.get("status", "missing"), "skipped": True}
+    if is_input_failure(doc.get("error")):  # bad input stays failed, with its reason
+        store.mark_failed(report_id, doc["error"], vers)
+        return {"id": report_id, "status": "failed", "error": doc["error"]}
     if not force and before.get("status") == "done" and only_rules_changed(
             before.get("versions") or {}, vers):
         return recheck_report(store, report_id, vers)
@@ -68,10 +74,9 @@ def process_report(report_id: str, task_id: str | None = None, force: bool = Fal
                             "please report it with this report id"}
         store.mark_failed(report_id, error, vers)
         return {"id": report_id, "status": "failed", "error": error}
-    counts = store.save_result(report_id, analysis.record, analysis.text, _tokens)
-    record = {**analysis.record, "text": analysis.text}
-    run_cross_year(store, report_id, record)
-    run_duplicates(store, report_id, record)
+    store.save_result(report_id, analysis.record, analysis.text, _tokens)
+    mine = {**analysis.record, "id": report_id, "text": analysis.text}
+    counts = relate_safely(store, report_id, mine)
     return {"id": report_id, "status": "done", "counts": counts,
             "template": analysis.record["report"].get("template")}
 
@@ -88,10 +93,8 @@ def recheck_report(store: Store, report_id: str, vers: dict) -> dict:
 
     record = _with_text(store, report_id)
     findings = recheck(record, record["text"])
-    counts = store.save_findings(report_id, findings, vers)
-    record["lsh"] = (store.report(report_id) or {}).get("lsh", [])
-    run_cross_year(store, report_id, record)
-    run_duplicates(store, report_id, record)
+    store.save_findings(report_id, findings, vers)
+    counts = relate_safely(store, report_id, record)
     return {"id": report_id, "status": "done", "counts": counts, "rechecked": True}
 
 
@@ -101,28 +104,69 @@ def _tokens(text: str) -> list[str]:
     return sorted({t for t in tokens(text) if t.strip()})
 
 
-def run_cross_year(store: Store, report_id: str, record: dict) -> int:
-    """Cross-year findings with each done neighbour; stored on the later year's report."""
+def relate_safely(store: Store, report_id: str, mine: dict) -> dict:
+    """``relate_report``; an error in the relating code (not a transient one) leaves the
+    report done with its own findings, logged, instead of stopping the whole ingest."""
+    try:
+        return relate_report(store, report_id, mine)
+    except TRANSIENT_ERRORS:
+        raise
+    except Exception:
+        log.exception("relating report %s to the stored reports failed", report_id)
+        return store.refresh_counts([report_id]).get(report_id, {})
+
+
+def relate_report(store: Store, report_id: str, mine: dict | None = None) -> dict:
+    """Relate a freshly stored report to the stored ones and return its counts.
+
+    Under leases on its body and its year (so that two workers never relate the same
+    reports at once): recognise the renderings among the done reports of its body and
+    year, drop what renderings no longer hold, and run the cross-year and near-duplicate
+    checks of the reports that are not renderings.  ``mine``: the report's record with
+    its text, when the caller has it (saves reading it back)."""
+    from extractors.related import renderings
+
+    doc = store.report(report_id) or {}
+    body_key, year = doc.get("body_key"), doc.get("year")
+    if not body_key or not year:
+        return store.refresh_counts([report_id]).get(report_id, {})
+    with store.locked([f"body:{body_key}", f"year:{year}"]):
+        ids = store.same_body_year(body_key, year)
+        group = [r for r in (mine if mine and rid == report_id else _with_text(store, rid)
+                             for rid in ids) if r is not None]
+        roles = renderings(group)
+        touched = store.drop_related(store.set_renderings(roles)) | {report_id}
+        for record in group:
+            if roles.get(record["id"]) is None:
+                touched |= run_cross_year(store, record["id"], record)
+                touched |= run_duplicates(store, record["id"], record)
+        return store.refresh_counts(touched).get(report_id, {})
+
+
+def run_cross_year(store: Store, report_id: str, record: dict) -> set[str]:
+    """Cross-year findings with each neighbour that is not a rendering, stored on the
+    later year's report; returns the reports whose findings were written."""
     from extractors.crossyear import cross_year
 
     body_key, year = record.get("body_key"), record["report"].get("year")
     if not body_key or not year:
-        return 0
-    made = 0
+        return set()
+    touched, prev_ids = {report_id}, []
     for neighbour in store.neighbours(body_key, year):
         other = _with_text(store, neighbour["_id"])
         if other is None:
             continue
         if neighbour["year"] < year:
             prev, cur, prev_id, cur_id = other, record, neighbour["_id"], report_id
+            prev_ids.append(prev_id)
         else:
             prev, cur, prev_id, cur_id = record, other, report_id, neighbour["_id"]
         findings = [f.to_dict() for f in cross_year(prev, cur)]
         store.replace_findings(cur_id, findings, {**_base(cur), "body_key": body_key},
-                               scope="cross_year",
-                               prev_report_id=prev_id)
-        made += len(findings)
-    return made
+                               scope="cross_year", prev_report_id=prev_id)
+        touched.add(cur_id)
+    store.drop_cross_year(report_id, prev_ids)
+    return touched
 
 
 def _with_text(store: Store, report_id: str) -> dict | None:
@@ -136,24 +180,26 @@ def _base(record: dict) -> dict:
     rep = record["report"]
     return {"body": rep.get("body"), "body_key": record.get("body_key"),
             "year": rep.get("year"), "region": rep.get("region"),
-            "template": rep.get("template")}
+            "template": rep.get("template"), "level": rep.get("level")}
 
 
-def run_duplicates(store: Store, report_id: str, record: dict) -> int:
-    """Near-duplicates between bodies of the same year among the LSH candidates, stored on
-    both reports (one body's consecutive years are the cross-year checks' business)."""
+def run_duplicates(store: Store, report_id: str, record: dict) -> set[str]:
+    """Near-duplicates between bodies of the same year among the best LSH candidates,
+    stored on both reports (one body's consecutive years are the cross-year checks'
+    business); returns the reports whose findings were written."""
     from extractors.crossyear import similarity_findings
+    from extractors.related import light, rank_candidates
 
-    made = 0
-    light = {**record, "table": {"cells": []}}  # the similarity checks read text, not cells
-    candidates = store.duplicate_candidates(report_id, record.get("lsh", []),
-                                            record["report"].get("year"), record.get("body_key"))
+    this = light(record)
+    candidates = rank_candidates(record.get("lsh", []), store.duplicate_candidates(
+        report_id, record.get("lsh", []), record["report"].get("year"), record.get("body_key")))
+    touched = set()
     for other in candidates:
         other["text"] = store.get_text(other["id"]) or ""
-        for this_id, this, that_id, that in ((report_id, light, other["id"], other),
-                                             (other["id"], other, report_id, light)):
-            found = [f.to_dict() for f in similarity_findings(that, this)]
-            store.replace_findings(this_id, found, _base(this), scope="duplicate",
+        for this_id, a, that_id, b in ((report_id, this, other["id"], other),
+                                       (other["id"], other, report_id, this)):
+            found = [f.to_dict() for f in similarity_findings(b, a)]
+            store.replace_findings(this_id, found, _base(a), scope="duplicate",
                                    prev_report_id=that_id)
-            made += len(found)
-    return made
+            touched.add(this_id)
+    return touched

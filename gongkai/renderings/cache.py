@@ -1,11 +1,13 @@
 """Build renderings once: each built file is named by the hash of what it is made from
-(the renderer's source and the report's model, or for a PDF the DOCX bytes), so tests,
+(the renderer's source and the report's model content, or for a PDF the DOCX bytes and
+the converter's source), so tests,
 ``gongkai evaluate --renderings`` and ``gongkai renderings build`` share the files and
 rebuild only what changed.
 
 The cache folder is ``$GONGKAI_RENDERINGS_DIR`` or ``.gongkai/renderings`` in the
-checkout (git-ignored).  Formats are registered in ``RENDERERS`` (module, function,
-extension); ``pdf`` is made from the ``docx`` rendering by LibreOffice.
+checkout (git-ignored).  Formats are registered in ``RENDERERS`` (module, function taking
+a ``ReportModel`` and returning the file's bytes, extension) and listed in ``FORMATS``;
+``pdf`` is made from the ``docx`` rendering by LibreOffice (``DERIVED``).
 
 Hand-written: a few lines of hashing; no cache library is needed for files on disk.
 """
@@ -65,7 +67,7 @@ def build_many(report_ids: list[str], fmt: str, corpus_dir: str | Path,
         return _derived(report_ids, fmt, corpus_dir, folder)
     module, func, ext = RENDERERS[fmt]
     render = getattr(importlib.import_module(module), func)
-    source = _source(module) + _source("gongkai.renderings.layout")
+    source = _source(module)  # with the model's content below: all a rendering is made from
     paths = {}
     for rid in report_ids:
         model = load_report(rid, corpus_dir)

@@ -4,7 +4,8 @@ tables ruled ("Table Grid") in 五号 with merged cells made by ``cell.merge``.
 
 Table rows may break across pages (Word's default: no ``cantSplit``), so once printed a
 long table crosses page breaks and some rows split between pages.  Some reports repeat
-their tables' header rows on every page (``tblHeader``), some do not (``doc_style``).
+their tables' header rows on every page (``tblHeader``), some do not; some centre the
+cells vertically, most keep Word's top alignment (``doc_style``).
 
 Hand-written on python-docx: the layout choices are the point of the rendering.
 """
@@ -25,12 +26,14 @@ class DocStyle:
     body_pt: float  # 三号 16, 四号 14
     table_pt: float  # 五号 10.5, 小四 12
     repeat_header: bool
+    center_cells: bool  # cells vertically centred (else top-aligned, Word's default)
 
 
 def doc_style(report_id: str) -> DocStyle:
     h = int(hashlib.sha256(("docx:" + report_id).encode("utf-8")).hexdigest(), 16)
     return DocStyle(font=CJK_FONTS[h % 2], body_pt=(16.0, 14.0)[(h >> 2) % 2],
-                    table_pt=(10.5, 12.0)[(h >> 4) % 2], repeat_header=(h >> 6) % 2 == 0)
+                    table_pt=(10.5, 12.0)[(h >> 4) % 2], repeat_header=(h >> 6) % 2 == 0,
+                    center_cells=(h >> 8) % 3 == 0)
 
 
 def render_docx(model: ReportModel, style: DocStyle | None = None) -> bytes:
@@ -93,16 +96,16 @@ def _table(doc, table: TableModel, style: DocStyle) -> None:
     t = doc.add_table(rows=len(matrix), cols=len(matrix[0]))
     t.style = doc.styles["Table Grid"]
     t.alignment = WD_TABLE_ALIGNMENT.CENTER
-    origins: dict[int, tuple[int, int]] = {}
+    text_style = _table_text_style(doc, style)
+    cells = [list(row.cells) for row in t.rows]  # once: t.cell() walks the whole table
     for r, row in enumerate(matrix):
         for c, (cell, is_origin) in enumerate(row):
             if is_origin:
-                origins[id(cell)] = (r, c)
-                _cell_text(t.cell(r, c), cell.text, style)
+                _cell_text(cells[r][c], cell.text, text_style, style)
     for r, row in enumerate(matrix):
         for c, (cell, is_origin) in enumerate(row):
             if is_origin and (cell.rowspan > 1 or cell.colspan > 1):
-                t.cell(r, c).merge(t.cell(r + cell.rowspan - 1, c + cell.colspan - 1))
+                cells[r][c].merge(cells[r + cell.rowspan - 1][c + cell.colspan - 1])
     _set_widths(t, matrix)
     if style.repeat_header:
         for r in range(table.header_rows):
@@ -121,24 +124,41 @@ def _set_widths(t, matrix) -> None:
     labels = [c for c in range(width) if not any(row[c][0].kind == "value" for row in matrix)]
     weights = [(4.0 if c == labels[-1] else 1.6) if c in labels else 1.0 for c in range(width)]
     t.autofit = False
-    for c, weight in enumerate(weights):
-        w = Mm(TEXT_WIDTH_MM * weight / sum(weights))
+    widths = [Mm(TEXT_WIDTH_MM * weight / sum(weights)) for weight in weights]
+    for c, w in enumerate(widths):
         t.columns[c].width = w
-        for cell in t.columns[c].cells:
-            cell.width = w
+    for tr in t._tbl.tr_lst:  # every cell of the column (after merging: its own grid span)
+        c = 0
+        for tc in tr.tc_lst:
+            tc.width = sum(widths[c:c + tc.grid_span], Mm(0))
+            c += tc.grid_span
 
 
-def _cell_text(cell, text: str, style: DocStyle) -> None:
+def _table_text_style(doc, style: DocStyle):
+    """The paragraph style of table cells: 五号/小四, centred, single-spaced, no indent."""
+    from docx.enum.style import WD_STYLE_TYPE
     from docx.enum.text import WD_ALIGN_PARAGRAPH
     from docx.shared import Pt
 
+    if "Table Text" in [s.name for s in doc.styles]:
+        return doc.styles["Table Text"]
+    text = doc.styles.add_style("Table Text", WD_STYLE_TYPE.PARAGRAPH)
+    text.base_style = doc.styles["Normal"]
+    text.font.size = Pt(style.table_pt)
+    fmt = text.paragraph_format
+    fmt.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    fmt.space_after, fmt.first_line_indent, fmt.line_spacing = Pt(0), Pt(0), 1.0
+    return text
+
+
+def _cell_text(cell, text: str, text_style, style: DocStyle) -> None:
+    from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT
+
+    if style.center_cells:
+        cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
     p = cell.paragraphs[0]
-    p.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    p.paragraph_format.space_after = Pt(0)
-    p.paragraph_format.first_line_indent = Pt(0)
-    p.paragraph_format.line_spacing = 1.0
-    run = p.add_run(text)
-    run.font.size = Pt(style.table_pt)
+    p._p.style = text_style.style_id  # the style by id: python-docx's setter looks it up by name
+    p.add_run(text)
 
 
 def _repeat_header(row) -> None:

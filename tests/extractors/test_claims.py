@@ -50,12 +50,63 @@ CLAIM_CASES = [
     ("依申请公开方面，收到申请21件。", "2021", "收到申请21件", {"metric": "t3.new", "alternatives": ("t3.new+t3.carried_over",)}),
     # generic wording in a sentence about administrative approvals is not a disclosure request
     ("区县已入驻审批服务部门13个，共受理申请121510件。", "pre2019", "受理申请121510件", {"metric": None}),
-    ("集中公开现行有效行政规范性文件698件。", "2021", "集中公开现行有效行政规范性文件698件", {"metric": None}),
+    # documents in force are 表二's 现行有效件数 (compared softly: PROSE.IN_FORCE)
+    ("集中公开现行有效行政规范性文件698件。", "2021", "现行有效行政规范性文件698件", {"metric": "t2.normative@in_force"}),
+    ("截至年底，本机关现行有效规章5件。", "2021", "现行有效规章5件", {"metric": "t2.rules@in_force"}),
+    ("集中公开现行有效行政规范性文件698件。", "2019trial", "集中公开现行有效行政规范性文件698件", {"metric": None}),
     ("较上年增加3件。", "2021", "较上年增加3件", {"kind": "change", "value": 3, "direction": "up", "unit": "件"}),
     ("差评数占评价量总数的0.34%。", "2019trial", "差评数占评价量总数的0.34%",
      {"kind": "rate", "base": "评价量总数", "phrase": "差评数"}),
     ("播放量超2300万。", "2019trial", "播放量超2300万",
      {"kind": "figure", "value": 23000000, "low": 23000000, "high": None, "unit": None}),
+    # the kind of reply before 答复 names the metric, not the 答复 total
+    ("本年度共收到政府信息公开申请12件，同意公开答复9件，部分公开答复2件，不予公开答复1件。", "2021",
+     "同意公开答复9件", {"metric": "t3.granted", "value": 9}),
+    ("本年度共收到政府信息公开申请12件，同意公开答复9件，部分公开答复2件，不予公开答复1件。", "2021",
+     "部分公开答复2件", {"metric": "t3.partial"}),
+    ("全年共答复申请15件，其中同意公开答复10件，不同意公开答复5件。", "pre2019", "同意公开答复10件",
+     {"metric": "p.reply.granted"}),
+    ("全年共答复申请15件，其中同意公开答复10件，不同意公开答复5件。", "pre2019", "不同意公开答复5件",
+     {"metric": "p.reply.denied"}),
+    # a qualifier before a generic noun decides: 上年结转 + 政府信息公开申请 is not 本年新收
+    ("本年度，本机关新收政府信息公开申请13件，上年结转政府信息公开申请2件。", "2021",
+     "上年结转政府信息公开申请2件", {"metric": "t3.carried_over"}),
+    ("本年度，本机关新收政府信息公开申请13件，上年结转政府信息公开申请2件。", "2021",
+     "新收政府信息公开申请13件", {"metric": "t3.new", "alternatives": ()}),
+    # a number before its noun: 份 of 行政复议申请
+    ("本年度共收到1份行政复议申请，已依法办结。", "2021", "共收到1份", {"metric": "t4.review", "unit": "份", "value": 1}),
+    ("2013年全区未收到有关政府信息公开的申请，收到1份有关政府信息公开行政复议申请已及时处理。", "pre2019",
+     "收到1份", {"metric": "p.review.total"}),
+    ("本年度我局收到行政复议申请2件。", "2021", "行政复议申请2件", {"metric": "t4.review"}),
+    # wording of other bodies (corpus/openings)
+    ("今年,受理政府信息公开申请1350件,在法定期限内答复1292件(结转到2026年58件)。", "2021",
+     "结转到2026年58件", {"metric": "t3.carry_forward"}),  # a year inside the phrase
+    ("2024年,我办共收到公开政府信息申请1件,已全部答复。", "2021", "公开政府信息申请1件",
+     {"metric": "t3.new"}),  # the leftmost phrase whose record fits (收到 needs 申请 next)
+    ("区政府办公室共收到政府信息公开申请41件(含上年度结转3件)。", "2021", "收到政府信息公开申请41件",
+     {"metric": "t3.new+t3.carried_over", "alternatives": ()}),  # a note after the number
+    ("吉林人防门户网站主动公开各类政府信息211条。", "pre2019", "人防门户网站主动公开各类政府信息211条",
+     {"metric": None, "alternatives": ("p.proactive.total",)}),  # total or website
+    ("《条例》颁布实施以来,累计主动公开政府信息2841340条。", "pre2019", "主动公开政府信息2841340条",
+     {"metric": None}),  # since a start long past
+    ("共收到公开申请32件,予以公开及部分公开28宗,不予公开2宗。", "2021", "予以公开及部分公开28宗",
+     {"metric": "t3.granted+t3.partial"}),
+    ("共收到公开申请32件,予以公开及部分公开28宗,不予公开2宗。", "2021", "公开申请32件", {"metric": "t3.new"}),
+    ("2021年,收到和办理依申请公开68件。", "2021", "收到和办理依申请公开68件", {"metric": "t3.new"}),
+    ("全区共办结政府信息依申请公开733件。", "2021", "办结政府信息依申请公开733件", {"metric": "t3.total"}),
+    ("其他处理76件,转接下年度办理45件。", "2021", "转接下年度办理45件", {"metric": "t3.carry_forward"}),
+    ("其他处理76件,转接下年度办理45件。", "2021", "其他处理76件",
+     {"metric": "t3.other.no_correction+t3.other.no_fee+t3.other.other", "alternatives": ("t3.other",)}),
+    ("因依申请公开引发的行政复议案件10件,行政诉讼案件1件。", "2021", "行政复议案件10件", {"metric": "t4.review"}),
+    ("“邢台政务”微博、微信发布信息4304条,129.2万人次浏览信息。", "2021", "129.2万人次",
+     {"value": 1292000, "unit": "人次"}),  # after a comma folded to ASCII
+    ("编制印发《兴庆区人民政府公报》4期共800本。", "2021", "800本", {"value": 800, "unit": "本"}),
+    ("全区街道以及社区级政府信息查阅场所共257个。", "pre2019", "政府信息查阅场所共257个",
+     {"metric": "p.org.reading_points"}),
+    ("全年举办综合性及专题性培训6场。", "pre2019", "培训6场", {"metric": "p.meeting.trainings"}),
+    # a plan is no count of the year
+    ("将加强对工作人员的业务培训，2019年计划举办专题培训不少于3次。", "pre2019", "计划举办专题培训不少于3次",
+     {"metric": None, "alternatives": ("p.meeting.trainings",)}),
 ]
 
 # (sentence, template, statement text, implied metrics)
@@ -72,7 +123,42 @@ STATEMENT_CASES = [
       "t4.litigation_after_review@corrected", "t4.litigation_after_review@other",
       "t4.litigation_after_review@pending"]),
     ("行政复议2件，均维持。", "pre2019", "均维持", ["p.review.corrected", "p.review.other"]),
+    # every request finished: nothing carried forward to next year
+    ("本年度共收到政府信息公开申请12件，所有申请均已办理完成。", "2021", "所有申请均已办理完成", ["t3.carry_forward"]),
+    ("本年度共受理依申请公开12件，均已按时办结。", "2021", "均已按时办结", ["t3.carry_forward"]),
+    ("本年度受理政府信息公开申请8件，申请已全部办结。", "2021", "申请已全部办结", ["t3.carry_forward"]),
 ]
+
+
+def test_all_completed_while_carried_forward_is_a_finding() -> None:
+    from extractors.crosscheck import cross_check
+    from extractors.models import Cell, Table
+
+    def cell(key: str, value: int) -> Cell:
+        return Cell(key=key, label=key, column="total", value=value, raw=str(value),
+                    state="number" if value else "zero")
+
+    claims = extract_claims("本年度共收到政府信息公开申请12件，所有申请均已办理完成。", template="2021")
+    carried = Table(template="2021", cells=(cell("t3.new", 12), cell("t3.carried_over", 0), cell("t3.total", 10),
+                                            cell("t3.carry_forward", 2)))
+    # the table holds only four of 表三's cells: its own identities are not_assessable (cells
+    # not read), the prose statement is contradicted by a printed cell alone
+    prose = lambda findings: [(f.code, f.status) for f in findings if f.code.startswith("PROSE.")]  # noqa: E731
+    found = cross_check(carried, claims)
+    assert prose(found) == [("PROSE.STATEMENT", "fail")]
+    assert all(f.status == "not_assessable" for f in found if not f.code.startswith("PROSE."))
+    done = Table(template="2021", cells=(cell("t3.new", 12), cell("t3.carried_over", 0), cell("t3.total", 12),
+                                         cell("t3.carry_forward", 0)))
+    assert prose(cross_check(done, claims)) == []
+
+
+@pytest.mark.parametrize("sentence", [
+    "本年度受理政府信息公开申请8件，除2件结转下年度办理外，其余申请均已办结。",  # a stated exception
+    "本年度共受理政务服务申请5000件，均已按时办结。",  # not disclosure requests
+])
+def test_not_an_all_completed_statement(sentence: str) -> None:
+    implied = [i["metric"] for c in extract_claims(sentence, template="2021") for i in c.implies]
+    assert "t3.carry_forward" not in implied
 
 
 def _check_offsets(text: str, claims) -> None:
@@ -124,6 +210,88 @@ def test_part_after_qizhong_is_not_the_total() -> None:
     text = "2012年主动公开政府信息1913条。其中，区直各单位主动公开政府信息1397条，占73%。"
     metrics = {c.value: c.metric for c in extract_claims(text, template="pre2019") if c.kind == "figure"}
     assert metrics == {1913: "p.proactive.total", 1397: None}
+
+
+@pytest.mark.parametrize("sentence", [
+    "本报告由六部分组成，分别是总体情况、主动公开政府信息情况等。",  # the report's own structure
+    "报告全文分为三个部分。",
+    "全区常住人口52.3万人，地区生产总值达350亿元，辖区面积为371平方公里。",  # not disclosure work
+    "紧紧围绕“四个聚焦”，开展五个专项治理，全面落实行政执法三项制度。",  # slogans
+    "认真学习贯彻党的二十大和区委十三届四次全会精神。",  # session numbering
+    # administrative-service reform, not disclosure work (and the figures of the same account)
+    "精简需市场主体提供的申请材料16项,成品油零售经营资格审批流程由原来的11条精简为5条,总简化率超过50%。",
+    "受理各类服务事项144350件,办结率100%。",
+    "全部依法依规按时答复,没有出现一起投诉、复议和诉讼案件。",  # 一 as an article
+])
+def test_not_figures(sentence: str) -> None:
+    assert [c.text for c in extract_claims(sentence, template="2021") if c.kind != "statement"] == []
+
+
+def test_disclosure_of_service_work_stays_a_figure() -> None:
+    text = "受理各类服务事项144350件,办结率100%,收到政府信息公开申请5件;公开政务服务事项清单123项。"
+    got = {c.value: c.metric for c in extract_claims(text, template="2021") if c.kind == "figure"}
+    assert got == {5: "t3.new", 123: None}
+
+
+def test_hedged_magnitudes_are_figures() -> None:
+    text = "全年公开各类数据20余万条，政务微博年发布信息达千条。"
+    got = {c.text: (c.value, c.low, c.high) for c in extract_claims(text, template="2021")}
+    assert got == {"公开各类数据20余万条": (200000, 200000, None), "政务微博年发布信息达千条": (1000, 1000, None)}
+
+
+def test_listed_item_that_is_not_a_part_is_not_summed() -> None:
+    text = "全年共接受政务公开咨询320人次，其中电话咨询200人次、现场咨询120人次，政务公开专栏访问量85人次。"
+    (enum,) = [c for c in extract_claims(text, template="2021") if c.kind == "enumeration"]
+    assert [p["phrase"] for p in enum.parts] == ["电话咨询", "现场咨询"]
+    assert not enum.text.endswith("85人次")
+    # a listed item larger than the total is no part of it either
+    text = "共接受咨询320人次，其中电话咨询200人次，现场咨询100人次，网站访问量12000人次。"
+    (enum,) = [c for c in extract_claims(text, template="2021") if c.kind == "enumeration"]
+    assert [p["value"] for p in enum.parts] == [200, 100]
+
+
+def test_catch_all_part_stays_in_the_list() -> None:
+    text = "全年共公开政府信息90条，其中政策文件信息40条、工作动态信息30条、其他类20条。"
+    (enum,) = [c for c in extract_claims(text, template="2021") if c.kind == "enumeration"]
+    assert [p["value"] for p in enum.parts] == [40, 30, 20]
+
+
+def test_phrase_matched_across_a_line_break_inside_a_sentence() -> None:
+    # an HTML page whose converter broke a paragraph mid-sentence (not a wrapped PDF layout)
+    text = ("一、总体情况\n本年度新收政府信息公开申请13件，上年结转政府信息公开\n申请2件。\n"
+            "二、主动公开政府信息情况\n本年度主动公开政府信息1136条。\n")
+    claims = extract_claims(text, template="2021")
+    _check_offsets(text, claims)
+    metrics = {c.value: c.metric for c in claims if c.kind == "figure"}
+    assert metrics == {13: "t3.new", 2: "t3.carried_over", 1136: None}
+
+
+def test_headings_are_not_joined_to_the_next_line() -> None:
+    text = "一、总体情况\n本年度新收政府信息公开申请13件。\n（二）依申请公开\n收到申请5件。"
+    sentences = {c.sentence for c in extract_claims(text, template="2021")}
+    assert all("情况" not in text[s:e] and "（二）" not in text[s:e] for s, e in sentences)
+
+
+def test_prose_line_ending_in_a_stray_pipe_is_prose() -> None:
+    # a converter's rendering ends a paragraph with " |"; the row labels below stay table lines
+    text = ("本年度，本机关共收到政府信息公开申请12件，均已在法定期限内答复。 |\n"
+            "行政复议数量 |\n件 |\n7 |\n（一）予以公开 | 5\n")
+    claims = extract_claims(text, template="2021")
+    assert [(c.value, c.metric) for c in claims if c.kind == "figure"] == [(12, "t3.new")]
+
+
+def test_a_word_unit_is_no_unit_before_its_word() -> None:
+    text = "来源:区人民政府办公室 时间:2017-01-12 10:43\n\n本报告根据《条例》编制。"
+    assert [c.unit for c in extract_claims(text, template="2021") if c.kind == "figure"] in ([], [None])
+
+
+def test_prose_without_a_table_reads_the_template_of_its_year() -> None:
+    from extractors.pipeline import analyse_text
+
+    # "主动公开信息数" in prose is a pre-2019 table signature, but the report is of 2022
+    text = "某乡人民政府2022年政府信息公开工作年度报告\n一、总体情况\n2022年,我乡主动公开信息数为206条,收到政府信息公开申请3件。\n"
+    record = analyse_text(text, use_ner=False)
+    assert {c["value"]: c["metric"] for c in record["claims"] if c["kind"] == "figure"} == {206: None, 3: "t3.new"}
 
 
 def test_table_lines_are_skipped() -> None:

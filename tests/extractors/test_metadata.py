@@ -42,6 +42,26 @@ TITLE_CASES = [
      "沐阳县人民政府", "沐阳县", "county"),
     ("平潭综合实验区2021年度政府信息公开工作年度报告\n", "平潭综合实验区2021年度政府信息公开工作年度报告",
      "平潭综合实验区", "平潭综合实验区", None),
+    # page furniture above the title: a breadcrumb, a cited title in 《》
+    ("首页 > 信息公开 > 年度报告\n《北京市东城区2012年政府信息公开工作年度报告》\n",
+     "北京市东城区2012年政府信息公开工作年度报告", "北京市东城区人民政府", "北京市东城区", "district"),
+    ("首页 > 政务公开 > 北京市东城区2012年政府信息公开工作年度报告\n",
+     "北京市东城区2012年政府信息公开工作年度报告", "北京市东城区人民政府", "北京市东城区", "district"),
+    # a place alone names its government; a zone has none
+    ("天津市2020年政府信息公开工作年度报告\n", "天津市2020年政府信息公开工作年度报告", "天津市人民政府", "天津市",
+     "province"),
+    # the year after the name; a label before it; a title run into the text below it
+    ("洪山区人民政府信息公开工作年度报告(2023年度)\n", "洪山区人民政府信息公开工作年度报告(2023年度)",
+     "洪山区人民政府", "洪山区", "district"),
+    ("标  题 临沂市教育局2022年政府信息公开工作年度报告\n", "临沂市教育局2022年政府信息公开工作年度报告",
+     "临沂市教育局", "临沂市", "department"),
+    ("清水县人民政府2019年 政府信息公开工作年度报告 一、总体情况 2019年,清水县…\n",
+     "清水县人民政府2019年政府信息公开工作年度报告", "清水县人民政府", "清水县", "county"),
+    ("北京市东城区人民政府（以下简称区政府）2012年政府信息公开工作年度报告\n",
+     "北京市东城区人民政府2012年政府信息公开工作年度报告", "北京市东城区人民政府", "北京市东城区", "district"),
+    # a site name is no part of the title
+    ("当前位置：首页 > 政务公开 > 年度报告\n某市人民政府门户网站\n2015年政府信息公开工作年度报告\n",
+     "2015年政府信息公开工作年度报告", None, None, None),
 ]
 
 
@@ -85,8 +105,11 @@ def test_no_title_uses_hint_then_text():
          "https://www.pingtan.gov.cn/zwgk/zfxxgk/zfxxgknb/201401/t20140122_80754.htm", 2013, "2014-01-22"),
         ("本报告所列数据统计期限自2024年1月1日至2024年12月31日。\n一、总体情况\n2024年1月1日", None, 2024, None),
         ("一、概述\n2017年,县民政局以…2018年中,紧紧围绕…", None, 2017, None),
+        ("本年度报告中所列数据的统计期限自2008年5月1日起，至2018年12月31日止。\n一、概述\n2017年，全市…",
+         None, 2018, None),
     ],
-    ids=["cn-numeral-date", "date-line", "labelled", "gov-url", "period-start-is-not-publication", "first-mention"],
+    ids=["cn-numeral-date", "date-line", "labelled", "gov-url", "period-start-is-not-publication", "first-mention",
+         "period-end-wins"],
 )
 def test_year_and_published(text, source, year, published):
     meta = _meta(text, source=source)
@@ -121,3 +144,45 @@ def test_bad_regions_config_is_rejected(tmp_path):
     )
     with pytest.raises(ConfigError, match="needs id, suffix and level"):
         load_places(bad)
+
+
+@pytest.mark.parametrize("text,body", [
+    ("本报告由北京市东城区信息化工作办公室编制。全文包括概述、主动公开政府信息情况等。\n一、概述\n"
+     "2012年，东城区人民政府认真贯彻落实《条例》…", "北京市东城区信息化工作办公室"),
+    ("首页>>政务公开>>政府信息公开年报>>年度工作报告\n本报告是根据《中华人民共和国政府信息公开条例》"
+     "（以下简称《条例》）要求，由北京市东城区人民政府办公室编制。\n一、概述\n", "北京市东城区人民政府办公室"),
+    ("根据《条例》规定，现将《某市民政局2015年政府信息公开工作年度报告》向社会公布。\n一、概述\n", "某市民政局"),
+], ids=["compiler-in-first-sentence", "breadcrumb-and-abbreviation", "cited-title"])
+def test_body_from_the_first_sentence(text, body):
+    meta = _meta(text)
+    assert meta.body == body and meta.title is None
+
+
+@pytest.mark.parametrize("text,title,body", [
+    ("根据《条例》规定,现公布南昌市青山湖区人民政府2022年政府信息公开工作年度报告。本报告由六部分组成。\n一、总体情况\n",
+     "南昌市青山湖区人民政府2022年政府信息公开工作年度报告", "南昌市青山湖区人民政府"),
+    ("根据《条例》要求,现发布《银川市兴庆区人民政府2023年政府信息公开工作年度报告》,本报告统计数据从2023年1月1日至12月31日。\n一、总体情况\n",
+     "银川市兴庆区人民政府2023年政府信息公开工作年度报告", "银川市兴庆区人民政府"),
+    # a pronoun names no report and no body: the next rule reads the place's government
+    ("一、总体情况\n2022年,河东乡政府信息公开工作在县委、县政府的正确领导下认真开展。现将我乡2022年度政府信息公开工作总体情况报告如下。\n",
+     None, "河东乡人民政府"),
+    # the government whose departments' reports this one sums up
+    ("本报告根据《条例》以及2018年度青岛市政府各部门和各区、市政府的信息公开工作年度报告编制。\n一、概述\n",
+     None, "青岛市人民政府"),
+    # an abbreviation the text defines is written out
+    ("自治区北部湾办2022年政府信息公开工作年度报告\n本年度报告根据《条例》要求,由广西壮族自治区北部湾经济区规划建设管理办公室"
+     "(以下简称自治区北部湾办)编制。\n一、总体情况\n", "自治区北部湾办2022年政府信息公开工作年度报告",
+     "广西壮族自治区北部湾经济区规划建设管理办公室"),
+    # a place the prose leaves out is taken from a full mention, never from "2020年度" or "现将"
+    ("为进一步巩固政务公开工作成果,特向制定2020年度县统计局信息公开年度报告。现将县统计局2020年政府信息公开工作报告如下,"
+     "通过息烽县统计局电子政务网公开。\n一、总体情况\n", None, "息烽县统计局"),
+], ids=["published-name", "published-cited", "pronoun-refused", "aggregated-departments", "abbreviation",
+        "place-left-out"])
+def test_title_and_body_from_the_first_sentences(text, title, body):
+    meta = _meta(text)
+    assert (meta.title, meta.body) == (title, body)
+
+
+def test_leading_punctuation_is_no_part_of_a_body():
+    meta = _meta("本报告由,海南省地震局编制。\n一、总体情况\n2024年,…")
+    assert meta.body == "海南省地震局"

@@ -57,6 +57,20 @@ QUANTITY_CASES = [
     ("一次性告知", []),  # idioms are data: lexicon.yaml not_quantities
     ("电话0517-83605210", []),  # a phone number is not a range
     ("服务事项5大类", [(5, 5, 5, "类", None, "5大类")]),
+    ("公开数据20余万条", [(200000, 200000, None, "条", "余", "20余万条")]),  # 余 before 万
+    ("政务微博年发布信息达千条", [(1000, 1000, None, "条", "round", "千条")]),  # a lone 千: lower bound
+    ("累计上千条", [(1000, 1000, None, "条", "上", "上千条")]),
+    ("收到留言千余条", [(1000, 1000, None, "条", "余", "千余条")]),
+    ("近千人次", [(1000, 950, 1050, "人次", "近", "近千人次")]),
+    ("服务群众上万人次", [(10000, 10000, None, "人次", "上", "上万人次")]),
+    ("千家万户，千方百计，万众一心", []),  # lone numerals in idioms stay words
+    ("紧扣“四个聚焦”，", []),  # a short quoted name that begins with a numeral
+    ("开展五个专项治理，落实行政执法三项制度", []),  # slogan words after a count in Chinese numerals
+    ("区委十三届四次全会", []),  # session numbering
+    ("组织开展市十件民生实事专题宣传", []),  # a programme's name
+    ("没有出现一起投诉", []),  # 一 after a negation is an article
+    ("完成三项新的重大任务", [(3, 3, 3, "项", None, "三项")]),  # a count of work stays
+    ("出台5项制度", [(5, 5, 5, "项", None, "5项")]),  # Arabic digits: a count, not a name
 ]
 
 # digits that must NOT be glued into one number

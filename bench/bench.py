@@ -1,0 +1,152 @@
+"""``make bench``: every throughput figure of the extraction pipeline in one run, each as a
+ratio to plain ``jieba.lcut`` over the same texts measured in the same run.
+
+    .venv/bin/python bench/bench.py [--n 52] [--rounds 3] [--ingest-n 60] [--no-ingest]
+
+1. Whole process: ``gongkai check --json`` over N real reports (the 26 of
+   ../shared/corpus/reports, cycled), with the defaults (NER model on) and with
+   ``--no-ner``, wall and CPU seconds; time to the first report printed (start-up, model
+   loading and the first report) and that report's warm in-process time, so start-up and
+   loading are their difference; ``gongkai --help`` (the CLI's own start) and ``gongkai
+   ingest`` of one report into a fresh embedded store.
+2. Stages, in this process, over the 26 reports: each stage is timed next to a
+   ``jieba.lcut`` pass over the same texts, ``--rounds`` times; the ratio is taken per
+   pair and printed as median and range (the machine is shared: only same-run ratios
+   mean anything).
+3. ``bench/bench_ingest.py --n INGEST_N`` (ingest throughput, local pool and Celery).
+
+Benchmarks print figures; nothing here is a pass/fail test.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bench_stages import corpus_files, stage_table  # noqa: E402  (bench/ is on sys.path)
+
+
+def _jieba_time(texts: list[str]) -> float:
+    import jieba
+
+    start = time.perf_counter()
+    for text in texts:
+        jieba.lcut(text)
+    return time.perf_counter() - start
+
+
+def _child_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _check_process(files: list[Path], extra: list[str]) -> tuple[float, float, float]:
+    """(seconds to the first JSON line, seconds to the end, CPU seconds) of one
+    ``gongkai check --json`` process."""
+    cpu, start = _child_cpu(), time.perf_counter()
+    proc = subprocess.Popen([sys.executable, "-m", "gongkai", "check", "--json", *extra,
+                             *map(str, files)], cwd=ROOT, stdout=subprocess.PIPE,
+                            stderr=subprocess.DEVNULL, text=True)
+    assert proc.stdout is not None
+    first = None
+    for _line in proc.stdout:
+        first = first or time.perf_counter() - start
+    proc.wait()
+    return first or float("nan"), time.perf_counter() - start, _child_cpu() - cpu
+
+
+def _process_time(args: list[str], env: dict[str, str] | None = None) -> tuple[float, float]:
+    """(wall, CPU) seconds of ``python -m gongkai ARGS``."""
+    cpu, start = _child_cpu(), time.perf_counter()
+    subprocess.run([sys.executable, "-m", "gongkai", *args], cwd=ROOT, env=env,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+    return time.perf_counter() - start, _child_cpu() - cpu
+
+
+def startup(first: Path) -> None:
+    """The CLI's own start, and ``ingest`` of one report into a fresh embedded store."""
+    wall, cpu = _process_time(["--help"])
+    print(f"start-up: python -m gongkai --help {wall:5.2f} s (cpu {cpu:4.2f} s)")
+    work = Path(tempfile.mkdtemp(prefix="gk-bench-start-"))
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GONGKAI_")}
+    env.update(GONGKAI_DATA_DIR=str(work / "data"), GONGKAI_DB_NAME="bench_start")
+    try:
+        wall, cpu = _process_time(["ingest", str(first), "--json"], env)
+        print(f"start-up: gongkai ingest of 1 report into a fresh embedded store {wall:5.2f} s "
+              f"(cpu {cpu:4.2f} s; includes starting the store)")
+    finally:
+        _process_time(["db", "stop"], env)
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def _warm_analyse(path: Path, use_ner: bool) -> float:
+    from extractors.pipeline import analyse
+
+    data = path.read_bytes()
+    analyse(data, use_ner=use_ner)
+    start = time.perf_counter()
+    analyse(data, source=str(path), filename=path.name, use_ner=use_ner)
+    return time.perf_counter() - start
+
+
+def headline(n: int) -> None:
+    files = [corpus_files()[i % len(corpus_files())] for i in range(n)]
+    texts = [p.read_text(encoding="utf-8") for p in files]
+    _jieba_time(texts[:2])  # load jieba's dictionary before timing
+    print(f"== whole process: gongkai check --json over {n} real reports "
+          f"({len(corpus_files())} distinct, {sum(map(len, texts)):,} chars)")
+    for label, extra in (("defaults (NER on)", []), ("--no-ner", ["--no-ner"])):
+        before = _jieba_time(texts)
+        first, total, cpu = _check_process(files, extra)
+        after = _jieba_time(texts)
+        lo, hi = sorted((before / total, after / total))
+        warm = _warm_analyse(files[0], use_ner=not extra)
+        print(f"check {label:18s} {total:7.1f} s (cpu {cpu:5.1f} s)  {n / total:6.1f} reports/s  "
+              f"{lo:.2f}-{hi:.2f}x jieba.lcut ({before:.1f}/{after:.1f} s)")
+        print(f"   first report after {first:5.2f} s; that report warm in-process "
+              f"{warm:5.2f} s -> start-up and model loading ~{first - warm:4.2f} s")
+    startup(files[0])
+
+
+def stages(rounds: int) -> None:
+    print(f"\n== stages in one process over the {len(corpus_files())} real reports, "
+          f"{rounds} rounds, each next to a jieba.lcut pass")
+    rows = stage_table(rounds, _jieba_time)
+    width = max(len(name) for name in rows)
+    for name, (chars_per_s, ratios) in rows.items():
+        med = statistics.median(ratios)
+        print(f"{name:{width}s} {statistics.median(chars_per_s):12,.0f} chars/s  "
+              f"{med:6.2f}x jieba  (range {min(ratios):.2f}-{max(ratios):.2f})")
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--n", type=int, default=52, help="reports for the whole-process figures")
+    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--ingest-n", type=int, default=60)
+    ap.add_argument("--no-ingest", action="store_true")
+    ap.add_argument("--no-check", action="store_true", help="skip the whole-process figures")
+    args = ap.parse_args(argv)
+    if not corpus_files():
+        sys.exit("../shared/corpus/reports not present: nothing to benchmark")
+    if not args.no_check:
+        headline(args.n)
+    stages(args.rounds)
+    if not args.no_ingest:
+        print(f"\n== ingest: bench/bench_ingest.py --n {args.ingest_n}", flush=True)
+        subprocess.run([sys.executable, str(ROOT / "bench" / "bench_ingest.py"),
+                        "--n", str(args.ingest_n)], cwd=ROOT, check=False)
+
+
+if __name__ == "__main__":
+    main()
