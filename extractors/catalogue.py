@@ -39,6 +39,8 @@ _PREFIX = re.compile(
     rf"^(?:其中[:：]?|[{CHINESE_NUMERAL}]+[、.,]|\([{CHINESE_NUMERAL}]+\)|\d{{1,2}}[、.,](?!\d))"
 )
 _PAREN = re.compile(r"\([^()]*\)")
+MIN_PREFIX = 4  # characters of a cut label's start that may name its row
+MIN_INFIX = 8  # characters of a label's middle that may (a cut on both sides)
 _NON_WORD = re.compile(r"[\W_]+")
 
 
@@ -137,6 +139,32 @@ class Catalogue:
             key = self._choose(keys, parents)
             if key:
                 return key
+        return None
+
+    def match_any(self, label: str, template: str | None = None) -> list[str]:
+        """Every key a printed label may name, whatever the rows above it (for telling a
+        label from a fragment of one)."""
+        out: list[str] = []
+        full, short = normalize_label(label), normalize_label(label, drop_notes=True)
+        for index, form in ((self._index, full), (self._index, short), (self._short_index, short)):
+            out += [k for k in index.get(form, ()) if self._fits(k, template) and k not in out]
+        return out
+
+    def match_fragment(self, fragment: str, template: str | None, section: str,
+                       exclude: Iterable[str] = ()) -> str | None:
+        """The one row of ``section`` whose label starts with (or, for a long fragment,
+        contains) ``fragment``: a label cut by a rendering.  None when not unique."""
+        frag = normalize_label(fragment)
+        if len(frag) < MIN_PREFIX:
+            return None
+        skip = set(exclude)
+        keys = [e.id for e in self.entries.values() if e.id not in skip and self._fits(e.id, template)
+                and (e.section or "").split(".")[0] == section]
+        forms = {k: [normalize_label(lab) for lab in self.entries[k].labels] for k in keys}
+        for fits, least in ((str.startswith, MIN_PREFIX), (str.__contains__, MIN_INFIX)):
+            hits = [k for k in keys if any(fits(f, frag) and f != frag for f in forms[k])]
+            if len(frag) >= least and hits:
+                return hits[0] if len(hits) == 1 else None
         return None
 
     def _fits(self, key: str, template: str | None) -> bool:

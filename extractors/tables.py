@@ -35,6 +35,8 @@ _DASHES = {"-", "—", "－", "--", "——", "–", "―"}
 _SLASHES = {"/", "／", "\\"}
 
 # Section headings, tried on short non-table lines (data, not prose: see _heading_section).
+MIN_NEXT = 4  # characters of a truncated label that may name the next row of 表三
+MAX_LINES = 8  # text lines (and label fragments) above a row that may hold the start of its label
 _SECTION_PATTERNS = (
     ("t2", re.compile(r"第二十条\s*第\s*[（(][一二三四五六七八九十]+[)）]\s*项")),
     ("t3", re.compile(r"收到和处理政府信息公开申请情况")),
@@ -67,6 +69,7 @@ class Row:
 class Heading:
     text: str
     start: int = 0
+    row: Row | None = None  # the line read as a row printed without pipes (行政许可 97)
 
 
 def cell_state(raw: str) -> tuple[str, float | int | None, int, str | None]:
@@ -105,46 +108,6 @@ def is_unit(text: str) -> bool:
     return text.replace(" ", "") in UNIT_TOKENS
 
 
-# ----------------------------------------------------------------------------- pipe reader
-
-def _split_pipe_line(line: str, offset: int, trailing_frames: bool = True) -> list[Piece]:
-    pieces, pos = [], 0
-    for part in line.split("|"):
-        lead = len(part) - len(part.lstrip())
-        text = part.strip()
-        start = offset + pos + lead
-        pieces.append(Piece(text, start, start + len(text)))
-        pos += len(part) + 1
-    # "| a | b |" (markdown) and "a | b |" (a terminator pipe on most rows of the
-    # document): the outer empty pieces are not cells; "a | b | " in a document whose
-    # rows do not end in a pipe is a join whose last cell is empty, kept as blank.
-    framed = line.startswith("|")
-    if framed and pieces and not pieces[0].text:
-        pieces = pieces[1:]
-    if (framed or trailing_frames) and line.rstrip().endswith("|") and pieces and not pieces[-1].text:
-        pieces = pieces[:-1]
-    return pieces
-
-
-def _trailing_frames(text: str) -> bool:
-    """Whether most table lines end with a pipe (then it frames the row, not a cell)."""
-    lines = [ln for ln in text.split("\n") if "|" in ln and not ln.startswith("|")]
-    return bool(lines) and sum(ln.rstrip().endswith("|") for ln in lines) / len(lines) > 0.5
-
-
-def read_pipe_rows(text: str) -> Iterator[Row | Heading]:
-    """Rows of ``a | b | c`` lines; other short lines become headings."""
-    offset, trailing = 0, _trailing_frames(text)
-    for n, line in enumerate(text.split("\n")):
-        if "|" in line and not re.fullmatch(r"\s*\|?[\s:|-]*-[\s:|-]*", line):
-            pieces = _split_pipe_line(line, offset, trailing)
-            if pieces:
-                yield Row(pieces, n)
-        elif line.strip() and len(line.strip()) <= 60:
-            yield Heading(line.strip().lstrip("#").strip(), offset)
-        offset += len(line) + 1
-
-
 def detect_form(text: str) -> str:
     """pipe | flat | layout, from how the table rows are rendered."""
     lines = text.split("\n")
@@ -165,14 +128,18 @@ class _Builder:
     template: str
     section: str | None = None
     t4_block: str | None = None
-    columns: tuple[str, ...] = ()
+    columns: tuple[str, ...] = ()  # the header's value columns, a spanning header repeated
     has_unit: bool = False
     parents: tuple[str, ...] = ()
     last_t3: str | None = None
+    t3_gap: bool = False  # a row not recognised since last_t3: the t3 order says nothing
+    lines: list[str] = field(default_factory=list)  # text lines since the last row
     cells: list[Cell] = field(default_factory=list)
     seen: set = field(default_factory=set)
     flags: list[str] = field(default_factory=list)
     header_text: list[str] = field(default_factory=list)
+    headers: list[tuple[str, ...]] = field(default_factory=list)  # this table's header rows
+    width: tuple[int, int] = (0, 0)  # (positions, label positions) of a full-width header row
 
     @property
     def match_template(self) -> str | None:
@@ -192,30 +159,48 @@ class _Builder:
 
     # headings -------------------------------------------------------------------
     def heading(self, text: str) -> None:
-        for name, pattern in _SECTION_PATTERNS:
-            if name in ("t2", "t3", "t4") and self.template == "pre2019":
-                continue  # a pre-2019 report's prose headings do not open the new tables
-            if pattern.search(text):
-                self._enter(None if name == "end" else name)
-                return
+        self.lines.append(text)
+        if self._section_heading(text):
+            return
         key = self.match(text)
         if key and key.startswith("t4."):
             self.t4_block = key
         elif key:
             self.set_context(key)
 
+    def _section_heading(self, text: str) -> bool:
+        for name, pattern in _SECTION_PATTERNS:
+            if name in ("t2", "t3", "t4") and self.template == "pre2019":
+                continue  # a pre-2019 report's prose headings do not open the new tables
+            if pattern.search(text):
+                self._enter(None if name == "end" else name)
+                return True
+        return False
+
     def _enter(self, section: str | None) -> None:
         if section != self.section:
             self.columns, self.has_unit, self.parents, self.t4_block = (), False, (), None
+            self.headers, self.width = [], (0, 0)
         self.section = section
+
+    def takes(self, row: Row) -> bool:
+        """Whether a line printed without pipes (行政许可 97) is a row of the current table."""
+        if self.section not in ("t2", "t3", "t4", "pre2019"):
+            return False
+        key = self.match(row.pieces[0].text)
+        if not key or not (self.cat.entry(key).section or "").startswith(self.section):
+            return False
+        return any(len(cols) == len(row.pieces) - 1 for cols in self._column_options(key))
 
     # rows -----------------------------------------------------------------------
     def row(self, row: Row) -> None:
         if not row.values_only and self._header(row.pieces):
+            self.lines = []
             return
         labels, unit, values = self._split(row)
-        if self._header_only(unit, values):
-            values = []  # a pre-2019 heading row: "一、主动公开情况 | / | /"
+        fragment = self._empty_label_row(labels, values, row.candidates)
+        if fragment or self._header_only(unit, values):
+            values = []  # a heading row ("一、主动公开情况 | / | /"), a wrapped label's rest
         if not values:
             for piece in labels:
                 self.heading(piece.text)
@@ -224,8 +209,23 @@ class _Builder:
         elif labels or row.candidates:
             key, label = self._resolve(labels, row.candidates)
             self._emit_row(key, label, unit, values)
-        elif any(cell_state(v.text)[0] in ("number", "zero") for v in values):
-            self._emit_row(None, f"row{row.line + 1}", unit, values)  # numbers without a label
+        elif self.section == "t3" or any(cell_state(v.text)[0] in ("number", "zero") for v in values):
+            # numbers without a label (an empty 表三 row too: tables_order may place it)
+            key, label = self._outside("")
+            self._emit_row(key, label, unit, values, None if key else f"row{row.line + 1}")
+        if not fragment:
+            self.lines = []  # text lines above a row are its own, not the next one's
+
+    def _outside(self, label: str) -> tuple[str | None, str]:
+        """The row named by the text lines printed just above it and ``label`` (a converter
+        prints a merged label cell, or the start of a cut one, outside the table).  All
+        the lines since the last row are taken together, or none: lines holding the labels
+        of several rows name none of them."""
+        if self.section not in ("t2", "t3", "pre2019") or not 0 < len(self.lines) <= MAX_LINES:
+            return None, label
+        text = "".join(self.lines) + label
+        key = self.match(text)
+        return (key, text) if key else (None, label)
 
     def _header_only(self, unit: Piece | None, values: list[Piece]) -> bool:
         """A unit-column row with no real unit and nothing but "/" or empty values."""
@@ -233,97 +233,195 @@ class _Builder:
             return False
         return all(cell_state(v.text)[0] in ("blank", "slash") for v in values)
 
+    def _empty_label_row(self, labels: list[Piece], values: list[Piece], candidates: tuple[str, ...]) -> bool:
+        """Labels over empty cells that name no row: a header fragment or a label's rest."""
+        if not labels or any(v.text for v in values):
+            return False
+        if self.section == "t4" or all(self.cat.header_role(p.text) for p in labels):
+            return True  # 表四's rows are values only; header cells over nothing
+        parents = self.parents
+        key, label = self._identify(labels, candidates, guess=False)
+        self.parents = parents
+        return key is None and self._outside(label)[0] is None
+
     def _header(self, pieces: list[Piece]) -> bool:
         texts = [p.text for p in pieces if p.text]
         if not texts or any(is_value_like(t) for t in texts):
             return False
-        cols = [self.cat.match_column(t) for t in texts]
-        roles = [self.cat.header_role(t) for t in texts]
+        pairs = [self._header_cell(t) for t in texts]
+        cols, roles = [c for c, _ in pairs], [r for _, r in pairs]
         if not any(cols) and not any(r in ("label", "unit") for r in roles):
             return False
-        if any(c is None and r is None for c, r in zip(cols, roles)) and not any(r == "label" for r in roles):
+        if any(c is None and r is None for c, r in pairs) and not any(r == "label" for r in roles):
             return False
+        for text in texts:  # a title row collapsed into the header (第二十条第（一）项 信息内容)
+            self._section_heading(text.split()[0])
+        self._header_width(pieces)
         if self.section in ("t3", "t4"):
             return True  # fixed column sets; multi-line headers carry nothing more
         if self.section is None and ("unit" in roles or "value" in cols or "cumulative" in cols):
             self._enter("pre2019")
-        self.columns = tuple(c or "unknown" for c, r in zip(cols, roles) if r is None)
+        if tuple(texts) in self.headers and tuple(texts) != self.headers[-1]:
+            return True  # an earlier header repeated after a page break: the columns stay
+        self.headers.append(tuple(texts))
+        self.columns = tuple(c or "unknown" for c, r in pairs if r is None)
         self.has_unit = "unit" in roles
         self.header_text = texts
         return True
 
+    def _header_width(self, pieces: list[Piece]) -> None:
+        """Remember where a header row printed as a full grid (positions left empty or
+        repeated, as converters do) starts its value columns."""
+        first = next((i for i, p in enumerate(pieces) if p.text and self._header_cell(p.text)[0]), None)
+        texts = [p.text for p in pieces]
+        if first is not None and (not all(texts) or len(set(texts)) < len(texts)):
+            same = self.width[0] == len(pieces)
+            self.width = (len(pieces), min(first, self.width[1]) if same else first)
+
+    def _header_cell(self, text: str) -> tuple[str | None, str | None]:
+        """(column, role) of a header cell; a collapsed header row's cell is named by its
+        last line ("法人或其他组织 商业企业")."""
+        col, role = self.cat.match_column(text), self.cat.header_role(text)
+        if col or role or len(text.split()) < 2:
+            return col, role
+        last = text.split()[-1]
+        return self.cat.match_column(last), self.cat.header_role(last)
+
     def _split(self, row: Row) -> tuple[list[Piece], Piece | None, list[Piece]]:
         if row.values_only:
             return row.labels, None, row.pieces
-        pieces = list(row.pieces)
-        labels: list[Piece] = []
-        while pieces and pieces[0].text and not is_value_like(pieces[0].text) \
-                and not (self.has_unit and is_unit(pieces[0].text)):
-            labels.append(pieces.pop(0))
+        from extractors.tables_markdown import label_run
+
+        n = label_run(row.pieces, units=self.has_unit)
+        if len(row.pieces) == self.width[0] and n <= self.width[1]:
+            n = self.width[1]  # the header says where the labels end
+        labels = [p for p in row.pieces[:n] if p.text]
+        labels = [p for i, p in enumerate(labels) if i == 0 or p.text != labels[i - 1].text]
+        pieces = list(row.pieces[n:])
         unit = None
         if self.has_unit and pieces and (is_unit(pieces[0].text) or len(pieces) > len(self.columns)):
             unit = pieces.pop(0)
         return labels, unit, pieces
 
     def _resolve(self, labels: list[Piece], candidates: tuple[str, ...]) -> tuple[str | None, str]:
-        for piece in labels[:-1]:
+        key, label = self._identify(labels, candidates)
+        if key is None and label:
+            key, label = self._outside(label)
+        if key is None and self.section in ("t2", "t3", "pre2019") and label:
+            seen = {k for k, _ in self.seen}
+            for text in dict.fromkeys((label, labels[-1].text if labels else label)):
+                key = self.cat.match_fragment(text, self.match_template, self.section, exclude=seen)
+                if key:
+                    self.flags.append("label_cut")  # recognised from a part of a cut label
+                    break
+        return key, label
+
+    def _identify(self, labels: list[Piece], candidates: tuple[str, ...],
+                  guess: bool = True) -> tuple[str | None, str]:
+        """The row a printed label names: its own cell, a reading from the rows around it,
+        or its cells joined (a label cut across merged label columns).  Unnamed, the label
+        is the cells after the last one naming a parent row, joined."""
+        first_own = 0
+        for i, piece in enumerate(labels[:-1]):
             parent = self.match(piece.text)
             if parent:
                 self.set_context(parent)
+                first_own = i + 1
         own = labels[-1].text if labels else ""
-        for label in (own, *candidates):
+        joins = ["".join(p.text for p in labels[-k:]) for k in range(2, len(labels) + 1)]
+        for label in (own, *candidates, *joins):
             key = self.match(label) if label else None
             if key:
                 return key, label
-        if self.section == "t3" and (own or candidates):
-            key = self._next_t3(own or candidates[0])
+        joined = "".join(p.text for p in labels[first_own:])
+        if guess and self.section == "t3" and (own or candidates) and not self.t3_gap:
+            key = self._sub_row(own) or self._next_t3(joined or candidates[0])
             if key:
                 return key, own or candidates[0]
-        return None, own or (candidates[0] if candidates else "")
+        return None, joined or (candidates[0] if candidates else "")
+
+    def _t3_order(self) -> list[str]:
+        return [e.id for e in self.cat.entries.values()
+                if e.section == "t3" and self.template in e.templates and not _heading_only(e.id)]
+
+    def _sub_row(self, label: str) -> str | None:
+        """A generic sub-row label (3.其他) under the next group of the t3 order, when the
+        group's own heading cell was lost."""
+        order = self._t3_order()
+        start = order.index(self.last_t3) + 1 if self.last_t3 in order else 0
+        near = [k for k in self.cat.match_any(label, self.match_template)
+                if self.cat.entry(k).context and self.cat.entry(k).parent in order[start:start + 2]]
+        return near[0] if len(near) == 1 else None
 
     def _next_t3(self, fragment: str) -> str | None:
         """The next row of the t3 order, if the (truncated) printed label fits it."""
-        order = [e.id for e in self.cat.entries.values()
-                 if e.section == "t3" and self.template in e.templates and not _heading_only(e.id)]
+        order = self._t3_order()
         start = order.index(self.last_t3) + 1 if self.last_t3 in order else 0
         frag = normalize_label(fragment)
         for key in order[start:start + 2]:
             forms = [normalize_label(lab) for lab in self.cat.entry(key).labels]
-            if len(frag) >= 2 and any(frag in form for form in forms):
+            if len(frag) >= MIN_NEXT and any(frag in form for form in forms):
                 return key
         return None
 
-    def _emit_row(self, key: str | None, label: str, unit: Piece | None, values: list[Piece]) -> None:
+    def _emit_row(self, key: str | None, label: str, unit: Piece | None, values: list[Piece],
+                  name: str | None = None) -> None:
         if key:
             self.set_context(key)
-            if key.startswith("t3."):
-                self.last_t3 = key
-        while len(values) > 1 and not values[-1].text and len(values) > len(self._columns_for(key, values)):
-            values = values[:-1]  # trailing empty cells of a ragged row
-        columns = self._align(key, values)
-        name = key or f"unknown:{normalize_label(label) or label}"
-        if columns is None:
+        if key and key.startswith("t3."):
+            self.last_t3, self.t3_gap = key, False
+        elif self.section == "t3" and not key:
+            self.t3_gap = True
+        name = key or f"unknown:{name or normalize_label(label) or label}"
+        fitted = self._fit(key, values)
+        if fitted is None:
             self.flags.append("cells_unaligned")
-            columns = [f"unknown:{i}" for i in range(1, len(values) + 1)]
-        for col, piece in zip(columns, values):
+            fitted = [f"unknown:{i}" for i in range(1, len(values) + 1)], values
+        for col, piece in zip(*fitted):
             self._add(name, label, col, piece, unit, known=key is not None)
 
-    def _columns_for(self, key: str | None, values: list[Piece]) -> tuple[str, ...]:
+    def _column_options(self, key: str | None) -> list[tuple[str, ...]]:
+        """Column lists a row may fill: the table's fixed set, the header's (if it fits
+        the row's key), the key's own."""
+        from extractors.tables_align import distinct
+
         options = []
         if self.section == "t3":
-            options.append(self.cat.column_sets.get("t3", ()))
-        if self.columns:
-            options.append(self.columns)
+            options.append(tuple(self.cat.column_sets.get("t3", ())))
+        allowed = set(self.cat.entry(key).columns_for(self.match_template)) if key else set()
+        header = distinct(self.columns)
+        if header and (not allowed or set(header) - {"unknown"} <= allowed):
+            options.append(header)
         if key:
             options.append(self.cat.entry(key).columns_for(self.match_template))
-        for cols in options:
-            if len(cols) == len(values):
-                return tuple(cols)
-        return options[0] if options else ()
+        return [o for i, o in enumerate(options) if o and o not in options[:i]]
 
-    def _align(self, key: str | None, values: list[Piece]) -> list[str] | None:
-        cols = self._columns_for(key, values)
-        return list(cols) if len(cols) == len(values) else None
+    def _fit(self, key: str | None, values: list[Piece]) -> tuple[list[str], list[Piece]] | None:
+        """(columns, values) of a row, or None when its values fit no column list.  Where
+        the header is printed as a full grid as wide as the row, the header's columns and
+        the row's count must agree; when they do not, the count decides and the table is
+        flagged ``cells_realigned`` (a guess an auditor should see)."""
+        from extractors.tables_align import collapse_spans, distinct, fit_count
+
+        readings = [values]
+        spread = collapse_spans(self.columns, values)
+        if spread is not None:
+            readings.insert(0, spread)  # values repeated (or left empty) under a spanning header
+        options = self._column_options(key)
+        gridded = bool(self.width[0]) and len(values) == self.width[0] - self.width[1]
+        for cols in options:
+            for vals in readings:
+                fitted = fit_count(len(cols), vals)
+                if fitted is not None:
+                    if gridded and distinct(self.columns) in options and cols != distinct(self.columns):
+                        self.flags.append("cells_realigned")  # the header says otherwise
+                    return list(cols), fitted
+        filled = [v for v in values if v.text]
+        cols = next((c for c in options if len(c) == len(filled) > 1), None)
+        if cols and gridded:
+            self.flags.append("cells_realigned")  # empty cells where the header has none
+            return list(cols), filled
+        return None
 
     def _t4_row(self, values: list[Piece]) -> None:
         cols = self.cat.column_sets.get("t4", ())
@@ -373,14 +471,15 @@ def _heading_only(key: str) -> bool:
 
 # ----------------------------------------------------------------------------- entry point
 
-def _events(text: str, form: str, cat: Catalogue) -> Iterable[Row | Heading]:
+def _events(text: str, form: str, cat: Catalogue, template: str) -> Iterable[Row | Heading]:
     if form == "flat":
         from extractors.tables_flat import read_flat_rows
         return read_flat_rows(text, cat)
     if form == "layout":
         from extractors.tables_layout import read_layout_rows
         return read_layout_rows(text, cat)
-    return read_pipe_rows(text)
+    from extractors.tables_markdown import join_wrapped, read_pipe_rows
+    return join_wrapped(list(read_pipe_rows(text)), cat, None if template == "unknown" else template)
 
 
 def parse_tables(text: str, catalogue: Catalogue | None = None) -> Table:
@@ -391,26 +490,30 @@ def parse_tables(text: str, catalogue: Catalogue | None = None) -> Table:
     form = detect_form(text)
     template = detect_template(text)
     builder = _Builder(cat, template)
-    for event in _events(text, form, cat):
-        if isinstance(event, Heading):
+    for event in _events(text, form, cat, template):
+        if isinstance(event, Heading) and not (event.row and builder.takes(event.row)):
             builder.heading(event.text)
         else:
-            builder.row(event)
-    cells = tuple(builder.cells)
-    table = Table(template=template, cells=cells)
-    template = detect_template(text, table)
-    flags = _flags(cat, template, cells, builder.flags)
+            builder.row(event.row if isinstance(event, Heading) else event)
+    from extractors.tables_order import place_by_order
+
+    template = detect_template(text, Table(template=template, cells=tuple(builder.cells)))
+    placed, by_order = place_by_order(builder.cells, cat, template)
+    cells = tuple(placed)
+    flags = _flags(cat, template, cells, builder.flags + ["rows_by_order"] * by_order)
     return Table(template=template, cells=cells, flags=flags,
                  variant=variant_of(template, cells, form, builder.header_text) if cells else None)
 
 
 def _flags(cat: Catalogue, template: str, cells: tuple[Cell, ...], extra: list[str]) -> tuple[str, ...]:
+    unknown = any(not c.known and not c.key.endswith("#dup") and not c.column.startswith("unknown")
+                  for c in cells)  # a row whose label names no row of the catalogue
     if not any(c.known for c in cells):
-        return ("table_missing",)
+        return ("table_missing", "rows_unknown") if unknown else ("table_missing",)
     keys = {c.key for c in cells}
     mandatory = cat.mandatory(template)
     flags = ["table_partial"] if any(k not in keys for k in mandatory) else []
-    return tuple(dict.fromkeys(flags + extra))
+    return tuple(dict.fromkeys(flags + ["rows_unknown"] * unknown + extra))
 
 
 def missing_rows(table: Table, catalogue: Catalogue | None = None) -> list[str]:

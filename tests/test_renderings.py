@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from gongkai.renderings.markdown import MARKDOWN_RENDERERS
 from tests.conftest import CORPUS
 
 pytestmark = pytest.mark.corpus
@@ -28,10 +29,11 @@ def _ids() -> list[str]:
 
 
 IDS = _ids()
-FORMATS = ("html", "docx", "pdf")
+FORMATS = ("html", "docx", "pdf", *MARKDOWN_RENDERERS)
 LAYOUTS = ("default", "other")  # each report's default layout and one other, by its id
 CASES = [pytest.param(fmt, which, rid, id=f"{fmt}-{which}-{rid}")
-         for fmt in FORMATS for which in LAYOUTS for rid in IDS]
+         for fmt in FORMATS for which in LAYOUTS for rid in IDS
+         if which == "default" or fmt in ("html", "docx", "pdf")]  # markdown: no page layout
 
 
 def _variants(which: str) -> dict[str, int]:

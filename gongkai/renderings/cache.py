@@ -24,14 +24,16 @@ from pathlib import Path
 from typing import Union
 
 from gongkai.renderings.layout import ROOT, ReportModel, load_report
+from gongkai.renderings.markdown import MARKDOWN_RENDERERS
 from gongkai.renderings.variants import layout
 
 RENDERERS = {  # format -> (module, function(model) -> bytes, file extension)
     "html": ("gongkai.renderings.html", "render_html", "html"),
     "docx": ("gongkai.renderings.docx", "render_docx", "docx"),
 }
+RENDERERS.update(MARKDOWN_RENDERERS)  # md-<style>: converter markdown (renderings/markdown.py)
 DERIVED = {"pdf": "docx"}  # format -> the format it is converted from
-FORMATS = ("html", "docx", "pdf")
+FORMATS = ("html", "docx", "pdf", *MARKDOWN_RENDERERS)
 
 
 def cache_dir(path: str | Path | None = None) -> Path:
@@ -85,7 +87,7 @@ def build_many(report_ids: list[str], fmt: str, corpus_dir: str | Path,
         digest = _digest(source, _model_bytes(model), repr(style).encode("utf-8"))
         path = folder / f"{rid}.v{style.variant}.{digest}.{ext}"
         if not path.is_file():
-            _write(path, render(model, style))
+            _write(path, render(model) if fmt in MARKDOWN_RENDERERS else render(model, style))
         paths[rid] = path
     return paths
 

@@ -1,0 +1,246 @@
+"""Reader for ``a | b | c`` table rows: HTML/DOCX grids, GitHub markdown from converters.
+
+Every line holding a pipe is a row; a ``|---|`` separator line is not.  Markdown adds
+habits of its own, normalised here before the builder in :mod:`extractors.tables` sees
+the rows:
+
+* leading/trailing frame pipes (``| a | b |``); ``\\|`` inside a cell; ``<br>`` line
+  breaks and ``**bold**`` marks inside cells;
+* a line that is prose, not a row, although it ends in `` |`` (one long cell, or one that
+  ends a sentence);
+* a row printed without pipes inside a table (``行政许可 97``): a short line of a label
+  and numbers becomes a candidate row the builder takes only where the label names a
+  row of the current table;
+* a long label wrapped onto following rows, the values on its first or on its last row:
+  the fragments are joined back when the catalogue recognises the join and not the
+  fragment alone.
+
+Merged cells (left empty or repeated), labels cut across merged label columns, header
+rows repeated after a page break and values spread under a spanning header are handled
+by the builder, which knows the header.  Hand-written: a markdown parser (markdown-it,
+mistune) gives the same cells but none of these repairs, which are the point.
+"""
+from __future__ import annotations
+
+import re
+from typing import Iterator
+
+from extractors.catalogue import Catalogue, normalize_label
+from extractors.tables import Heading, Piece, Row, is_unit, is_value_like
+
+_SEPARATOR = re.compile(r"\s*\|?[\s:|-]*-[\s:|-]*")
+_PIPE = re.compile(r"(?<!\\)\|")
+_BREAK = re.compile(r"<br\s*/?>", re.I)
+_EMPHASIS = re.compile(r"^(\*\*|__)(.+)\1$")
+_SENTENCE_END = ("。", "；", "！", "？", "：")
+PROSE_CELL = 60  # a single cell this long is prose, not a table row
+_UNPIPED = re.compile(r"(?P<label>[^\d\s|][^|]*?)(?P<values>(?:\s+[-+]?\d[\d,]*(?:\.\d+)?(?:万元|元)?)+)\s*")
+MAX_WRAP = 8  # rows one wrapped label may occupy
+
+
+# ----------------------------------------------------------------------------- lines
+
+def split_pipe_line(line: str, offset: int, trailing_frames: bool = True) -> list[Piece]:
+    """The cells of one ``|`` line with their offsets in the report text."""
+    pieces, pos = [], 0
+    for part in _PIPE.split(line):
+        pieces.append(_piece(part, offset + pos))
+        pos += len(part) + 1
+    # "| a | b |" (markdown) and "a | b |" (a terminator pipe on most rows of the
+    # document): the outer empty pieces are not cells; "a | b | " in a document whose
+    # rows do not end in a pipe is a join whose last cell is empty, kept as blank.
+    framed = line.startswith("|")
+    if framed and pieces and not pieces[0].text:
+        pieces = pieces[1:]
+    if (framed or trailing_frames) and line.rstrip().endswith("|") and pieces and not pieces[-1].text:
+        pieces = pieces[:-1]
+    return pieces
+
+
+def _piece(part: str, start: int) -> Piece:
+    """A stripped cell; markup around a value is stepped over so the offsets stay on it."""
+    lead = len(part) - len(part.lstrip())
+    text = part.strip()
+    start += lead
+    m = _EMPHASIS.match(text)
+    if m:
+        start, text = start + len(m.group(1)), m.group(2)
+    if "<" in text or "\\|" in text:
+        return Piece(_BREAK.sub(" ", text).replace("\\|", "｜").strip(), start, start + len(text))
+    return Piece(text, start, start + len(text))
+
+
+def _trailing_frames(text: str) -> bool:
+    """Whether most table lines end with a pipe (then it frames the row, not a cell)."""
+    lines = [ln for ln in text.split("\n") if "|" in ln and not ln.startswith("|")]
+    return bool(lines) and sum(ln.rstrip().endswith("|") for ln in lines) / len(lines) > 0.5
+
+
+def is_prose_row(pieces: list[Piece]) -> bool:
+    """A line with one cell of prose (a paragraph that happens to end in `` |``)."""
+    texts = [p.text for p in pieces if p.text]
+    return len(texts) == 1 and (len(texts[0]) > PROSE_CELL or texts[0].endswith(_SENTENCE_END))
+
+
+def unpiped_row(line: str, offset: int, n: int) -> Row | None:
+    """``行政许可 97`` as a row (label, values), for the builder to take or leave."""
+    m = _UNPIPED.fullmatch(line)
+    if not m or len(m.group("label").strip()) > PROSE_CELL:
+        return None
+    label = Piece(m.group("label").strip(), offset + m.start("label"), offset + m.end("label"))
+    values = [Piece(v.group(), offset + m.start("values") + v.start(), offset + m.start("values") + v.end())
+              for v in re.finditer(r"\S+", m.group("values"))]
+    return Row([label, *values], n)
+
+
+def read_pipe_rows(text: str) -> Iterator[Row | Heading]:
+    """Rows of ``a | b | c`` lines; other short lines become headings."""
+    offset, trailing = 0, _trailing_frames(text)
+    for n, line in enumerate(text.split("\n")):
+        if _SEPARATOR.fullmatch(line):
+            pass
+        elif "|" in line:
+            pieces = split_pipe_line(line, offset, trailing)
+            if pieces and not is_prose_row(pieces):
+                yield Row(pieces, n)
+        elif line.strip() and len(line.strip()) <= PROSE_CELL:
+            yield Heading(line.strip().lstrip("#").strip(), offset, unpiped_row(line, offset, n))
+        offset += len(line) + 1
+
+
+# ----------------------------------------------------------------------------- wrapped labels
+
+def label_run(pieces: list[Piece], units: bool = True) -> int:
+    """How many leading pieces form the row's label area: up to its last label before
+    the first value (or unit), so empty cells among labels are merged label columns.
+
+    >>> label_run([Piece("", 0, 0), Piece("（一）予以公开", 0, 0), Piece("", 0, 0), Piece("3", 0, 0)])
+    2
+    >>> label_run([Piece("规章", 0, 0), Piece("", 0, 0), Piece("0", 0, 0)])
+    1
+    """
+    end = 0
+    for i, p in enumerate(pieces):
+        if not p.text:
+            continue
+        if is_value_like(p.text) or (units and end and is_unit(p.text)):
+            break  # (a unit follows a label: "项" in front is the rest of a wrapped label)
+        end = i + 1
+    return end
+
+
+def _parts(row: Row) -> tuple[list[Piece], list[Piece]]:
+    n = label_run(row.pieces)
+    labels = [p for p in row.pieces[:n] if p.text]
+    labels = [p for i, p in enumerate(labels) if i == 0 or p.text != labels[i - 1].text]
+    return labels, row.pieces[n:]
+
+
+def _label_only(row: Row) -> bool:
+    labels, rest = _parts(row)
+    return bool(labels) and all(not p.text for p in rest)
+
+
+def join_wrapped(events: list[Row | Heading], cat: Catalogue, template: str | None) -> list[Row | Heading]:
+    """The events with wrapped labels re-joined into one row each (across a page break:
+    the page number, running header and repeated header rows between are kept after it)."""
+    running = _running_lines(events, cat, template)
+    out: list[Row | Heading] = []
+    i = 0
+    while i < len(events):
+        rows, skipped = _following(events, i, running)
+        merged, n = _wrap_at([events[k] for k in rows], cat, template)
+        out.append(merged)
+        if n > 1:
+            out += [events[k] for k in skipped if k < rows[n - 1]]
+            i = rows[n - 1] + 1
+        else:
+            i += 1
+    return out
+
+
+def _running_lines(events: list, cat: Catalogue, template: str | None) -> set:
+    """Lines a wrapped label may run across: text lines that name no row and open no
+    section (page numbers, running headers) and label-free rows printed more than once
+    (a header repeated on the next page)."""
+    from extractors.tables import _SECTION_PATTERNS
+
+    counts: dict = {}
+    for e in events:
+        if isinstance(e, Row):
+            key = tuple(p.text for p in e.pieces)
+            counts[key] = counts.get(key, 0) + 1
+    out: set = {k for k, n in counts.items() if n > 1 and not any(map(is_value_like, k))}
+    return out | {e.text for e in events if isinstance(e, Heading) and not cat.match_any(e.text, template)
+                  and not any(p.search(e.text) for _, p in _SECTION_PATTERNS)}
+
+
+def _following(events: list, i: int, running: set) -> tuple[list[int], list[int]]:
+    """Indices of the row at ``i`` and the rows after it (page furniture stepped over),
+    and of the furniture stepped over."""
+    rows, skipped = [i], []
+    for k in range(i + 1, min(len(events), i + 4 * MAX_WRAP)):
+        e = events[k]
+        key = e.text if isinstance(e, Heading) else tuple(p.text for p in e.pieces)
+        if key in running:
+            skipped.append(k)
+            continue
+        rows.append(k)
+        if len(rows) > MAX_WRAP:
+            break
+    return rows, skipped
+
+
+def _wrap_at(rows: list, cat: Catalogue, template: str | None) -> tuple[Row | Heading, int]:
+    """(``rows[0]`` with the rows its label wraps onto joined in, how many rows it took)."""
+    row = rows[0]
+    if not _has_label(row):
+        return row, 1
+    run = 1  # the label rows (values blank) that follow
+    while run < len(rows) and _has_label(rows[run]) and _label_only(rows[run]):
+        run += 1
+    if not _label_only(row):  # values on the first row, the label's rest below
+        if _known(_parts(row)[0][-1], cat, template):
+            return row, 1
+        for end in range(1, run):
+            joined = _join(rows[:end + 1], cat, template)
+            if joined:
+                return _merge(row, joined, row), end + 1
+        return row, 1
+    last = rows[run] if run < len(rows) else None  # values on the last row
+    if _has_label(last) and not _label_only(last) and not (  # a complete label after a complete one
+            _known(_parts(last)[0][-1], cat, template) and _known(_parts(row)[0][-1], cat, template)):
+        start = next((s for s in range(run - 1, -1, -1) if _join(rows[s:run + 1], cat, template)), None)
+        if start == 0:
+            return _merge(row, _join(rows[:run + 1], cat, template), last), run + 1
+        run = start if start is not None else run  # the rows before that join stand alone
+    if _known(_parts(row)[0][-1], cat, template):
+        return row, 1
+    for end in range(1, run):  # a row of empty cells, its label wrapped
+        joined = _join(rows[:end + 1], cat, template)
+        if joined:
+            return _merge(row, joined, rows[end]), end + 1
+    return row, 1
+
+
+def _has_label(event) -> bool:
+    return isinstance(event, Row) and not event.values_only and bool(_parts(event)[0])
+
+
+def _known(piece: Piece, cat: Catalogue, template: str | None) -> bool:
+    return bool(cat.match_any(piece.text, template))
+
+
+def _join(rows: list[Row], cat: Catalogue, template: str | None) -> Piece | None:
+    """The own labels of ``rows`` joined, if the catalogue knows the join."""
+    owns = [_parts(r)[0][-1] for r in rows]
+    text = "".join(p.text for p in owns)
+    return Piece(text, owns[0].start, owns[-1].end) if _known(Piece(text, 0, 0), cat, template) else None
+
+
+def _merge(first: Row, own: Piece, last: Row) -> Row:
+    """One row: ``first``'s labels with its own label replaced by the joined ``own``,
+    then ``last``'s cells after them (the positions are kept: a header may count them)."""
+    n = label_run(first.pieces)
+    at = max(i for i, p in enumerate(first.pieces[:n]) if p.text)
+    return Row([*first.pieces[:at], own, *first.pieces[at + 1:n], *last.pieces[n:]], first.line)
