@@ -99,7 +99,9 @@ def join_pages(prev: PdfTable, nxt: PdfTable) -> None:
         return
     labels = label_columns(prev.rows + rows)
     if prev.rows and is_split_row(prev.rows[-1], rows[0], labels):
-        prev.rows[-1] = join_row(prev.rows[-1], rows[0])
+        top, bottom = prev.rows[-1], rows[0]
+        prev.rows[-1] = join_row(top, bottom)
+        carry_joined_labels(prev.rows, rows, top, bottom, labels)
         rows = rows[1:]
     elif prev.rows:
         join_split_labels(prev.rows, rows, labels)
@@ -293,6 +295,35 @@ def join_split_labels(prev: list[list[str | None]], rows: list[list[str | None]]
                 if c >= len(row) or row[c] != part:
                     break
                 row[c] = joined
+
+
+def carry_joined_labels(prev: list[list[str | None]], rows: list[list[str | None]],
+                        top: list[str | None], bottom: list[str | None], labels: set[int]) -> None:
+    """After a split row is joined (``prev[-1]`` now holds it), give its joined parent
+    labels to the other rows the same merged cell covers: those above it still printing
+    the upper part, those below it (``rows[1:]``) the lower part ("（六）其" | "他处理" →
+    "（六）其他处理" on every row of that group, not "他处理" after the break).
+
+    >>> prev = [["三", "（六）其", "1.a", "1"]]
+    >>> rows = [["", "他处理", "b", ""], ["", "他处理", "2.c", "0"], ["", "（七）总计", "（七）总计", "1"]]
+    >>> prev[-1] = join_row(prev[-1], rows[0])
+    >>> carry_joined_labels(prev, rows, ["三", "（六）其", "1.a", "1"], rows[0], {0, 1, 2})
+    >>> [r[1] for r in rows[1:]]
+    ['（六）其他处理', '（七）总计']
+    """
+    joined = prev[-1]
+    inner = max(labels, default=-1)
+    for c in labels:
+        if c >= inner or c >= len(joined) or not _filled(bottom[c]) or joined[c] == bottom[c]:
+            continue
+        for row in rows[1:]:
+            if c >= len(row) or row[c] != bottom[c]:
+                break
+            row[c] = joined[c]
+        for row in reversed(prev[:-1]):
+            if c >= len(row) or row[c] != top[c]:
+                break
+            row[c] = joined[c]
 
 
 def _merged(prev: list[list[str | None]], rows: list[list[str | None]], c: int) -> bool:

@@ -174,3 +174,22 @@ def test_a_unit_wrapped_onto_the_next_page_stays_with_its_number():
                       ["政府集中采购", "395", "75394432.52", None]], edges)
     second = PdfTable([["", "", "元"]], [0, 251, 311, 430])
     assert _joined(first, second)[-1] == "政府集中采购 | 395 | 75394432.52元"
+
+
+def test_a_group_label_cut_with_its_split_row_names_every_row_of_the_group():
+    """The page break cuts both the group label ("（六）其" | "他处理") and the first row's
+    own label; the rows after the break keep the whole group label, not its lower part
+    (they were read as ``unknown:他处理…`` rows)."""
+    first = PdfTable(_t3_page_one().rows[:-1] + [
+        _row(["三、本年度办理结果", "（六）其", "1.申请人无正当理由"], 67, 3, 0, 0, 1, 0, 71),
+    ], T3_EDGES)
+    second = PdfTable([
+        ["", "他处理", "逾期不补正、行政机关不再处理其政府信息公开申请", "", "", "", "", "", "", ""],
+        _row(["", "他处理", "2.申请人逾期未按收费通知要求缴纳费用、行政机关不再处理其政府信息公开申请"], 6, 0, 0, 0, 0, 0, 6),
+        _row(["", "他处理", "3.其他"], 108, 2, 0, 0, 0, 0, 110),
+        _row(["", "（七）总计", "（七）总计"], 190, 5, 0, 0, 1, 0, 196),
+    ], T3_EDGES)
+    cells = _cells(_joined(first, second))
+    assert cells[("t3.other.other", "natural")] == "108"
+    assert cells[("t3.other.no_fee", "total")] == "6"
+    assert not any(key.startswith("unknown") for key, _ in cells)
