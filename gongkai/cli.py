@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 
 from extractors.errors import GongkaiError
-from gongkai import settings as settings_mod
+from config import settings as settings_mod
 
 
 def _dump(obj) -> str:

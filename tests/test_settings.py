@@ -2,7 +2,7 @@
 import pytest
 
 from extractors.errors import SettingsError
-from gongkai.settings import load_settings
+from config.settings import load_settings
 
 
 @pytest.fixture(autouse=True)
@@ -56,7 +56,7 @@ def test_missing_explicit_settings_file():
 def test_every_setting_is_documented_and_has_a_default():
     from pathlib import Path
 
-    from gongkai.settings import Settings, _defaults
+    from config.settings import Settings, _defaults
 
     root = Path(__file__).resolve().parents[1]
     readme = (root / "README.md").read_text("utf-8")

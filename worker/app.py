@@ -1,4 +1,4 @@
-"""The Celery application, configured from gongkai settings.
+"""The Celery application, configured from the settings (config.settings).
 
 Tasks are idempotent (keyed by content hash and extractor/rule versions), so they are
 acknowledged late and re-queued when a worker dies mid-task.  Per-process objects (the
@@ -9,7 +9,7 @@ from __future__ import annotations
 from celery import Celery
 from celery.signals import worker_process_init
 
-from gongkai.settings import current
+from config.settings import current
 
 app = Celery("gongkai", include=["worker.tasks"])
 app.conf.update(

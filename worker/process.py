@@ -18,7 +18,7 @@ from kombu.exceptions import OperationalError as KombuOperationalError
 from pymongo.errors import AutoReconnect, ConnectionFailure, NetworkTimeout
 
 from extractors.errors import DocumentError
-from gongkai.settings import Settings, current
+from config.settings import Settings, current
 from storage.store import Store, is_input_failure
 
 log = logging.getLogger("gongkai.worker")
