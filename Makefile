@@ -4,10 +4,11 @@ VENV   ?= .venv
 PY      = $(VENV)/bin/python
 PIP     = $(VENV)/bin/pip
 STAMP   = $(VENV)/.installed
-# `make test` leaves the headless-browser tests to `make test-browser` (.ci/run runs both).
-PYTEST_ARGS ?= -m "not browser"
+# `make test` leaves the headless-browser tests to `make test-browser` and the slow fault
+# tests to `make test-faults` (.ci/run runs all three).
+PYTEST_ARGS ?= -m "not browser and not faults"
 
-.PHONY: demo test test-browser install bench evaluate clean stop
+.PHONY: demo test test-browser test-faults install bench evaluate clean stop
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -38,6 +39,10 @@ test: $(STAMP)
 # screenshots go to tmp/artifacts/.
 test-browser: $(STAMP)
 	$(VENV)/bin/pytest -q -p no:cacheprovider -m browser tests/
+
+# Fault tests: real workers, Redis and the embedded store killed and restarted, longer fuzzing.
+test-faults: $(STAMP)
+	$(VENV)/bin/pytest -q -p no:cacheprovider -m faults tests/ || [ $$? -eq 5 ]  # 5: none collected yet
 
 # Every throughput figure in one run, as ratios to plain jieba.lcut measured in the same run
 # (whole-process check, start-up, stages, then bench/bench_ingest.py with a small N).
