@@ -302,6 +302,22 @@ def test_queue_index_follows_other_writers(store):
     assert index.queue(store.db, review.QueueFilter(), [])["total"] == before - 1
 
 
+
+def test_queue_index_follows_related_findings_dropped_by_a_writer(store):
+    """A re-evaluated report drops its cross-year findings in another process: the
+    serving process's queue no longer lists them (it was up to MAX_AGE stale)."""
+    from storage.queue_index import QueueIndex
+
+    index = QueueIndex(min_reload=0)
+    f = review.QueueFilter(code="X.PROBE", state=list(review.STATES))
+    base = {"body": "探针县测试局", "body_key": "探针县测试局", "year": 2020, "region": "",
+            "level": "县级", "template": "2019", "severity": "warning"}
+    store.replace_findings("probe-report", [{"code": "X.PROBE", "status": "warn", "cells": []}],
+                           base, "cross_year", prev_report_id="probe-prev")
+    assert index.queue(store.db, f, [])["total"] == 1
+    store.drop_related(["probe-report"])
+    assert index.queue(store.db, f, [])["total"] == 0
+
 # ------------------------------------------------------------------ evidence and exports
 def test_finding_evidence(client, tokens):
     ann = tokens["ann"]
