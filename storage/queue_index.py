@@ -72,6 +72,7 @@ def _matches(r: Row, f: QueueFilter, regions: list[str] | None, with_state: bool
             and (not f.template or r.template == f.template)
             and (not f.report or r.report_id == f.report)
             and (not f.region or r.region.startswith(f.region))
+            and (not f.province or r.province.startswith(f.province))
             and (f.year is None or r.year == f.year)
             and in_scope(_scope_doc(r), regions))
 

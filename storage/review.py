@@ -90,6 +90,7 @@ class QueueFilter:
     code: str | None = None
     body: str | None = None
     region: str | None = None
+    province: str | None = None
     level: str | None = None
     year: int | None = None
     template: str | None = None
@@ -112,8 +113,10 @@ class QueueFilter:
                 q[name] = str(val)
         if self.report:
             q["report_id"] = str(self.report)
-        if self.region:
-            q["region"] = {"$regex": "^" + re.escape(str(self.region))}
+        for name in ("region", "province"):  # a prefix: "江苏" selects 江苏省
+            val = getattr(self, name)
+            if val:
+                q[name] = {"$regex": "^" + re.escape(str(val))}
         if self.year is not None:
             q["year"] = int(self.year)
         scope = scope_query(regions)

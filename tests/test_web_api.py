@@ -292,7 +292,7 @@ def jiangsu_findings(store):
 @pytest.mark.parametrize("flt", [
     {}, {"status": ["not_assessable"]}, {"state": []}, {"sort": "year", "desc": True},
     {"sort": "body"}, {"sort": "code", "desc": True}, {"sort": "region"}, {"year": 2019},
-    {"region": "平新"}, {"template": "2021", "severity": ["high"]}, {"per_page": 3, "page": 2},
+    {"region": "平新"}, {"province": "江苏"}, {"template": "2021", "severity": ["high"]}, {"per_page": 3, "page": 2},
     {"code": "T3.TOTAL", "state": ["open", "confirmed", "dismissed", "needs_info"]},
 ], ids=repr)
 @pytest.mark.parametrize("regions", [[], ["平江"], ["江苏省"], ["江苏", "平江"]], ids=repr)
