@@ -75,10 +75,12 @@ def bodies(db: Database, regions: list[str] | None, limit: int = 500) -> list[di
     rows = db.findings.aggregate([
         {"$match": scope_query(regions)},
         {"$group": {"_id": "$body_key", "body": {"$first": "$body"},
-                    "region": {"$first": "$region"}, "years": {"$addToSet": "$year"},
+                    "region": {"$first": "$region"}, "province": {"$first": "$province"},
+                    "years": {"$addToSet": "$year"},
                     "findings": {"$sum": 1}}},
         {"$sort": {"findings": -1}}, {"$limit": int(limit)}])
     return [{"body_key": r["_id"], "body": r.get("body"), "region": r.get("region"),
+             "province": r.get("province"),
              "years": sorted(y for y in r.get("years") or [] if y is not None),
              "findings": r["findings"]} for r in rows if r.get("_id")]
 

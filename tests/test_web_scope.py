@@ -84,7 +84,8 @@ def test_an_auditor_scoped_to_the_province_sees_its_bodies(api):
     assert client.get(f"/api/reports/{item['report_id']}/raw", headers=h["su"]).status_code == 200
     body = client.get(f"/api/bodies/{item['body_key']}", headers=h["su"])
     assert body.status_code == 200 and body.json()["years"] == [2018]
-    assert any(b["body"] == HUAIAN for b in client.get("/api/bodies", headers=h["su"]).json()["bodies"])
+    listed = client.get("/api/bodies", headers=h["su"]).json()["bodies"]
+    assert [(b["body"], b["province"]) for b in listed] == [(HUAIAN, "江苏省")]
 
 
 def test_the_queue_filters_by_province(api):
