@@ -42,7 +42,7 @@ _SCHEMAS: dict[str, tuple[set[str], set[str]]] = {
 # Labels allowed in the spaCy token-pattern files (entity labels / commitment directions).
 SPACY_LABELS = {"entities_spacy.jsonl": ("ORG", "GPE", "LOC"), "commitments_spacy.jsonl": ("up", "down", "keep")}
 _LEXICON_KEYS = {"version", "units", "rate_units", "multipliers", "qualifiers", "approx_tolerance",
-                 "fillers", "phrase_trim", "phrase_trim_end", "subset_markers", "not_quantities", "unit_modifiers", "not_followed_by", "not_after", "count_suffixes", "change", "rate", "ordinal", "enumeration", "quoted_titles", "subunit_suffixes",
+                 "fillers", "phrase_trim", "phrase_trim_end", "subset_markers", "not_quantities", "unit_modifiers", "not_followed_by", "list_counts", "not_after", "count_suffixes", "change", "rate", "ordinal", "enumeration", "quoted_titles", "subunit_suffixes",
                  "quoted_names", "name_heads", "not_work", "lone_numerals", "since_markers", "plan_markers",
                  "not_work_context", "disclosure_verbs", "reduction_verbs", "article_after",
                  "unit_not_followed_by"}
