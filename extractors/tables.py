@@ -514,5 +514,3 @@ def _flags(cat: Catalogue, template: str, cells: tuple[Cell, ...], extra: list[s
     mandatory = cat.mandatory(template)
     flags = ["table_partial"] if any(k not in keys for k in mandatory) else []
     return tuple(dict.fromkeys(flags + ["rows_unknown"] * unknown + extra))
-
-
