@@ -354,9 +354,13 @@ def _default_corpus() -> str:
               help="Also generate N synthetic reports with seeded discrepancies and score them.")
 @click.option("--renderings/--no-renderings", default=False,
               help="Also score the HTML/DOCX/PDF renderings of the corpus (builds them once; PDF needs soffice).")
-def evaluate(corpus_dir, gold_dir, as_json, verbose, ner, synthetic_n, renderings) -> None:
+@click.option("--variants", default=None, metavar="A..B",
+              help="With --renderings: score the HTML, DOCX and PDF renderings in every layout "
+                   "variant A..B (e.g. 1..10) instead of each report's default and one other.")
+def evaluate(corpus_dir, gold_dir, as_json, verbose, ner, synthetic_n, renderings, variants) -> None:
     """Precision/recall/F1 per kind (cells, figures, statements, commitments, findings)."""
     from gongkai.evaluate import evaluate as run_eval, evaluate_synthetic, format_table
+    layout_range = _variant_range(variants)
     from gongkai.eval_openings import evaluate_openings, format_openings
 
     if synthetic_n:
@@ -378,7 +382,7 @@ def evaluate(corpus_dir, gold_dir, as_json, verbose, ner, synthetic_n, rendering
     openings = evaluate_openings(Path(gold_dir), use_ner=ner)  # other bodies' report openings
     if openings:
         result["openings"] = openings
-    scores = _rendering_scores(corpus) if renderings else []
+    scores = _rendering_scores(corpus, layout_range) if renderings else []
     if as_json:
         click.echo(_dump({**result, **({"renderings": [s.to_dict() for s in scores]} if renderings else {})}))
         return
@@ -396,9 +400,18 @@ def evaluate(corpus_dir, gold_dir, as_json, verbose, ner, synthetic_n, rendering
                                    f"{prefix}{kind}: {item}")
 
 
-def _rendering_scores(corpus: Path) -> list:
+def _variant_range(text: str | None) -> range | None:
+    if text is None:
+        return None
+    lo, sep, hi = text.partition("..")
+    if not (lo.isdigit() and (not sep or hi.isdigit())):
+        raise click.BadParameter(f"{text!r}: give a variant range such as 1..10", param_hint="--variants")
+    return range(int(lo), int(hi or lo) + 1)
+
+
+def _rendering_scores(corpus: Path, variants: range | None = None) -> list:
     from gongkai.eval_renderings import evaluate_renderings
-    return evaluate_renderings(corpus)
+    return evaluate_renderings(corpus, variants=variants)
 
 
 def _echo_renderings(scores: list, verbose: bool) -> None:
