@@ -129,8 +129,8 @@ def filter_of(collection: str, q: ResearchQuery, regions: list[str] | None = Non
     if q.code is not None:
         code = str(q.code)
         f[p["code"]] = _prefix_range(code[:-1]) if code.endswith("*") else code
-    if q.year is not None:
-        lo, hi = q.year
+    if q.years is not None:
+        lo, hi = q.years
         f[p["year"]] = lo if lo == hi else {"$gte": lo, "$lte": hi}
     rng = {k: v for k, v in (("$gte", q.value_min), ("$lte", q.value_max)) if v is not None}
     if rng:

@@ -10,7 +10,7 @@ refused (``extra="forbid"``), so ``year[$gt]=…`` or ``$where=…`` is a 422, n
 from __future__ import annotations
 
 import math
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -25,7 +25,7 @@ Status = Literal["fail", "warn", "not_assessable"]
 State = Literal["open", "confirmed", "dismissed", "needs_info"]
 Severity = Literal["high", "medium", "low"]
 Template = Literal["pre2019", "2019trial", "2021", "unknown"]
-Level = Literal["national", "province", "city", "county", "township", "department"]
+Level = Annotated[str, Field(pattern=r"^[a-z_]{1,40}$")]  # config/regions.yaml levels
 Kind = Literal["figure", "rate", "change", "statement", "enumeration"]
 Scope = Literal["report", "cross_year", "duplicate"]
 CellState = Literal["number", "zero", "blank", "slash", "none", "text"]
@@ -113,7 +113,8 @@ class ResearchQuery(BaseModel):
     report: str | None = Field(default=None, pattern=r"^[0-9a-f]{64}$")
     code: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_.]{1,80}\*?$",
                              description="finding code; PROSE.* for a prefix")
-    year: tuple[int, int] | None = Field(default=None, description="YYYY or YYYY..YYYY")
+    year: str | None = Field(default=None, max_length=12,
+                             description="YYYY or YYYY..YYYY (either end may be open)")
     value_min: float | None = None
     value_max: float | None = None
     text: str | None = Field(default=None, min_length=1, max_length=200,
@@ -146,7 +147,13 @@ class ResearchQuery(BaseModel):
     @field_validator("year", mode="before")
     @classmethod
     def _years(cls, v):
-        return parse_years(v)
+        """Kept as text (a scalar query parameter), normalised to ``lo..hi``."""
+        years = parse_years(v)
+        return None if years is None else f"{years[0]}..{years[1]}"
+
+    @property
+    def years(self) -> tuple[int, int] | None:
+        return parse_years(self.year)
 
     @field_validator("measure")
     @classmethod
