@@ -242,7 +242,6 @@ def _projection(spec: Spec, fields: list[str]) -> dict:
     for name in fields:
         path = spec.fields[name][0]
         proj[path.split(".0.")[0] if ".0." in path else path] = 1
-    proj[spec.sorts.get("year", "year")] = 1
     return proj
 
 
