@@ -26,13 +26,19 @@ class BadQuery(click.ClickException):
     exit_code = 2
 
 
+def _help(name: str, repeat: bool = False) -> str | None:
+    text = ResearchQuery.model_fields[name].description or ""
+    return (text + "; repeat or separate with commas").lstrip("; ") if repeat else text or None
+
+
 def _options(f):
     for name in reversed(_ONE):
         kind = float if name.startswith("value_") else str
-        f = click.option(f"--{name.replace('_', '-')}", name, type=kind, default=None)(f)
+        f = click.option(f"--{name.replace('_', '-')}", name, type=kind, default=None,
+                         help=_help(name))(f)
     for name in reversed(_LIST):
         f = click.option(f"--{name.replace('_', '-')}", name, multiple=True,
-                         help="repeat or separate with commas" if name == "measure" else None)(f)
+                         help=_help(name, repeat=True))(f)
     return f
 
 
