@@ -124,15 +124,13 @@ def _export(db, collection: str, q: ResearchQuery, fmt: str, out: str | None) ->
     if fmt == "parquet" and out is None and sys.stdout.isatty():
         raise BadQuery("parquet is binary: give --out FILE or redirect stdout")
     fields, rows = research.export_rows(db, collection, q)
-    stream = open(out, "wb") if out else sys.stdout.buffer
-    try:
-        for chunk in research_export.chunks(fmt, collection, fields, rows):
-            stream.write(chunk)
-    finally:
-        if out:
-            stream.close()
-        else:
-            stream.flush()
+    chunks = research_export.chunks(fmt, collection, fields, rows)
+    if out:
+        with open(out, "wb") as stream:
+            stream.writelines(chunks)
+    else:
+        sys.stdout.buffer.writelines(chunks)
+        sys.stdout.buffer.flush()
 
 
 def register(main: click.Group) -> None:

@@ -28,7 +28,8 @@ import base64
 import binascii
 import hashlib
 import json
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 from bson import ObjectId
 from pymongo import ASCENDING, DESCENDING
@@ -331,5 +332,17 @@ def explain(db: Database, collection: str, q: ResearchQuery) -> dict:
             .sort([(path, direction), ("_id", direction)]).limit(q.limit + 1).explain())
 
 
-__all__ = ["COLLECTIONS", "CursorError", "ExportTooLarge", "page", "export_rows", "explain",
-           "setup", "save_cells", "mark_canonical", "canonical_of", "filter_of"]
+__all__ = [
+    "COLLECTIONS",
+    "CursorError",
+    "ExportTooLarge",
+    "canonical_of",
+    "describe_findings",
+    "explain",
+    "export_rows",
+    "filter_of",
+    "mark_canonical",
+    "page",
+    "save_cells",
+    "setup",
+]
