@@ -19,8 +19,7 @@ from fastapi.testclient import TestClient
 
 from storage import research
 from storage.research_params import ResearchQuery
-from storage.store import Store
-from tests.conftest import ROOT, run_cli
+from tests.conftest import ROOT, open_store, run_cli
 from web.app import create_app
 
 PASSWORD = "research pass 42"
@@ -54,11 +53,8 @@ def env(mongo_url, corpus_dir, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def store(env):
-    client = pymongo.MongoClient(env["GONGKAI_MONGO_URL"], tz_aware=True)
-    s = Store(client, env["GONGKAI_DB_NAME"])
-    s.setup()
-    yield s
-    client.close()
+    with open_store(env["GONGKAI_MONGO_URL"], env["GONGKAI_DB_NAME"]) as s:
+        yield s
 
 
 @pytest.fixture(scope="module")
