@@ -25,11 +25,13 @@ class Analysis:
 def versions() -> dict[str, str]:
     """Versions that key idempotent processing: change one and reports are redone."""
     from extractors.catalogue import load_catalogue
+    from extractors.measures import load_measures
     from extractors.patterns import patterns_version
     from extractors.rules import load_rules
 
     return {"extractors": EXTRACTOR_VERSION, "catalogue": str(load_catalogue().version),
-            "patterns": str(patterns_version()), "rules": str(load_rules().version)}
+            "patterns": str(patterns_version()), "rules": str(load_rules().version),
+            "measures": str(load_measures().version)}
 
 
 def analyse(data: bytes, source: str | None = None, filename: str | None = None,
@@ -59,6 +61,7 @@ def analyse_text(text: str, *, title_hint: str | None = None, source: str | None
     from extractors.crossyear import body_key
     from extractors.dedup import signature
     from extractors.entities import extract_entities, ner_focus
+    from extractors.measures import with_measures
     from extractors.metadata import extract_metadata
     from extractors.patterns import template_for_year
     from extractors.sections import segment
@@ -75,7 +78,7 @@ def analyse_text(text: str, *, title_hint: str | None = None, source: str | None
     entities = extract_entities(text, use_ner=use_ner, focus=ner_focus(claims, commitments))
     findings = cross_check(table, claims, sections=sections, text=text, meta=meta, source=source)
     all_flags = sorted(set(flags) | set(table.flags))
-    return {
+    return with_measures({
         "source": source,
         "sha256": hashlib.sha256(text.encode("utf-8")).hexdigest(),
         "report": report,
@@ -92,7 +95,7 @@ def analyse_text(text: str, *, title_hint: str | None = None, source: str | None
         "flags": all_flags,
         "lsh": signature(text),
         "versions": versions(),
-    }
+    }, prose_template)
 
 
 def claim_from_dict(d: dict[str, Any]) -> "Claim":

@@ -452,3 +452,7 @@ cli_web.register(main)
 from gongkai import cli_stats  # noqa: E402  (gongkai stats: corpus statistics)
 
 cli_stats.register(main)
+
+from gongkai import cli_query  # noqa: E402  (the research query command)
+
+cli_query.register(main)

@@ -16,7 +16,7 @@ from typing import Iterable
 
 from pymongo import ReplaceOne
 
-from storage import review
+from storage import research, review
 
 RELATED_SCOPES = ("cross_year", "duplicate")
 _ABOUT = ("section_kind", "other", "prev_spans")  # what a finding names besides cells and spans
@@ -92,6 +92,7 @@ class FindingStore:
             query["prev_report_id"] = prev_report_id
         docs = [{**base, **f, "report_id": report_id, "scope": scope,
                  "prev_report_id": prev_report_id, "i": i} for i, f in enumerate(findings)]
+        research.describe_findings(self.db, report_id, docs)  # measures, canonical
         for doc, fid in zip(docs, distinct_ids(report_id, docs)):
             doc["_id"] = fid
         keep = [d["_id"] for d in docs]

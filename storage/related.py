@@ -91,6 +91,10 @@ class RelatedStore:
             if roles.get(rid) is None:
                 self.db.reports.update_one({"_id": rid}, {"$set": {"rendering_of": None,
                                                                    "renderings": copies}})
+        from storage import research  # research queries count each report once
+
+        research.mark_canonical(self.db, [r for r, of in roles.items() if of is not None], False)
+        research.mark_canonical(self.db, [r for r, of in roles.items() if of is None], True)
         return [rid for rid, of in roles.items() if of is not None]
 
     def neighbours(self, body_key: str, year: int) -> list[dict]:

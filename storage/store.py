@@ -35,7 +35,7 @@ from pymongo import ASCENDING, DESCENDING, ReturnDocument
 from pymongo.errors import CollectionInvalid, DuplicateKeyError, OperationFailure
 
 from extractors.errors import InputError
-from storage import accounts, embedded, review
+from storage import accounts, embedded, research, review
 from storage.findings import FindingStore, counts_of, finding_counts, finding_id  # noqa: F401
 from storage.related import ARRIVAL_ORDER, RelatedStore
 
@@ -147,6 +147,7 @@ class Store(FindingStore, RelatedStore):
             for keys, options in indexes:
                 self.db[name].create_index(keys, **options)
         review.setup(self.db)  # the review app's collections and indexes
+        research.setup(self.db)  # the research API's cells collection and indexes
         accounts.setup(self.db)
 
     def close(self) -> None:
@@ -235,7 +236,10 @@ class Store(FindingStore, RelatedStore):
                       "rendering_of": None, "renderings": [],
                       "updated_at": now(), "processed_at": now()},
              "$unset": {"lease": ""}})
+        freed = [d["_id"] for d in self.db.reports.find({"rendering_of": report_id}, {"_id": 1})]
         self.db.reports.update_many({"rendering_of": report_id}, {"$set": {"rendering_of": None}})
+        research.mark_canonical(self.db, [report_id], False)  # researchers see done reports
+        research.mark_canonical(self.db, freed, True)
         self.refresh_counts(self.drop_related([report_id]))
 
     def save_result(self, report_id: str, result: dict, text: str, tokens_of) -> dict:
@@ -243,20 +247,22 @@ class Store(FindingStore, RelatedStore):
         report = result["report"]
         base = {"report_id": report_id, "body": report.get("body"),
                 "body_key": result.get("body_key"), "year": report.get("year"),
-                "region": report.get("region"), "template": report.get("template")}
+                "region": report.get("region"), "template": report.get("template"),
+                "level": report.get("level"),
+                "canonical": research.canonical_of(self.db, report_id)}
         self._put_blob("text_inline", self.texts, report_id, text.encode("utf-8"))
         self.db.tables.replace_one(
             {"_id": report_id}, {**result["table"], "_id": report_id, **base}, upsert=True)
         self.db.entities.replace_one(
             {"_id": report_id}, {"_id": report_id, "entities": result["entities"]},
             upsert=True)
+        research.save_cells(self.db, report_id, result["table"].get("cells") or [], base)
         for name in ITEM_COLLECTIONS:
             items = [{**base, **item, "i": i, "tokens": tokens_of(item.get("text", ""))}
                      for i, item in enumerate(result[name])]
             self._replace_items(name, report_id, items)
         self.replace_findings(report_id, result["findings"],
-                              {**base, "level": report.get("level"),
-                               "versions": result["versions"]}, scope="report")
+                              {**base, "versions": result["versions"]}, scope="report")
         counts = {**counts_of(result), **self._stored_finding_counts(report_id)}
         self.db.reports.update_one(
             {"_id": report_id},
@@ -266,7 +272,7 @@ class Store(FindingStore, RelatedStore):
                       "flags": result.get("flags", []), "sections": result.get("sections"),
                       "announced_sections": result.get("announced_sections", []),
                       "announced_span": result.get("announced_span"),
-                      "lsh": result.get("lsh", []),
+                      "lsh": result.get("lsh", []), "canonical": base["canonical"],
                       "counts": counts, "versions": result["versions"],
                       "updated_at": now(), "processed_at": now()},
              "$unset": {"lease": ""}})
@@ -278,7 +284,8 @@ class Store(FindingStore, RelatedStore):
         rep = doc.get("report") or {}
         base = {"report_id": report_id, "body": rep.get("body"), "body_key": doc.get("body_key"),
                 "year": rep.get("year"), "region": rep.get("region"),
-                "template": rep.get("template"), "level": rep.get("level"), "versions": versions}
+                "template": rep.get("template"), "level": rep.get("level"), "versions": versions,
+                "canonical": research.canonical_of(self.db, report_id)}
         self.replace_findings(report_id, findings, base, scope="report")
         counts = {**(doc.get("counts") or {}), **self._stored_finding_counts(report_id)}
         self.db.reports.update_one(
@@ -338,10 +345,11 @@ class Store(FindingStore, RelatedStore):
             return None
         table = self.db.tables.find_one({"_id": report_id}) or {}
         strip = {"_id": 0, "report_id": 0, "body": 0, "body_key": 0, "year": 0,
-                 "region": 0, "template": 0, "i": 0, "tokens": 0}
+                 "region": 0, "template": 0, "level": 0, "canonical": 0, "i": 0, "tokens": 0}
         items = {n: list(self.db[n].find({"report_id": report_id}, strip).sort("i", 1))
                  for n in ITEM_COLLECTIONS}
-        findings = self._findings_in_order(report_id, strip)
+        findings = self._findings_in_order(report_id, {k: v for k, v in strip.items()
+                                                       if k != "level"})
         entities = (self.db.entities.find_one({"_id": report_id}) or {}).get("entities", [])
         source = (doc.get("sources") or [{}])[0]
         record = {
