@@ -2,15 +2,16 @@
 findings, claims and tables (the only module of the research statistics that knows
 MongoDB; web/routes_stats.py and gongkai/cli_stats.py call these functions).
 
-Every statistic counts a report once: only *canonical* reports enter (``status: done``
-and not a rendering of another stored report, ``rendering_of: null``), and findings,
-claims and cells of renderings are left out by joining back to them.  Each returns
+Every statistic counts a report once: only *canonical* documents enter (``canonical:
+true``, storage/research.py: a done report that is no other report's rendering, and the
+cells, claims and findings derived from it), so each query starts on the research
+indexes, which all begin with ``canonical``.  Each returns
 ``{"stat", "filter", "columns", "rows"}`` with flat rows, so the same value is the JSON
 answer, the CSV (one row per row) and the data of the dashboard's plots.
 
 The embedded server's one aggregation gap (a ``$field.sub`` path over an array of
-sub-documents yields ``{}``) is avoided by ``$unwind`` before any path into
-``tables.cells``; ``report.*`` paths go into a sub-document, not an array.  Quantiles
+sub-documents yields ``{}``) is avoided by reading the flat ``cells`` collection (one
+document per cell) and flat item fields; ``report.*`` paths go into a sub-document.  Quantiles
 and histogram bins are computed here from the grouped values (``$percentile`` is
 MongoDB 7 only), by the standard library's :func:`statistics.quantiles`.
 """
@@ -76,7 +77,7 @@ def _scope(regions: list[str] | None, region: str, body: str) -> dict:
 
 def report_match(flt: StatsFilter, regions: list[str] | None = None) -> dict:
     """The canonical reports a filter selects, on the ``reports`` collection."""
-    m: dict[str, Any] = {"status": "done", "rendering_of": None}
+    m: dict[str, Any] = {"canonical": True}
     if _years(flt):
         m["year"] = _years(flt)
     if flt.level:
@@ -88,29 +89,19 @@ def report_match(flt: StatsFilter, regions: list[str] | None = None) -> dict:
     return _and(m, _scope(regions, "report.region", "report.body"))
 
 
-def item_match(flt: StatsFilter, regions: list[str] | None = None, level: bool = True) -> dict:
-    """The same filter on a collection of denormalised items (findings, claims, tables:
-    flat ``year``, ``region``, ``template``, ``body``; ``level`` on findings only)."""
-    m: dict[str, Any] = {}
+def item_match(flt: StatsFilter, regions: list[str] | None = None) -> dict:
+    """The same filter on a collection of denormalised items (cells, claims, findings:
+    flat ``canonical``, ``year``, ``region``, ``level``, ``template``, ``body``)."""
+    m: dict[str, Any] = {"canonical": True}
     if _years(flt):
         m["year"] = _years(flt)
-    if flt.level and level:
+    if flt.level:
         m["level"] = flt.level
     if flt.template:
         m["template"] = flt.template
     if flt.region:
         m["region"] = {"$regex": "^" + re.escape(flt.region)}
     return _and(m, _scope(regions, "region", "body"))
-
-
-def _canonical_join(level: str | None) -> list[dict]:
-    """Stages joining items (grouped by ``_id`` = report id) to their canonical report."""
-    rep = {"rep.status": "done", "rep.rendering_of": None}
-    if level:
-        rep["rep.report.level"] = level
-    return [{"$lookup": {"from": "reports", "localField": "_id", "foreignField": "_id",
-                         "as": "rep"}},
-            {"$unwind": "$rep"}, {"$match": rep}]
 
 
 def _result(stat: str, flt: StatsFilter, columns: list[str], rows: list[dict], **extra) -> dict:
@@ -157,13 +148,9 @@ def rule_failures(db: Database, flt: StatsFilter = StatsFilter(),
         match = _and(match, {"code": {"$regex": "^" + re.escape(code_prefix)}})
     per_report = db.findings.aggregate([
         {"$match": _and(match, {"status": {"$in": ["fail", "warn"]}})},
-        {"$group": {"_id": "$report_id", "year": {"$first": "$year"},
-                    "codes": {"$addToSet": {"code": "$code", "status": "$status"}}}},
-        *_canonical_join(None),
-        {"$unwind": "$codes"},
-        {"$group": {"_id": {"code": "$codes.code", "year": "$year", "report": "$_id"},
-                    "fail": {"$max": {"$cond": [{"$eq": ["$codes.status", "fail"]}, 1, 0]}},
-                    "warn": {"$max": {"$cond": [{"$eq": ["$codes.status", "warn"]}, 1, 0]}}}},
+        {"$group": {"_id": {"code": "$code", "year": "$year", "report": "$report_id"},
+                    "fail": {"$max": {"$cond": [{"$eq": ["$status", "fail"]}, 1, 0]}},
+                    "warn": {"$max": {"$cond": [{"$eq": ["$status", "warn"]}, 1, 0]}}}},
         {"$group": {"_id": {"code": "$_id.code", "year": "$_id.year"},
                     "fail": {"$sum": "$fail"}, "warn": {"$sum": "$warn"}, "flagged": {"$sum": 1}}}])
     totals = _reports_per(db, flt, regions, ["year"])
@@ -190,17 +177,16 @@ def prose_agreement(db: Database, flt: StatsFilter = StatsFilter(),
     table can check (a verifiable claim), how many of them have a prose-vs-table ``fail``
     or ``warn`` (PROSE.*), and the agreement rate (the share with none)."""
     dims = ["year", "level"] if by_level else ["year"]
-    group = {"year": "$rep.year", **({"level": "$rep.report.level"} if by_level else {})}
+    first = {d: {"$first": f"${d}"} for d in dims}
+    group = {d: f"${d}" for d in dims}
     checked = db.claims.aggregate([
-        {"$match": _and(item_match(flt, regions, level=False), {"verifiable": True})},
-        {"$group": {"_id": "$report_id", "claims": {"$sum": 1}}},
-        *_canonical_join(flt.level),
+        {"$match": _and(item_match(flt, regions), {"verifiable": True})},
+        {"$group": {"_id": "$report_id", **first, "claims": {"$sum": 1}}},
         {"$group": {"_id": group, "reports": {"$sum": 1}, "claims": {"$sum": "$claims"}}}])
     bad = db.findings.aggregate([
         {"$match": _and(item_match(flt, regions), {"code": {"$in": list(PROSE_CODES)},
                                                     "status": {"$in": ["fail", "warn"]}})},
-        {"$group": {"_id": "$report_id", "findings": {"$sum": 1}}},
-        *_canonical_join(flt.level),
+        {"$group": {"_id": "$report_id", **first, "findings": {"$sum": 1}}},
         {"$group": {"_id": group, "reports": {"$sum": 1}, "findings": {"$sum": "$findings"}}}])
     bad_by = {tuple(r["_id"].get(d) for d in dims): r for r in bad}
     rows = []
@@ -233,7 +219,6 @@ def timeliness(db: Database, flt: StatsFilter = StatsFilter(),
         {"$group": {"_id": "$report_id", "year": {"$first": "$year"},
                     "status": {"$first": "$status"},
                     "late": {"$first": "$extra.timeliness.days_late"}}},
-        *_canonical_join(flt.level),
         {"$group": {"_id": {"year": "$year", "status": "$status"}, "n": {"$sum": 1},
                     "days": {"$push": "$late"}}}])
     per: dict[Any, dict] = {}
@@ -259,59 +244,36 @@ def measure_cells(measure: str | None, metric: str | None) -> dict[str, tuple[st
     or the one metric cell in every template."""
     if metric:
         return {"*": (metric,)}
-    from extractors.measures import load_measures  # harmonised measures (issue 10)
+    from extractors.measures import load_measures
 
-    m = _find_measure(load_measures(), measure)
+    m = load_measures().get(measure or "")
     if m is None:
         raise KeyError(measure)
     return {t: tuple(c) for t, c in m.cells.items() if c}
 
 
-def _find_measure(loaded: Any, measure: str | None) -> Any:
-    getter = getattr(loaded, "get", None)
-    if callable(getter):
-        return getter(measure)
-    items = getattr(loaded, "measures", loaded)
-    items = items.values() if isinstance(items, dict) else items
-    return next((m for m in items if getattr(m, "id", None) == measure), None)
-
-
-def _cell_conditions(cells: dict[str, tuple[str, ...]]) -> list[dict]:
-    conds = []
-    for template, refs in cells.items():
-        for ref in refs:
-            key, _, column = ref.partition("@")
-            cond = {"key": key, **({"column": column} if column else {})}
-            conds.append(cond if template == "*" else {**cond, "template": template})
-    return conds
-
-
-def measure_values(db: Database, cells: dict[str, tuple[str, ...]], flt: StatsFilter,
-                   regions: list[str] | None = None) -> list[dict]:
-    """One value per canonical report: the sum of its cells of the measure when every one
-    was printed as a number (a blank, a slash or an unread cell leaves the report out)."""
-    conds = _cell_conditions(cells)
-    elem = [{k: v for k, v in c.items() if k != "template"} for c in conds]
-    per_template = {t: len(r) for t, r in cells.items()}
-    cell_or = [{"cells.key": c["key"], **({"cells.column": c["column"]} if "column" in c else {}),
-                **({"template": c["template"]} if "template" in c else {})} for c in conds]
-    rows = db.tables.aggregate([
-        {"$match": _and(item_match(flt, regions, level=False),
-                        {"$or": [{"cells": {"$elemMatch": e}} for e in elem]})},
-        {"$unwind": "$cells"},
-        {"$match": {"$or": cell_or}},
-        {"$group": {"_id": "$_id", "template": {"$first": "$template"},
-                    "value": {"$sum": {"$cond": [{"$in": ["$cells.state", list(NUMBER_STATES)]},
-                                                 "$cells.value", 0]}},
-                    "known": {"$sum": {"$cond": [{"$in": ["$cells.state", list(NUMBER_STATES)]},
-                                                 1, 0]}},
-                    "cells": {"$sum": 1}}},
-        *_canonical_join(flt.level),
-        {"$project": {"template": 1, "value": 1, "known": 1, "cells": 1, "year": "$rep.year",
-                      "level": "$rep.report.level"}}])
+def measure_values(db: Database, measure: str | None, metric: str | None,
+                   flt: StatsFilter, regions: list[str] | None = None) -> list[dict]:
+    """One value per canonical report: the sum of its cells of the measure (or its one
+    metric cell) when every cell the report's template has for it was printed as a
+    number (a blank, a slash or an unread cell leaves the report out)."""
+    cells = measure_cells(measure, metric)
+    if metric:
+        key, _, column = metric.partition("@")
+        which: dict[str, Any] = {"key": key, "column": column}
+    else:
+        which = {"measure": measure}
+    known = {"$cond": [{"$in": ["$state", list(NUMBER_STATES)]}, 1, 0]}
+    rows = db.cells.aggregate([
+        {"$match": _and({"canonical": True, **which}, item_match(flt, regions))},
+        {"$group": {"_id": "$report_id", "template": {"$first": "$template"},
+                    "year": {"$first": "$year"}, "level": {"$first": "$level"},
+                    "value": {"$sum": {"$cond": [{"$in": ["$state", list(NUMBER_STATES)]},
+                                                 "$value", 0]}},
+                    "known": {"$sum": known}, "cells": {"$sum": 1}}}])
     out = []
     for r in rows:
-        need = per_template.get("*") or per_template.get(r.get("template"), 0)
+        need = len(cells.get("*") or cells.get(r.get("template"), ()))
         if need and r["known"] == r["cells"] == need:
             out.append({"report_id": r["_id"], "year": r.get("year"), "level": r.get("level"),
                         "value": r["value"]})
@@ -325,7 +287,7 @@ def distribution(db: Database, measure: str | None = None, metric: str | None = 
     max, mean, and a histogram over bins shared by every group (equal width from 0 to the
     largest value; ``log`` bins when the values span more than three orders)."""
     dims = [d for d in by if d in ("level", "year")]
-    values = measure_values(db, measure_cells(measure, metric), flt, regions)
+    values = measure_values(db, measure, metric, flt, regions)
     edges = _edges([v["value"] for v in values], bins)
     groups: dict[tuple, list[float]] = {}
     for v in values:

@@ -219,3 +219,14 @@ def test_cli_stats(env, db):
     for bad in (["stats", "distribution"], ["stats", "rules", "--year", "20x"]):
         res = run_cli(bad, env)
         assert res.returncode == 1 and len(res.stderr.strip().splitlines()) == 1, res.stderr
+
+
+def test_distribution_of_a_measure_spans_the_generations(db, canonical):
+    result = stats.distribution(db, measure="applications_received", by=[])
+    cells = [c for c in db.cells.find({"canonical": True, "measure": "applications_received"})
+             if c["state"] in ("number", "zero")]
+    [row] = result["rows"]
+    assert row["n"] == len({c["report_id"] for c in cells})
+    assert {c["template"] for c in cells} >= {"pre2019", "2021"}
+    with pytest.raises(KeyError):
+        stats.distribution(db, measure="no_such_measure")
