@@ -102,7 +102,9 @@ def prose_plot(result: dict) -> bytes:
             pts = sorted((r["year"], r["disagreement_rate"]) for r in rows
                          if (r.get("level") or "unknown") == level and r.get("year") is not None)
             if pts:
-                ax.plot([str(p[0]) for p in pts], [p[1] for p in pts], marker="o", label=level)
+                ax.plot([p[0] for p in pts], [p[1] for p in pts], marker="o", label=level)
+        years = _years(rows)
+        ax.set_xticks(years, [str(y) for y in years])
         ax.set_ylim(-0.05, 1.05)
         ax.set_ylabel("share of reports disagreeing")
         ax.legend(title="level", fontsize=8)
