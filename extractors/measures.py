@@ -18,6 +18,8 @@ True
 'lawsuits_total'
 >>> measure_of_metric("t3.granted+t3.partial", "2021") is None
 True
+>>> topic_of("p.apply.online"), topic_of_metric("t4.review@pending")
+('applications', 'reviews')
 
 Hand-written: the mapping is gongkai's own domain data; loading it is a few lines of YAML
 with the same file/line/id errors as the other config files.
@@ -58,12 +60,29 @@ class Measure:
 
 
 @dataclass(frozen=True)
+class Topic:
+    id: str
+    label: str
+    label_en: str
+    sections: tuple[str, ...]  # catalogue sections (t3, pre2019.apply, ...)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "label": self.label, "label_en": self.label_en,
+                "sections": list(self.sections)}
+
+
+@dataclass(frozen=True)
 class Measures:
     version: str
     measures: tuple[Measure, ...]
     by_cell: Mapping[tuple[str, str], str]  # (template, "key@column") -> measure id
     by_parts: Mapping[tuple[str, frozenset], str]  # (template, cells) -> measure id
     path: str = ""
+    topics: tuple[Topic, ...] = ()
+    by_key: Mapping[str, str] = None  # catalogue key -> topic id (needs the catalogue)
+
+    def topic_ids(self) -> tuple[str, ...]:
+        return tuple(t.id for t in self.topics)
 
     def ids(self) -> tuple[str, ...]:
         return tuple(m.id for m in self.measures)
@@ -134,8 +153,9 @@ def parse_measures(text: str, path: str = "<measures>", catalogue=None) -> Measu
         data = yaml.load(text, Loader=_LineLoader)  # noqa: S506 - a SafeLoader subclass
     except yaml.YAMLError as exc:
         raise ConfigError(f"{path}: not valid YAML: {exc}", file=path) from exc
-    if not isinstance(data, dict) or set(data) - {"version", "measures", "__line__"}:
-        raise ConfigError(f"{path}: expected the keys version and measures", file=path)
+    if not isinstance(data, dict) or set(data) - {"version", "topics", "measures", "__line__"}:
+        raise ConfigError(f"{path}: expected the keys version, topics and measures", file=path)
+    topics = _topics(data.get("topics") or {}, path, catalogue)
     measures = tuple(_build(m, path, catalogue) for m in data.get("measures") or ())
     by_cell: dict[tuple[str, str], str] = {}
     by_parts: dict[tuple[str, frozenset], str] = {}
@@ -150,8 +170,35 @@ def parse_measures(text: str, path: str = "<measures>", catalogue=None) -> Measu
                 by_cell[(g, ref)] = m.id
             if refs:
                 by_parts[(g, frozenset(refs))] = m.id
+    of_section = {sec: t.id for t in topics for sec in t.sections}
+    by_key = {} if catalogue is None else {
+        e.id: of_section[e.section] for e in catalogue.entries.values() if e.section in of_section}
     return Measures(version=str(data.get("version", "")), measures=measures,
-                    by_cell=by_cell, by_parts=by_parts, path=path)
+                    by_cell=by_cell, by_parts=by_parts, path=path, topics=topics, by_key=by_key)
+
+
+def _topics(raw: dict, path: str, catalogue) -> tuple[Topic, ...]:
+    known = None if catalogue is None else {e.section for e in catalogue.entries.values()}
+    out, seen = [], {}
+    for tid, t in raw.items():
+        if tid == "__line__":
+            continue
+        line = t.get("__line__") if isinstance(t, dict) else None
+        if not isinstance(t, dict) or set(t) - {"label", "label_en", "sections", "__line__"} \
+                or not t.get("sections"):
+            raise ConfigError(f"{path}:{line or ''}: topic {tid!r}: needs label, label_en and "
+                              "sections (nothing else)", file=path, line=line, id=tid)
+        for sec in t["sections"]:
+            if known is not None and sec not in known:
+                raise ConfigError(f"{path}:{line}: topic {tid!r}: no catalogue section {sec!r}",
+                                  file=path, line=line, id=tid)
+            if sec in seen:
+                raise ConfigError(f"{path}:{line}: topic {tid!r}: section {sec} is already "
+                                  f"{seen[sec]}'s", file=path, line=line, id=tid)
+            seen[sec] = tid
+        out.append(Topic(id=str(tid), label=str(t.get("label", "")),
+                         label_en=str(t.get("label_en", "")), sections=tuple(t["sections"])))
+    return tuple(out)
 
 
 @lru_cache(maxsize=4)
@@ -164,6 +211,23 @@ def load_measures(path: str | None = None) -> Measures:
 
 def measure_ids() -> tuple[str, ...]:
     return load_measures().ids()
+
+
+def topic_ids() -> tuple[str, ...]:
+    return load_measures().topic_ids()
+
+
+def topic_of(key: str | None) -> str | None:
+    """The topic of a catalogue row (``t3.new`` → applications); None for unknown rows."""
+    return (load_measures().by_key or {}).get(key or "")
+
+
+def topic_of_metric(metric: str | None) -> str | None:
+    """The topic of a claim's metric when all its parts share one."""
+    if not metric:
+        return None
+    found = {topic_of(part.strip().partition("@")[0]) for part in metric.split("+")}
+    return found.pop() if len(found) == 1 else None
 
 
 # --------------------------------------------------------------------------- lookup
@@ -204,13 +268,16 @@ def measure_of_metric(metric: str | None, template: str | None) -> str | None:
 
 
 def with_measures(record: dict[str, Any], prose_template: str | None = None) -> dict[str, Any]:
-    """Set ``measure`` on every cell and claim of a check record (in place; returned).
+    """Set ``measure`` and ``topic`` on every cell and claim of a check record (in place;
+    returned).
 
     Cells take their table's template; claims ``prose_template``, the template the
     prose was read with (the table's, or the report year's when no table was read)."""
     template = (record.get("table") or {}).get("template")
     for cell in (record.get("table") or {}).get("cells") or ():
         cell["measure"] = measure_of(cell.get("key"), cell.get("column"), template)
+        cell["topic"] = topic_of(cell.get("key"))
     for claim in record.get("claims") or ():
         claim["measure"] = measure_of_metric(claim.get("metric"), prose_template or template)
+        claim["topic"] = topic_of_metric(claim.get("metric"))
     return record

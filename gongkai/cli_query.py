@@ -14,7 +14,7 @@ from pydantic import ValidationError
 from storage.research_params import MAX_EXPORT, MAX_PAGE, QueryError, ResearchQuery
 from storage.research_spec import COLLECTIONS
 
-_LIST = ("measure", "kind", "status", "severity", "state", "template", "level", "scope",
+_LIST = ("measure", "topic", "kind", "status", "severity", "state", "template", "level", "scope",
          "cell_state")
 _ONE = ("body", "body_key", "region", "metric", "column", "report", "code", "year",
         "value_min", "value_max", "text", "sort", "cursor")

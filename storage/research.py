@@ -76,16 +76,17 @@ def save_cells(db: Database, report_id: str, cells: list[dict], base: dict) -> N
 
 
 def describe_findings(db: Database, report_id: str, docs: list[dict]) -> None:
-    """Give findings about to be stored the measures of their cells and, when the
+    """Give findings about to be stored the measures and topics of their cells and, when the
     caller did not say (cross-year and near-duplicate findings), ``canonical``."""
-    from extractors.measures import measure_of
+    from extractors.measures import measure_of, topic_of
 
     canonical = None
     for d in docs:
         template = d.get("template")
-        found = {measure_of(c.get("key"), c.get("column"), template)
-                 for c in d.get("cells") or () if isinstance(c, dict)}
+        cells = [c for c in d.get("cells") or () if isinstance(c, dict)]
+        found = {measure_of(c.get("key"), c.get("column"), template) for c in cells}
         d["measures"] = sorted(m for m in found if m)
+        d["topics"] = sorted({t for t in (topic_of(c.get("key")) for c in cells) if t})
         if "canonical" not in d:
             canonical = canonical_of(db, report_id) if canonical is None else canonical
             d["canonical"] = canonical
@@ -115,7 +116,7 @@ def filter_of(collection: str, q: ResearchQuery, regions: list[str] | None = Non
     spec = SPECS[collection]
     f: dict[str, Any] = {} if q.renderings else {"canonical": True}
     p = spec.filters
-    for name in ("measure", "kind", "status", "severity", "state", "template", "level",
+    for name in ("measure", "topic", "kind", "status", "severity", "state", "template", "level",
                  "scope", "cell_state"):
         values = getattr(q, name)
         if values and name in p:

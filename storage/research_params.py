@@ -34,10 +34,10 @@ Name = Field(default=None, min_length=1, max_length=200)
 
 # query parameter -> the filter name of research_spec (when they differ)
 _FILTER_OF = {"value_min": "value", "value_max": "value", "text": "text"}
-_FILTERS = ("measure", "kind", "status", "severity", "state", "template", "level", "scope",
+_FILTERS = ("measure", "topic", "kind", "status", "severity", "state", "template", "level", "scope",
             "cell_state", "body", "body_key", "region", "metric", "column", "report",
             "code", "year", "value_min", "value_max", "text")
-_LISTS = ("measure", "kind", "status", "severity", "state", "template", "level", "scope",
+_LISTS = ("measure", "topic", "kind", "status", "severity", "state", "template", "level", "scope",
           "cell_state", "fields")
 
 
@@ -94,6 +94,8 @@ class ResearchQuery(BaseModel):
 
     measure: list[str] = Field(default_factory=list, max_length=50,
                                description="harmonised measure id(s); prefix_* for a prefix")
+    topic: list[str] = Field(default_factory=list, max_length=20,
+                             description="topic(s): applications, proactive, reviews, ...")
     kind: list[Kind] = Field(default_factory=list, description="claim kind")
     status: list[Status] = Field(default_factory=list, description="finding status")
     severity: list[Severity] = Field(default_factory=list)
@@ -159,6 +161,16 @@ class ResearchQuery(BaseModel):
     @classmethod
     def _measures(cls, v):
         return expand_measures(v) if v else v
+
+    @field_validator("topic")
+    @classmethod
+    def _topics(cls, v):
+        from extractors.measures import topic_ids
+
+        bad = [t for t in v if t not in topic_ids()]
+        if bad:
+            raise ValueError(f"unknown topic {bad[0]!r}; known: {', '.join(topic_ids())}")
+        return v
 
     @field_validator("value_min", "value_max")
     @classmethod

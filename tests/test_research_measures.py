@@ -107,3 +107,24 @@ def test_check_records_carry_measures_on_cells_and_claims(corpus_dir):
     assert with_measures({"table": {"template": "2021", "cells": [
         {"key": "t3.new", "column": "total"}]}})["table"]["cells"][0]["measure"] == \
         "applications_received"
+
+
+TOPICS = [("p.apply.online", "applications"), ("t3.denied.query", "applications"),
+          ("p.reply.granted", "applications"), ("t2.normative", "proactive"),
+          ("p.litigation.total", "reviews"), ("t4.review", "reviews"), ("p.fees", "fees"),
+          ("unknown:其他", None)]
+
+
+@pytest.mark.parametrize("key,topic", TOPICS, ids=[k for k, _ in TOPICS])
+def test_topic_of_a_catalogue_row(key, topic):
+    from extractors.measures import topic_of
+
+    assert topic_of(key) == topic
+
+
+def test_every_measure_lies_in_one_topic():
+    from extractors.measures import topic_of
+
+    for m in load_measures().measures:
+        topics = {topic_of(ref.split("@")[0]) for refs in m.cells.values() for ref in refs}
+        assert len(topics) == 1 and None not in topics, m.id
