@@ -14,15 +14,13 @@ TEMPLATES = ["pre2019", "2019trial", "2021", "unknown"]
 
 
 def _years(value: str | None) -> tuple[int | None, int | None]:
-    """"2020", "2019..2024", "2019..", "..2024" → (from, to)."""
-    if not value:
-        return None, None
-    m = re.fullmatch(r"(\d{4})?(?:(\.\.)(\d{4})?)?", value.strip())
-    if not m or not (m.group(1) or m.group(3)):
-        raise _fail(f"--year {value!r}: a year (2020) or a range (2019..2024, 2019.., ..2024)")
-    lo = int(m.group(1)) if m.group(1) else None
-    hi = int(m.group(3)) if m.group(3) else (None if m.group(2) else lo)
-    return lo, hi
+    """"2020", "2019..2024", "2019..", "..2024" → (from, to), as the research API reads them."""
+    from storage.research_params import parse_years
+
+    try:
+        return parse_years(value) or (None, None)
+    except ValueError as exc:
+        raise _fail(f"--year {value!r}: {exc}") from exc
 
 
 def _table(result: dict) -> str:

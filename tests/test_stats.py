@@ -171,8 +171,7 @@ def test_api_json_and_csv_agree_with_storage(client, db):
     r = client.get("/api/stats/reports", params={"by": ["year", "template"]})
     assert r.status_code == 200, r.text
     assert r.json()["rows"] == stats.reports_by(db, ["year", "template"])["rows"]
-    r = client.get("/api/stats/timeliness", params={"format": "csv", "year_from": 2017,
-                                                    "year_to": 2017})
+    r = client.get("/api/stats/timeliness", params={"format": "csv", "year": "2017"})
     assert r.headers["content-type"].startswith("text/csv")
     [row] = list(csv.DictReader(io.StringIO(r.text.lstrip("\ufeff"))))
     assert (row["year"], row["late"]) == ("2017", "1")
@@ -184,7 +183,7 @@ def test_api_json_and_csv_agree_with_storage(client, db):
     assert {f"/api/stats/{n}" for n in stats.NAMES} <= set(paths)
 
 
-@pytest.mark.parametrize("params", [{"year_from": "x"}, {"level": "planet"},
+@pytest.mark.parametrize("params", [{"year": "x"}, {"year": "2024..2019"}, {"level": "planet"},
                                     {"region[$ne]": "1"}, {"nope": "1"},
                                     {"by": "colour"}], ids=str)
 def test_api_rejects_bad_parameters(client, params):
@@ -230,3 +229,30 @@ def test_distribution_of_a_measure_spans_the_generations(db, canonical):
     assert {c["template"] for c in cells} >= {"pre2019", "2021"}
     with pytest.raises(KeyError):
         stats.distribution(db, measure="no_such_measure")
+
+
+# ------------------------------------------------------------------ README
+def _readme_lines() -> list[str]:
+    section = (ROOT / "README.md").read_text("utf-8").split("## Dashboard", 1)[1]
+    section = section.split("\n## ", 1)[0]
+    return [ln for block in section.split("```")[1::2] for ln in block.splitlines()
+            if ln.startswith(("curl ", "gongkai "))]
+
+
+def test_readme_dashboard_examples_run(env, client):
+    import shlex
+    from urllib.parse import urlsplit
+
+    lines = _readme_lines()
+    assert len(lines) >= 10
+    for line in lines:
+        words = shlex.split(line)
+        if words[0] == "gongkai":
+            res = run_cli(words[1:], env)
+            assert res.returncode == 0 and res.stdout.strip(), (line, res.stderr)
+            continue
+        url = urlsplit(words[-1])
+        r = client.get(f"{url.path}?{url.query}")
+        assert r.status_code == 200, (line, r.text)
+        assert r.text.strip() and (r.headers["content-type"].startswith("text/csv")
+                                   or r.json()["rows"]), line

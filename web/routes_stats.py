@@ -13,9 +13,10 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from storage import stats
+from storage.research_params import parse_years
 from web import auth, plots
 from web.errors import ApiError
 from web.exports import _safe
@@ -32,8 +33,8 @@ class StatsQuery(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    year_from: int | None = Field(default=None, ge=1990, le=2100)
-    year_to: int | None = Field(default=None, ge=1990, le=2100)
+    year: str | None = Field(default=None, max_length=12,
+                             description="YYYY or a range YYYY..YYYY (either end may be open)")
     level: Level | None = None
     region: str | None = Field(default=None, max_length=100)
     template: Template | None = None
@@ -46,9 +47,16 @@ class StatsQuery(BaseModel):
             return {k: v for k, v in data.items() if v not in ("", None, [""])}
         return data
 
+    @field_validator("year", mode="before")
+    @classmethod
+    def _years(cls, v):
+        years = parse_years(v)  # the research API's year syntax
+        return None if years is None else f"{years[0]}..{years[1]}"
+
     def to_filter(self) -> stats.StatsFilter:
-        return stats.StatsFilter(year_from=self.year_from, year_to=self.year_to,
-                                 level=self.level, region=self.region, template=self.template)
+        lo, hi = parse_years(self.year) or (None, None)
+        return stats.StatsFilter(year_from=lo, year_to=hi, level=self.level,
+                                 region=self.region, template=self.template)
 
     def options(self) -> dict:
         return {}
