@@ -59,8 +59,18 @@ def _years(flt: StatsFilter) -> dict:
 
 
 def _and(*parts: dict) -> dict:
-    parts = tuple(p for p in parts if p)
-    return {} if not parts else parts[0] if len(parts) == 1 else {"$and": list(parts)}
+    """The conjunction of filters as one flat document when their fields differ (the
+    embedded server plans an index only for a flat filter, never inside ``$and``); equal
+    values of one field are merged, anything else goes into ``$and``."""
+    merged: dict[str, Any] = {}
+    rest: list[dict] = []
+    for part in (p for p in parts if p):
+        for k, v in part.items():
+            if k not in merged:
+                merged[k] = v
+            elif merged[k] != v:
+                rest.append({k: v})
+    return {**merged, "$and": rest} if rest else merged
 
 
 def _scope(regions: list[str] | None, region: str, body: str) -> dict:
