@@ -49,12 +49,19 @@ class StatsFilter:
 
 
 # ------------------------------------------------------------------ matches
-def _years(flt: StatsFilter) -> dict:
+def _years(flt: StatsFilter) -> Any:
+    """The year condition: an equality for one year, else ``$gte``/``$lt`` (years are
+    integers).  Not ``$lte``: the embedded server treats an ``$lte`` bound of an index
+    range as exclusive (``{year: {$gte: 2021, $lte: 2021}}`` over an index on
+    (canonical, code, year) finds nothing), so the upper bound is always ``$lt``."""
+    lo, hi = flt.year_from, flt.year_to
+    if lo is not None and lo == hi:
+        return lo
     rng = {}
-    if flt.year_from is not None:
-        rng["$gte"] = flt.year_from
-    if flt.year_to is not None:
-        rng["$lte"] = flt.year_to
+    if lo is not None:
+        rng["$gte"] = lo
+    if hi is not None:
+        rng["$lt"] = hi + 1
     return rng
 
 
@@ -73,6 +80,11 @@ def _and(*parts: dict) -> dict:
     return {**merged, "$and": rest} if rest else merged
 
 
+def _prefix(text: str) -> dict:
+    """Values that start with ``text`` as a range (an index serves it; no regex)."""
+    return {"$gte": text, "$lt": text + "\U0010ffff"}
+
+
 def _scope(regions: list[str] | None, region: str, body: str) -> dict:
     """A region-scoped account sees reports whose region starts with, or whose body name
     contains, one of its regions (the rule of storage/review.py, on these field paths)."""
@@ -88,14 +100,14 @@ def _scope(regions: list[str] | None, region: str, body: str) -> dict:
 def report_match(flt: StatsFilter, regions: list[str] | None = None) -> dict:
     """The canonical reports a filter selects, on the ``reports`` collection."""
     m: dict[str, Any] = {"canonical": True}
-    if _years(flt):
+    if _years(flt) not in ({}, None):
         m["year"] = _years(flt)
     if flt.level:
         m["report.level"] = flt.level
     if flt.template:
         m["report.template"] = flt.template
     if flt.region:
-        m["report.region"] = {"$regex": "^" + re.escape(flt.region)}
+        m["report.region"] = _prefix(flt.region)
     return _and(m, _scope(regions, "report.region", "report.body"))
 
 
@@ -103,14 +115,14 @@ def item_match(flt: StatsFilter, regions: list[str] | None = None) -> dict:
     """The same filter on a collection of denormalised items (cells, claims, findings:
     flat ``canonical``, ``year``, ``region``, ``level``, ``template``, ``body``)."""
     m: dict[str, Any] = {"canonical": True}
-    if _years(flt):
+    if _years(flt) not in ({}, None):
         m["year"] = _years(flt)
     if flt.level:
         m["level"] = flt.level
     if flt.template:
         m["template"] = flt.template
     if flt.region:
-        m["region"] = {"$regex": "^" + re.escape(flt.region)}
+        m["region"] = _prefix(flt.region)
     return _and(m, _scope(regions, "region", "body"))
 
 
@@ -155,7 +167,7 @@ def rule_failures(db: Database, flt: StatsFilter = StatsFilter(),
     ``warn``, either, and the shares of the year's canonical reports."""
     match = item_match(flt, regions)
     if code_prefix:
-        match = _and(match, {"code": {"$regex": "^" + re.escape(code_prefix)}})
+        match = _and(match, {"code": _prefix(code_prefix)})
     per_report = db.findings.aggregate([
         {"$match": _and(match, {"status": {"$in": ["fail", "warn"]}})},
         {"$group": {"_id": {"code": "$code", "year": "$year", "report": "$report_id"},

@@ -82,6 +82,11 @@ def test_renderings_are_counted_once(db, canonical, corpus_dir):
     assert db.reports.count_documents({}) == len(canonical) + 3  # the three PDFs
     want = Counter(int(r["year"]) for r in _manifest(corpus_dir)) + Counter([2017])
     assert {r["year"]: r["reports"] for r in per_year} == dict(want)
+    # a range includes its last year (the embedded server's $lte over an index does not)
+    some = stats.rule_failures(db, stats.StatsFilter(year_from=2012, year_to=2013))["rows"]
+    every = stats.rule_failures(db)["rows"]
+    assert some == [r for r in every if r["year"] in (2012, 2013)] and \
+        {r["year"] for r in some} == {2012, 2013}
 
 
 def test_reports_by_template_follow_the_manifest(db, corpus_dir):
@@ -153,6 +158,9 @@ def test_region_scope(db, canonical):
     rows = stats.reports_by(db, ["year"], regions=["平潭"])["rows"]
     want = sum(1 for r in canonical.values() if "平潭" in (r["report"].get("body") or ""))
     assert 0 < sum(r["reports"] for r in rows) == want < len(canonical)
+    rows = stats.reports_by(db, ["year"], stats.StatsFilter(region="平潭"))["rows"]
+    want = sum(1 for r in canonical.values() if (r["report"].get("region") or "").startswith("平潭"))
+    assert 0 < sum(r["reports"] for r in rows) == want
 
 
 # ------------------------------------------------------------------ API
