@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import csv
 import io
+import json
+import threading
+import time
 from typing import Annotated, Literal
 from urllib.parse import urlencode
 
@@ -16,6 +19,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from storage import stats
+from storage.queue_index import generation
 from storage.research_params import parse_years
 from web import auth, plots
 from web.errors import ApiError
@@ -108,10 +112,47 @@ QUERIES = {"reports": ReportsQuery, "rules": RulesQuery, "prose": ProseQuery,
            "timeliness": StatsQuery, "distribution": DistributionQuery}
 
 
+class StatsCache:
+    """Results of recent statistics in the serving process, valid while the store's
+    findings generation (storage/queue_index.py: bumped whenever findings are replaced,
+    which every stored or re-evaluated report does) is unchanged and for at most
+    ``max_age`` seconds (the bump may precede the write).  Why: on the embedded store an
+    aggregation over every report reads each document (seconds for thousands of
+    reports), and the dashboard asks for five of them per view."""
+
+    def __init__(self, size: int = 128, max_age: float = 60.0) -> None:
+        self.size, self.max_age = size, max_age
+        self._entries: dict[str, tuple[int, float, dict]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, db, key: str, make) -> dict:
+        gen, now = generation(db), time.monotonic()
+        with self._lock:
+            hit = self._entries.get(key)
+        if hit and hit[0] == gen and now - hit[1] < self.max_age:
+            return hit[2]
+        result = make()
+        with self._lock:
+            self._entries[key] = (gen, now, result)
+            while len(self._entries) > self.size:
+                self._entries.pop(next(iter(self._entries)))
+        return result
+
+
+def _cache(request: Request) -> StatsCache:
+    cache = getattr(request.app.state, "stats_cache", None)
+    if cache is None:
+        cache = request.app.state.stats_cache = StatsCache()
+    return cache
+
+
 def compute(request: Request, name: str, q: StatsQuery, user: dict) -> dict:
+    db, regions, flt = request.app.state.store.db, user.get("regions") or [], q.to_filter()
+    key = json.dumps([name, flt.as_dict(), sorted(regions), q.options()], sort_keys=True,
+                     ensure_ascii=False, default=str)
     try:
-        return stats.run(request.app.state.store.db, name, q.to_filter(),
-                         user.get("regions") or [], **q.options())
+        return _cache(request).get(
+            db, key, lambda: stats.run(db, name, flt, regions, **q.options()))
     except KeyError as exc:
         raise ApiError(404, f"no measure {exc.args[0]!r}; see config/measures.yaml",
                        code="unknown_measure") from exc
