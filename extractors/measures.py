@@ -26,10 +26,11 @@ with the same file/line/id errors as the other config files.
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 import yaml
 
@@ -150,7 +151,7 @@ def _build(raw: Any, path: str, catalogue) -> Measure:
 def parse_measures(text: str, path: str = "<measures>", catalogue=None) -> Measures:
     """Validate a measures file; ``catalogue`` (optional) checks every cell exists."""
     try:
-        data = yaml.load(text, Loader=_LineLoader)  # noqa: S506 - a SafeLoader subclass
+        data = yaml.load(text, Loader=_LineLoader)
     except yaml.YAMLError as exc:
         raise ConfigError(f"{path}: not valid YAML: {exc}", file=path) from exc
     if not isinstance(data, dict) or set(data) - {"version", "topics", "measures", "__line__"}:

@@ -26,13 +26,19 @@ class BadQuery(click.ClickException):
     exit_code = 2
 
 
+def _help(name: str, repeat: bool = False) -> str | None:
+    text = ResearchQuery.model_fields[name].description or ""
+    return (text + "; repeat or separate with commas").lstrip("; ") if repeat else text or None
+
+
 def _options(f):
     for name in reversed(_ONE):
         kind = float if name.startswith("value_") else str
-        f = click.option(f"--{name.replace('_', '-')}", name, type=kind, default=None)(f)
+        f = click.option(f"--{name.replace('_', '-')}", name, type=kind, default=None,
+                         help=_help(name))(f)
     for name in reversed(_LIST):
         f = click.option(f"--{name.replace('_', '-')}", name, multiple=True,
-                         help="repeat or separate with commas" if name == "measure" else None)(f)
+                         help=_help(name, repeat=True))(f)
     return f
 
 
@@ -118,15 +124,13 @@ def _export(db, collection: str, q: ResearchQuery, fmt: str, out: str | None) ->
     if fmt == "parquet" and out is None and sys.stdout.isatty():
         raise BadQuery("parquet is binary: give --out FILE or redirect stdout")
     fields, rows = research.export_rows(db, collection, q)
-    stream = open(out, "wb") if out else sys.stdout.buffer
-    try:
-        for chunk in research_export.chunks(fmt, collection, fields, rows):
-            stream.write(chunk)
-    finally:
-        if out:
-            stream.close()
-        else:
-            stream.flush()
+    chunks = research_export.chunks(fmt, collection, fields, rows)
+    if out:
+        with open(out, "wb") as stream:
+            stream.writelines(chunks)
+    else:
+        sys.stdout.buffer.writelines(chunks)
+        sys.stdout.buffer.flush()
 
 
 def register(main: click.Group) -> None:

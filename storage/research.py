@@ -28,7 +28,8 @@ import base64
 import binascii
 import hashlib
 import json
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 from bson import ObjectId
 from pymongo import ASCENDING, DESCENDING
@@ -200,27 +201,51 @@ def read_cursor(cursor: str, fp: str) -> tuple[Any, Any]:
     return value, _decode_id(data["id"])
 
 
+_NOTHING = {"$in": []}  # a condition no value meets
+_TESTS = {"$gt": lambda a, b: a > b, "$gte": lambda a, b: a >= b,
+          "$lt": lambda a, b: a < b, "$lte": lambda a, b: a <= b,
+          "$eq": lambda a, b: a == b, "$ne": lambda a, b: a != b,
+          "$in": lambda a, b: a in b, "$all": lambda a, b: False}
+
+
+def _holds(value: Any, ops: dict) -> bool:
+    """Whether ``value`` meets every operator of ``ops`` (MongoDB compares within a type)."""
+    try:
+        return all(_TESTS[op](value, v) for op, v in ops.items())
+    except (TypeError, KeyError):
+        return False
+
+
+def _is_ops(cond: Any) -> bool:
+    return isinstance(cond, dict) and bool(cond) and all(str(k).startswith("$") for k in cond)
+
+
 def _merge(f: dict, path: str, cond: Any) -> dict:
-    """``f`` with ``cond`` (a value or an operator dict) also required of ``path``."""
+    """``f`` with ``cond`` (a value or an operator dict) also required of ``path``.
+
+    An equality stays a plain equality when the filter allows its value (the embedded
+    server plans an equality inside a range as a collection scan), and becomes a
+    condition nobody meets when it does not (a cursor cannot widen its query)."""
     out = dict(f)
     if path not in out:
         out[path] = cond
         return out
-    have = out[path]
-    is_ops = isinstance(have, dict) and all(str(k).startswith("$") for k in have)
-    have = dict(have) if is_ops else {"$eq": have}
-    extra = cond if isinstance(cond, dict) else {"$eq": cond}
-    for op, v in extra.items():
-        if op in have and op in ("$gt", "$gte"):
-            have[op] = max(have[op], v)
-        elif op in have and op in ("$lt", "$lte"):
-            have[op] = min(have[op], v)
-        elif op in have and op in ("$eq",) and have[op] != v:
-            have = {"$in": []}  # cannot hold: an empty answer
+    have = out[path] if _is_ops(out[path]) else {"$eq": out[path]}
+    merged = dict(have)
+    for op, v in (cond.items() if _is_ops(cond) else [("$eq", cond)]):
+        if op in merged and op in ("$gt", "$gte"):
+            merged[op] = max(merged[op], v)
+        elif op in merged and op in ("$lt", "$lte"):
+            merged[op] = min(merged[op], v)
+        elif op == "$eq" and "$eq" in merged and merged["$eq"] != v:
+            merged = dict(_NOTHING)
             break
         else:
-            have = {**have, op: v}
-    out[path] = have
+            merged[op] = v
+    if "$eq" in merged:
+        value = merged.pop("$eq")
+        merged = value if _holds(value, merged) else dict(_NOTHING)
+    out[path] = merged
     return out
 
 
@@ -242,7 +267,6 @@ def _projection(spec: Spec, fields: list[str]) -> dict:
     for name in fields:
         path = spec.fields[name][0]
         proj[path.split(".0.")[0] if ".0." in path else path] = 1
-    proj[spec.sorts.get("year", "year")] = 1
     return proj
 
 
@@ -323,14 +347,31 @@ def export_rows(db: Database, collection: str, q: ResearchQuery,
     return fields, (row_of(spec, d, fields) for d in cursor)
 
 
-def explain(db: Database, collection: str, q: ResearchQuery) -> dict:
-    """The server's plan of the first page of a query (for the index test)."""
+def explain(db: Database, collection: str, q: ResearchQuery) -> list[dict]:
+    """The server's plans of the queries one page of ``q`` runs: one without a cursor,
+    two or three after one (for the index test)."""
+    spec = SPECS[collection]
     q.check_for(collection)
-    path, desc = _sort(q, SPECS[collection])
+    base = filter_of(collection, q)
+    path, desc = _sort(q, spec)
+    queries = [base] if q.cursor is None else _after(
+        base, path, desc, *read_cursor(q.cursor, fingerprint(collection, q)))
     direction = DESCENDING if desc else ASCENDING
-    return (db[collection].find(filter_of(collection, q))
-            .sort([(path, direction), ("_id", direction)]).limit(q.limit + 1).explain())
+    return [db[collection].find(part).sort([(path, direction), ("_id", direction)])
+            .limit(q.limit + 1).explain() for part in queries]
 
 
-__all__ = ["COLLECTIONS", "CursorError", "ExportTooLarge", "page", "export_rows", "explain",
-           "setup", "save_cells", "mark_canonical", "canonical_of", "filter_of"]
+__all__ = [
+    "COLLECTIONS",
+    "CursorError",
+    "ExportTooLarge",
+    "canonical_of",
+    "describe_findings",
+    "explain",
+    "export_rows",
+    "filter_of",
+    "mark_canonical",
+    "page",
+    "save_cells",
+    "setup",
+]

@@ -11,7 +11,8 @@ from __future__ import annotations
 import csv
 import io
 import json
-from typing import Any, Iterable, Iterator
+from collections.abc import Iterable, Iterator
+from typing import Any
 
 from storage.research_spec import SPECS
 
@@ -120,7 +121,21 @@ def parquet_schema(collection: str, fields: list[str]):
     return pa.schema([(f, kinds[t]) for f, t in zip(fields, _types(collection, fields))])
 
 
+def _column(values: list, kind: str, arrow_type):
+    """One Arrow column; values that are not of the declared type become null (a rare
+    slow path: stored values are typed already)."""
+    import pyarrow as pa
+
+    if kind == "json":
+        return pa.array([_json(v) for v in values], type=arrow_type)
+    try:
+        return pa.array(values, type=arrow_type)
+    except (TypeError, ValueError, pa.ArrowException):
+        return pa.array([_coerce(kind, v) for v in values], type=arrow_type)
+
+
 def parquet_chunks(collection: str, fields: list[str], rows: Iterable[dict]) -> Iterator[bytes]:
+    """Row groups of BATCH_ROWS rows, each written (and handed on) as soon as it is full."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
@@ -128,22 +143,22 @@ def parquet_chunks(collection: str, fields: list[str], rows: Iterable[dict]) -> 
     types = _types(collection, fields)
     sink = _Sink()
     writer = pq.ParquetWriter(sink, schema, compression="zstd")
-    columns: list[list] = [[] for _ in fields]
 
-    def flush() -> bytes:
-        writer.write_table(pa.table([pa.array(c, type=schema.field(i).type)
-                                     for i, c in enumerate(columns)], schema=schema))
-        for c in columns:
-            c.clear()
+    def flush(batch: list[dict]) -> bytes:
+        columns = [_column([r.get(f) for r in batch], t, schema.field(i).type)
+                   for i, (f, t) in enumerate(zip(fields, types))]
+        writer.write_table(pa.Table.from_arrays(columns, schema=schema))
         return sink.drain()
 
+    batch: list[dict] = []
+    written = False
     for row in rows:
-        for i, (f, t) in enumerate(zip(fields, types)):
-            columns[i].append(_coerce(t, row.get(f)))
-        if len(columns[0]) >= BATCH_ROWS:
-            yield flush()
-    if columns[0] or sink.pos == 0:
-        yield flush()
+        batch.append(row)
+        if len(batch) >= BATCH_ROWS:
+            yield flush(batch)
+            batch, written = [], True
+    if batch or not written:
+        yield flush(batch)
     writer.close()
     yield sink.drain()
 

@@ -30,7 +30,6 @@ Kind = Literal["figure", "rate", "change", "statement", "enumeration"]
 Scope = Literal["report", "cross_year", "duplicate"]
 CellState = Literal["number", "zero", "blank", "slash", "none", "text"]
 Format = Literal["json", "csv", "jsonl", "parquet"]
-Name = Field(default=None, min_length=1, max_length=200)
 
 # query parameter -> the filter name of research_spec (when they differ)
 _FILTER_OF = {"value_min": "value", "value_max": "value", "text": "text"}
@@ -98,35 +97,41 @@ class ResearchQuery(BaseModel):
                              description="topic(s): applications, proactive, reviews, ...")
     kind: list[Kind] = Field(default_factory=list, description="claim kind")
     status: list[Status] = Field(default_factory=list, description="finding status")
-    severity: list[Severity] = Field(default_factory=list)
+    severity: list[Severity] = Field(default_factory=list, description="finding severity")
     state: list[State] = Field(default_factory=list, description="finding review state")
-    template: list[Template] = Field(default_factory=list)
+    template: list[Template] = Field(default_factory=list, description="template generation")
     level: list[Level] = Field(default_factory=list, description="administrative level")
     scope: list[Scope] = Field(default_factory=list, description="finding scope")
-    cell_state: list[CellState] = Field(default_factory=list)
+    cell_state: list[CellState] = Field(default_factory=list,
+                                        description="cell state (number, zero, blank, ...)")
     body: str | None = Field(default=None, min_length=1, max_length=200,
                              description="body name, exact")
-    body_key: str | None = Name
+    body_key: str | None = Field(default=None, min_length=1, max_length=200,
+                                 description="the body's normalised key (as `gongkai show` prints it)")
     region: str | None = Field(default=None, min_length=1, max_length=200,
                                description="region prefix: 江苏 matches 江苏省淮安市")
     metric: str | None = Field(default=None, min_length=1, max_length=300,
                                description="catalogue key (cells) or claim metric, exact")
-    column: str | None = Field(default=None, pattern=r"^[a-z_]{1,40}$")
-    report: str | None = Field(default=None, pattern=r"^[0-9a-f]{64}$")
+    column: str | None = Field(default=None, pattern=r"^[a-z_]{1,40}$",
+                               description="cell column (total, natural, value, ...)")
+    report: str | None = Field(default=None, pattern=r"^[0-9a-f]{64}$",
+                               description="one report's id")
     code: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_.]{1,80}\*?$",
                              description="finding code; PROSE.* for a prefix")
     year: str | None = Field(default=None, max_length=12,
                              description="YYYY or YYYY..YYYY (either end may be open)")
-    value_min: float | None = None
-    value_max: float | None = None
+    value_min: float | None = Field(default=None, description="value at least")
+    value_max: float | None = Field(default=None, description="value at most")
     text: str | None = Field(default=None, min_length=1, max_length=200,
                              description="words that must all occur (jieba tokens)")
     renderings: bool = Field(default=False, description="also rows of renderings")
     fields: list[str] = Field(default_factory=list, max_length=40)
-    sort: str | None = Field(default=None, pattern=r"^[a-z_]{1,40}$")
+    sort: str | None = Field(default=None, pattern=r"^[a-z_]{1,40}$",
+                             description="a sort of the collection (id, year, body, value, ...)")
     desc: bool = False
     limit: int = Field(default=DEFAULT_PAGE, ge=1, le=MAX_PAGE)
-    cursor: str | None = Field(default=None, min_length=1, max_length=2000)
+    cursor: str | None = Field(default=None, min_length=1, max_length=2000,
+                               description="the `next` of the previous page")
     export_limit: int | None = Field(default=None, ge=1, le=MAX_EXPORT)
     format: Format = "json"
 

@@ -4,10 +4,16 @@ indexes that serve them.  Data only; ``storage.research`` builds queries from it
 and CLI document it, ``Store.setup`` creates the indexes.
 
 Every research index starts with ``canonical`` (True for a done report that is no other
-report's rendering, and everything derived from it): every research query has it, and
-the embedded server uses an index only when the query's fields are a prefix of its keys
-(equalities, then at most one range), so the typical queries have indexes of exactly
-their shape (the ``explain()`` test checks them).
+report's rendering, and everything derived from it): every research query has it.  The
+embedded server uses an index only when the query's fields are a prefix of its keys
+(equalities, then at most one range or ``$in``), so the typical queries have indexes of
+exactly their shape (the ``explain()`` test checks them); indexes of equality filters
+end with ``year`` (the default sort) and ``_id`` (added by ``research.setup``), so that
+the pages after the first (same year and a later id; later years) stay on the index.
+What the embedded server plans as a collection scan (a real MongoDB does not): several
+ranges or ``$in`` lists at once (a measure list with a year range, several text words),
+pages after the first of a range-filtered query (region, code or value prefix/range),
+region-scoped accounts (an ``$or``).
 """
 from __future__ import annotations
 
@@ -63,7 +69,7 @@ REPORTS = Spec(
     default_sort="year",
     indexes=(("canonical", "year"), ("canonical", "report.template", "year"),
              ("canonical", "report.level", "year"), ("canonical", "report.region"),
-             ("canonical", "report.body"), ("canonical", "body_key", "year")),
+             ("canonical", "report.body", "year"), ("canonical", "body_key", "year")),
 )
 
 CELLS = Spec(
@@ -79,20 +85,21 @@ CELLS = Spec(
              "value": "value", "cell_state": "state"},
     sorts={**_BASE_SORTS, "value": "value", "measure": "measure", "key": "key"},
     default_sort="year",
+    # fewer than the other collections: a report has some 150–250 cells, and every index
+    # costs each insert (on the embedded server 0.03 s per index per report); a cell query
+    # names a measure, topic or key, and the other filters ride on those indexes
     indexes=(("canonical", "measure", "year"), ("canonical", "measure", "level", "year"),
-             ("canonical", "topic", "year"),
-             ("canonical", "measure", "body"), ("canonical", "measure", "value"),
-             ("canonical", "key", "column", "year"), ("canonical", "year"),
-             ("canonical", "body"), ("canonical", "region"), ("canonical", "body_key", "year"),
-             ("canonical", "template", "year"), ("canonical", "level", "year"),
-             ("report_id",)),
+             ("canonical", "measure", "region"), ("canonical", "measure", "body", "year"),
+             ("canonical", "measure", "value"), ("canonical", "topic", "year"),
+             ("canonical", "key", "column", "year"), ("canonical", "year"), ("report_id",)),
 )
 
 CLAIMS = Spec(
     name="claims",
     fields={"id": ("_id", "str"), **_REPORT_BASE, "kind": ("kind", "str"),
             "measure": ("measure", "str"), "topic": ("topic", "str"),
-            "metric": ("metric", "str"), "value": ("value", "float"), "low": ("low", "float"), "high": ("high", "float"),
+            "metric": ("metric", "str"), "value": ("value", "float"),
+            "low": ("low", "float"), "high": ("high", "float"),
             "unit": ("unit", "str"), "text": ("text", "str"), "phrase": ("phrase", "str"),
             "qualifier": ("qualifier", "str"), "direction": ("direction", "str"),
             "verifiable": ("verifiable", "bool"), "start": ("start", "int"),
@@ -107,8 +114,8 @@ CLAIMS = Spec(
     default_sort="year",
     indexes=(("canonical", "measure", "year"), ("canonical", "topic", "year"),
              ("canonical", "kind", "year"),
-             ("canonical", "metric", "year"), ("canonical", "tokens"),
-             ("canonical", "year"), ("canonical", "body"), ("canonical", "region"),
+             ("canonical", "metric", "year"), ("canonical", "tokens", "year"),
+             ("canonical", "year"), ("canonical", "body", "year"), ("canonical", "region"),
              ("canonical", "body_key", "year"), ("canonical", "template", "year"),
              ("canonical", "level", "year")),
 )
@@ -125,8 +132,8 @@ COMMITMENTS = Spec(
     filters={**_BASE_FILTERS, "metric": "metric", "text": "tokens"},
     sorts={**_BASE_SORTS, "deadline": "deadline"},
     default_sort="year",
-    indexes=(("canonical", "year"), ("canonical", "tokens"), ("canonical", "metric", "year"),
-             ("canonical", "body"), ("canonical", "region"), ("canonical", "body_key", "year"),
+    indexes=(("canonical", "year"), ("canonical", "tokens", "year"), ("canonical", "metric", "year"),
+             ("canonical", "body", "year"), ("canonical", "region"), ("canonical", "body_key", "year"),
              ("canonical", "template", "year"), ("canonical", "level", "year")),
 )
 
@@ -150,7 +157,7 @@ FINDINGS = Spec(
              ("canonical", "status", "topics", "code", "year"), ("canonical", "topics", "year"),
              ("canonical", "measures", "year"), ("canonical", "status", "year"),
              ("canonical", "review.state", "year"), ("canonical", "year"),
-             ("canonical", "body"), ("canonical", "region"), ("canonical", "body_key", "year"),
+             ("canonical", "body", "year"), ("canonical", "region"), ("canonical", "body_key", "year"),
              ("canonical", "template", "year"), ("canonical", "level", "year")),
 )
 

@@ -6,8 +6,14 @@ import pytest
 
 from extractors.catalogue import load_catalogue
 from extractors.errors import ConfigError
-from extractors.measures import (GENERATIONS, load_measures, measure_of, measure_of_metric,
-                                 parse_measures, with_measures)
+from extractors.measures import (
+    GENERATIONS,
+    load_measures,
+    measure_of,
+    measure_of_metric,
+    parse_measures,
+    with_measures,
+)
 
 # (key, column, template, measure)
 CELLS = [
@@ -79,8 +85,8 @@ BAD = [
      "no catalogue key"),
     ("- id: x\n  label: a\n  label_en: a\n  unit: 件\n  cells: {2020: [t3.new@total]}\n",
      "unknown generation"),
-    ("- id: x\n  label: a\n  label_en: a\n  unit: 件\n  cells: {2021: [t3.new@total]}\n"
-     "- id: y\n  label: b\n  label_en: b\n  unit: 件\n  cells: {2021: [t3.new@total]}\n",
+    (("- id: x\n  label: a\n  label_en: a\n  unit: 件\n  cells: {2021: [t3.new@total]}\n"
+      "- id: y\n  label: b\n  label_en: b\n  unit: 件\n  cells: {2021: [t3.new@total]}\n"),
      "already belongs to x"),
     ("- id: x\n  label: a\n  unit: 件\n  colour: red\n  cells: {}\n", "unknown fields"),
     ("- id: Bad-Id\n  label: a\n  label_en: a\n  unit: 件\n  cells: {}\n", "snake_case"),
