@@ -2,6 +2,7 @@
 ratio to plain ``jieba.lcut`` over the same texts measured in the same run.
 
     .venv/bin/python bench/bench.py [--n 52] [--rounds 3] [--ingest-n 60] [--no-ingest]
+                                    [--research-n 3000] [--no-research]
 
 1. Whole process: ``gongkai check --json`` over N real reports (the 26 of
    ../shared/corpus/reports, cycled), with the defaults (NER model on) and with
@@ -14,6 +15,9 @@ ratio to plain ``jieba.lcut`` over the same texts measured in the same run.
    pair and printed as median and range (the machine is shared: only same-run ratios
    mean anything).
 3. ``bench/bench_ingest.py --n INGEST_N`` (ingest throughput, local pool and Celery).
+4. ``bench/bench_research.py --n RESEARCH_N`` (research queries, ``/api/stats`` and Parquet
+   export over a store of RESEARCH_N synthetic reports; ``--research-n 50000`` is the
+   issue's size, hours on the embedded server of a 2-core machine).
 
 Benchmarks print figures; nothing here is a pass/fail test.
 """
@@ -136,6 +140,9 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--ingest-n", type=int, default=60)
     ap.add_argument("--no-ingest", action="store_true")
     ap.add_argument("--no-check", action="store_true", help="skip the whole-process figures")
+    ap.add_argument("--research-n", type=int, default=3000,
+                    help="reports in the store of bench/bench_research.py")
+    ap.add_argument("--no-research", action="store_true")
     args = ap.parse_args(argv)
     if not corpus_files():
         sys.exit("../shared/corpus/reports not present: nothing to benchmark")
@@ -146,6 +153,10 @@ def main(argv: list[str] | None = None) -> None:
         print(f"\n== ingest: bench/bench_ingest.py --n {args.ingest_n}", flush=True)
         subprocess.run([sys.executable, str(ROOT / "bench" / "bench_ingest.py"),
                         "--n", str(args.ingest_n)], cwd=ROOT, check=False)
+    if not args.no_research:
+        print(f"\n== research: bench/bench_research.py --n {args.research_n}", flush=True)
+        subprocess.run([sys.executable, str(ROOT / "bench" / "bench_research.py"),
+                        "--n", str(args.research_n)], cwd=ROOT, check=False)
 
 
 if __name__ == "__main__":

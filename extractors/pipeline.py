@@ -76,7 +76,7 @@ def analyse_text(text: str, *, title_hint: str | None = None, source: str | None
     claims = extract_claims(text, sections, template=prose_template, body=meta.body)
     commitments = extract_commitments(text, sections, year=meta.year)
     entities = extract_entities(text, use_ner=use_ner, focus=ner_focus(claims, commitments))
-    findings = cross_check(table, claims, sections=sections, text=text)
+    findings = cross_check(table, claims, sections=sections, text=text, meta=meta, source=source)
     all_flags = sorted(set(flags) | set(table.flags))
     return with_measures({
         "source": source,
@@ -117,7 +117,7 @@ def recheck(record: dict[str, Any], text: str) -> list[dict[str, Any]]:
     rule-set version needs, without reading or parsing the document again."""
     from extractors.crosscheck import cross_check
     from extractors.crossyear import table_from_dict
-    from extractors.models import Section, Sections
+    from extractors.models import ReportMeta, Section, Sections
 
     sections = Sections(tuple(Section(**{k: v for k, v in s.items() if k in
                                          ("title", "level", "start", "end", "kind")})
@@ -126,5 +126,9 @@ def recheck(record: dict[str, Any], text: str) -> list[dict[str, Any]]:
                         announced_span=tuple(record["announced_span"])
                         if record.get("announced_span") else None)
     claims = [claim_from_dict(c) for c in record.get("claims") or []]
-    findings = cross_check(table_from_dict(record), claims, sections=sections, text=text)
+    rep = record.get("report") or {}
+    meta = ReportMeta(**{k: rep.get(k) for k in ("title", "body", "region", "level", "year",
+                                                   "published")})
+    findings = cross_check(table_from_dict(record), claims, sections=sections, text=text,
+                           meta=meta, source=record.get("source"))
     return [f.to_dict() for f in findings]

@@ -42,6 +42,7 @@ KINDS: dict[str, tuple[set[str], set[str]]] = {  # kind -> (required, optional) 
     "commitment": (set(), set()),
     "similarity": (set(), set()),
     "section_similarity": ({"section_kinds", "threshold"}, set()),
+    "timeliness": ({"deadlines", "government_levels"}, set()),
 }
 TEMPLATES = {"pre2019", "2019trial", "2021", "unknown"}
 STRENGTHS = {"hard", "soft"}

@@ -461,6 +461,11 @@ def run() -> None:  # pragma: no cover - console entry
 from gongkai import cli_web  # noqa: E402  (the review app's serve / users commands)
 
 cli_web.register(main)
+
+from gongkai import cli_stats  # noqa: E402  (gongkai stats: corpus statistics)
+
+cli_stats.register(main)
+
 from gongkai import cli_query  # noqa: E402  (the research query command)
 
 cli_query.register(main)
