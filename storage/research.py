@@ -24,6 +24,8 @@ offers for PyMongo without an ORM.
 """
 from __future__ import annotations
 
+import math
+
 import base64
 import binascii
 import hashlib
@@ -133,8 +135,11 @@ def filter_of(collection: str, q: ResearchQuery, regions: list[str] | None = Non
         f[p["code"]] = _prefix_range(code[:-1]) if code.endswith("*") else code
     if q.years is not None:
         lo, hi = q.years
-        f[p["year"]] = lo if lo == hi else {"$gte": lo, "$lte": hi}
-    rng = {k: v for k, v in (("$gte", q.value_min), ("$lte", q.value_max)) if v is not None}
+        f[p["year"]] = lo if lo == hi else {"$gte": lo, "$lt": hi + 1}
+    # Upper bounds as "$lt" the next value: the embedded server treats "$lte" as exclusive
+    # on an index; "$lt" of the next integer / float is the same range on any MongoDB.
+    top = None if q.value_max is None else math.nextafter(float(q.value_max), math.inf)
+    rng = {k: v for k, v in (("$gte", q.value_min), ("$lt", top)) if v is not None}
     if rng:
         f[p["value"]] = rng
     if q.text_tokens:

@@ -166,6 +166,22 @@ def test_question_2_applications_received_per_body_and_year_api(client, auth, st
     assert {r["template"] for r in rows} == {"pre2019", "2019trial", "2021"}
 
 
+def test_year_and_value_ranges_include_their_upper_bound(client, auth, store):
+    """``year=A..B`` and ``value_max`` are inclusive, on an index too (the embedded server
+    reads "$lte" there as "$lt")."""
+    rows = get_all(client, auth["rita"], "/api/cells", measure="applications_received",
+                   limit=1000, fields="year,value")
+    years = sorted({r["year"] for r in rows})
+    lo, hi = years[0], years[-1]
+    ranged = get_all(client, auth["rita"], "/api/cells", measure="applications_received",
+                     year=f"{lo}..{hi}", limit=1000, fields="year,value")
+    assert sorted(r["year"] for r in ranged) == sorted(r["year"] for r in rows)
+    top = max(r["value"] for r in rows)
+    capped = get_all(client, auth["rita"], "/api/cells", measure="applications_received",
+                     value_max=top, limit=1000, fields="year,value")
+    assert len(capped) == len(rows)
+
+
 def test_question_2_cli_csv(env, client, auth):
     res = run_cli(["query", "cells", "--measure", "applications_received", "--year", "2020..2024",
                    "--format", "csv", "--fields", "body,year,value"], env)
