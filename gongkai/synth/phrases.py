@@ -20,7 +20,7 @@ PLACEHOLDERS = {"b", "s", "y", "ny", "tel", "x", "k", "pct", "topic"}
 BANKS = ("intro", "period", "contact", "opening", "leadership", "management", "platform",
          "supervision", "problems", "measures", "ordinals", "no_application", "no_dispute",
          "upheld")
-COMPOSED = ("focus", "interpret", "practice", "service")
+COMPOSED = ("focus", "interpret", "practice", "service", "progress", "base")
 GOVERNMENT = "government"
 
 

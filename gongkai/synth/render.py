@@ -7,7 +7,7 @@ import random
 from dataclasses import dataclass, field
 from typing import Sequence
 
-from gongkai.synth.phrases import bank
+from gongkai.synth.phrases import bank, compose, topics_for
 from gongkai.synth.values import (MONEY, MONEY_KEYS, T3_COLUMNS, T3_HEADER, T4_BLOCKS, T4_COLUMNS,
                                   PRE2019_ROWS, Draft, fmt, gold_value, ref_value, t3_results)
 
@@ -25,6 +25,7 @@ class Doc:
     quotes: dict = field(default_factory=dict)  # "key@col" -> (pattern, value)
     statements: dict = field(default_factory=dict)  # statement kind -> phrase
     cell_json: list = field(default_factory=list)  # each gold cell pre-encoded (speed)
+    filler: random.Random | None = None  # draws of the figure-free prose (see fillers)
 
     def p(self, text: str) -> None:
         self.blocks.append(("p", text))
@@ -155,6 +156,22 @@ def intro(doc: Doc, sections: Sequence[str]) -> None:
     doc.p(doc.say(bank("intro")) + f"全文包括{parts}等部分。" + doc.say(bank("period")) + doc.say(bank("contact"), tel=tel))
 
 
+def fillers(doc: Doc, name: str, lo: int, hi: int) -> str:
+    """``lo``–``hi`` composed sentences of filler ``name`` (config/synth/phrases.yaml) about
+    the body's own fields.  Drawn from a generator of their own (seeded by the report's
+    name), so tables, figures and seeds are those the report would have without them;
+    each body keeps six of its department's fields for all its years, as a real body
+    writes about its own work."""
+    if doc.filler is None:
+        doc.filler = random.Random(f"{doc.d.name}:prose")
+    rng, d = doc.filler, doc.d
+    fields = random.Random(d.body.name).sample(topics_for(d.body.name), 6)
+    out = []
+    for topic in rng.sample(fields, min(len(fields), rng.randint(lo, hi))):
+        out.append(compose(rng, name).format(b=d.body.name, s=d.body.short, topic=topic) + "。")
+    return "".join(out)
+
+
 def _join(parts: list[str]) -> str:
     return "，".join(p for p in parts if p) + "。"
 
@@ -183,14 +200,16 @@ def _t4_all_upheld(v: dict) -> bool:
 def overview_new(doc: Doc) -> None:
     d, rng = doc.d, doc.rng
     doc.p(NEW_SECTIONS[0])
-    doc.p(doc.say(bank("opening")) + doc.say(bank("leadership")))
+    doc.p(doc.say(bank("opening")) + doc.say(bank("leadership")) + fillers(doc, "progress", 3, 5))
     doc.p("（一）主动公开。" + proactive_new(doc))
+    doc.p(fillers(doc, "focus", 5, 6) + fillers(doc, "interpret", 3, 4))
     doc.p("（二）依申请公开。" + applications_new(doc)
           + dispute_sentence(doc, "t4.review@total", "t4.litigation_direct@total+t4.litigation_after_review@total",
                              _t4_all_upheld(d.v)))
-    doc.p("（三）政府信息管理。" + doc.say(bank("management")))
-    doc.p("（四）平台建设。" + doc.say(bank("platform"), x=rng.randint(50, 3000), k=rng.randint(1, 12)))
-    doc.p("（五）监督保障。" + doc.say(bank("supervision"), k=rng.randint(1, 6)))
+    doc.p("（三）政府信息管理。" + doc.say(bank("management")) + fillers(doc, "practice", 3, 5))
+    doc.p("（四）平台建设。" + doc.say(bank("platform"), x=rng.randint(50, 3000), k=rng.randint(1, 12))
+          + fillers(doc, "service", 2, 3))
+    doc.p("（五）监督保障。" + doc.say(bank("supervision"), k=rng.randint(1, 6)) + fillers(doc, "base", 2, 4))
 
 
 def proactive_new(doc: Doc) -> str:
@@ -295,9 +314,12 @@ def render_pre2019(doc: Doc) -> None:
     d, rng = doc.d, doc.rng
     intro(doc, PRE2019_SECTIONS)
     doc.p(PRE2019_SECTIONS[0])
-    doc.p(doc.say(bank("opening")) + doc.say(bank("leadership")) + doc.say(bank("management")))
+    doc.p(doc.say(bank("opening")) + doc.say(bank("leadership")) + doc.say(bank("management"))
+          + fillers(doc, "practice", 3, 5) + fillers(doc, "progress", 3, 5))
     doc.p(PRE2019_SECTIONS[1])
     doc.p(proactive_pre2019(doc))
+    doc.p(fillers(doc, "focus", 5, 6) + fillers(doc, "interpret", 3, 4) + fillers(doc, "service", 2, 3))
+    doc.p(fillers(doc, "base", 2, 4))
     doc.p(PRE2019_SECTIONS[2])
     doc.p(applications_pre2019(doc))
     doc.p(PRE2019_SECTIONS[3])
