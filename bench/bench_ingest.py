@@ -89,6 +89,18 @@ def _objects(env: dict) -> int:
         client.close()
 
 
+def jieba_rate(folder: Path) -> float:
+    """Reports/s of plain ``jieba.lcut`` over the same texts (the pipeline's yardstick)."""
+    import jieba
+
+    texts = [p.read_text(encoding="utf-8") for p in sorted(folder.glob("*.txt"))]
+    jieba.lcut(texts[0])  # its dictionary loads once
+    start = time.perf_counter()
+    for text in texts:
+        jieba.lcut(text)
+    return len(texts) / (time.perf_counter() - start)
+
+
 def baseline(folder: Path, use_ner: bool) -> float:
     from extractors.pipeline import analyse
 
@@ -111,8 +123,9 @@ def measured_ingest(folder: Path, env: dict, extra: list[str], n: int) -> dict:
             "ops": (_ops(env) - ops - 4) / n, "docs": (_objects(env) - objects) / n}
 
 
-def _line(label: str, m: dict, base: float) -> str:
-    return (f"{label:44s} {m['rate']:7.1f} reports/s ({m['rate'] / base:4.2f}x)  "
+def _line(label: str, m: dict, base: float, jieba: float) -> str:
+    return (f"{label:44s} {m['rate']:7.1f} reports/s ({m['rate'] / base:4.2f}x analyse, "
+            f"{m['rate'] / jieba:4.2f}x jieba)  "
             f"{m['ops']:5.1f} store ops/report  {m['docs']:4.1f} docs/report  "
             f"peak RSS {m['rss']:4.0f} MB  status {m['summary'].get('status')}")
 
@@ -232,20 +245,24 @@ def main(argv: list[str] | None = None) -> None:
     env.update(GONGKAI_DATA_DIR=str(work / "data"), GONGKAI_DB_NAME="bench",
                GONGKAI_NER=str(args.ner).lower(), GONGKAI_WORKERS=str(args.workers))
     try:
+        jieba = jieba_rate(folder)
         base = baseline(folder, args.ner)
         chars = sum(len(p.read_text(encoding="utf-8")) for p in folder.glob("*.txt")) // args.n
         print(f"documents: {args.n} synthetic reports (~{chars:,} chars each), "
               f"{args.workers} workers, ner={args.ner}")
-        print(f"baseline analyse() in one process, no storage: {base:7.1f} reports/s (1.00x)")
+        print(f"plain jieba.lcut over the same texts, one process: {jieba:7.1f} reports/s")
+        print(f"baseline analyse() in one process, no storage:    {base:7.1f} reports/s "
+              f"(1.00x analyse, {base / jieba:.2f}x jieba)")
         if args.raw:
             raw_rate(env)
-        print(_line("ingest, local pool, into embedded store:", measured_ingest(folder, env, [], args.n), base))
+        print(_line("ingest, local pool, into embedded store:", measured_ingest(folder, env, [], args.n),
+                    base, jieba))
         again = measured_ingest(folder, env, [], args.n)
         print(f"re-ingest of the same reports (no work):      {again['rate']:7.1f} reports/s  "
               f"({again['secs']:.1f} s, {again['summary'].get('new')} new)")
         celery = None if args.no_celery else run_celery(folder, env, args.workers, args.n)
         if celery:
-            print(_line(f"ingest --wait, Celery+Redis, {args.workers} workers:", celery, base))
+            print(_line(f"ingest --wait, Celery+Redis, {args.workers} workers:", celery, base, jieba))
         if args.scale:
             scale(env, [int(x) for x in args.scale.split(",")], args.batch, work, base)
     finally:

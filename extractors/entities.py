@@ -37,7 +37,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 from extractors.models import Entity
@@ -156,19 +156,26 @@ def _anchored_runs(text: str) -> list[tuple[Compact, int, str]]:
     return out
 
 
+@lru_cache(maxsize=1 << 14)
+def _run_matches(run: str) -> tuple[tuple[str, str, int, int], ...]:
+    """(label, pattern ref, start, end) of the ruler's choice in one jieba run (character
+    offsets in the run).  A run's tokens do not depend on its surroundings (see the module
+    docstring), and body and place names recur within and across reports: each distinct
+    run is segmented and matched once per process."""
+    matcher, keys = _matcher()
+    words = get_tokenizer().lcut(run)
+    starts = [0]
+    for w in words:
+        starts.append(starts[-1] + len(w))
+    return tuple((*keys[mid], starts[i], starts[j]) for mid, i, j in _ruler_choice(matcher(words)))
+
+
 def spacy_entities(text: str) -> list[Entity]:
     """ORG/GPE from the ruler's token patterns on prose (PDF line wraps removed)."""
-    matcher, keys = _matcher()
-    tokenizer = get_tokenizer()
     out: list[Entity] = []
     for comp, off, run in _anchored_runs(text):
-        words = tokenizer.lcut(run)
-        starts = [0]
-        for w in words:
-            starts.append(starts[-1] + len(w))
-        for mid, i, j in _ruler_choice(matcher(words)):
-            label, ref = keys[mid]
-            start, end = comp.orig(off + starts[i]), comp.orig_end(off + starts[j])
+        for label, ref, a, b in _run_matches(run):
+            start, end = comp.orig(off + a), comp.orig_end(off + b)
             out.append(Entity(label, text[start:end], start, end, "spacy", ref))
     return sorted(out, key=lambda e: (e.start, e.end))
 
