@@ -31,7 +31,7 @@ from typing import Any
 
 import gridfs
 import pymongo
-from pymongo import ASCENDING, DESCENDING, ReturnDocument
+from pymongo import ASCENDING, DESCENDING
 from pymongo.errors import CollectionInvalid, DuplicateKeyError, OperationFailure
 
 from extractors.errors import InputError
@@ -100,6 +100,22 @@ def is_fresh(before: dict, taken: dict) -> bool:
     attempt and was never processed: nothing derived from it is stored anywhere (its
     own items, others' cross-year or near-duplicate findings about it)."""
     return not before.get("processed_at") and taken.get("attempts") == 1
+
+
+def _takeable(doc: dict, versions: dict, task_id: str, force: bool, t: datetime) -> bool:
+    """Queued; done with other versions; processing under an expired lease or this task's
+    own; with ``force`` also done or failed."""
+    status, lease = doc.get("status"), doc.get("lease") or {}
+    if status == "queued" or (force and status in ("done", "failed")):
+        return True
+    if status == "done":
+        return doc.get("versions") != versions
+    if status == "processing":
+        until = lease.get("until")
+        if until is not None and until.tzinfo is None:  # a client without tz_aware
+            until = until.replace(tzinfo=timezone.utc)
+        return lease.get("task") == task_id or (until is not None and until < t)
+    return False
 
 
 def is_input_failure(error: dict | None) -> bool:
@@ -225,23 +241,28 @@ class Store(FindingStore, RelatedStore):
     def begin(self, report_id: str, versions: dict, task_id: str,
               force: bool = False) -> dict | None:
         """Take the report for processing, or None when there is nothing to do
-        (already done with these versions, failed for this content, or leased)."""
+        (already done with these versions, failed for this content, or leased).
+
+        Read, decide, then a compare-and-set on (status, attempts): of two takers only one
+        matches.  Not one ``find_one_and_update`` with an ``$or`` of the takeable states:
+        the embedded server answers that (and any findAndModify) by scanning the whole
+        collection — 50 ms a report at 3,000 stored, growing with the store — while a
+        find and an update by ``_id`` stay at a few ms at any size."""
         t = now()
-        todo: list[dict] = [
-            {"status": "queued"},
-            {"status": "done", "versions": {"$ne": versions}},
-            {"status": "processing", "lease.until": {"$lt": t}},
-            {"status": "processing", "lease.task": task_id},
-        ]
-        if force:
-            todo.append({"status": {"$in": ["done", "failed"]}})
+        doc = self.db.reports.find_one({"_id": report_id})
+        if doc is None or not _takeable(doc, versions, task_id, force, t):
+            return None
         lease = {"task": task_id, "host": f"{socket.gethostname()}:{os.getpid()}",
                  "until": datetime.fromtimestamp(time.time() + LEASE_SECONDS, timezone.utc)}
-        return self.db.reports.find_one_and_update(
-            {"_id": report_id, "$or": todo},
+        taken = self.db.reports.update_one(
+            {"_id": report_id, "status": doc["status"], "attempts": doc.get("attempts")},
             {"$set": {"status": "processing", "lease": lease, "updated_at": t},
-             "$inc": {"attempts": 1}},
-            return_document=ReturnDocument.AFTER)
+             "$inc": {"attempts": 1}})
+        if taken.modified_count != 1:
+            return None  # another worker took it in between
+        doc.update(status="processing", lease=lease, updated_at=t,
+                   attempts=(doc.get("attempts") or 0) + 1)
+        return doc
 
     def mark_failed(self, report_id: str, error: dict, versions: dict) -> None:
         """A failed report is no report's rendering and has none (they stand alone until
