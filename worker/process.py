@@ -167,7 +167,7 @@ def relate_report(store: Store, report_id: str, mine: dict | None = None,
 def run_cross_year(store: Store, report_id: str, record: dict, fresh: bool = False) -> set[str]:
     """Cross-year findings with each neighbour that is not a rendering, stored on the
     later year's report; returns the reports whose findings were written.  ``fresh``:
-    the report's first processing (no cross-year findings of it to drop)."""
+    the report's first processing (no cross-year findings of it or about it to drop)."""
     from extractors.crossyear import cross_year
 
     body_key, year = record.get("body_key"), record["report"].get("year")
@@ -186,6 +186,8 @@ def run_cross_year(store: Store, report_id: str, record: dict, fresh: bool = Fal
         else:
             prev, cur, prev_id, cur_id = record, other, report_id, neighbour["_id"]
         findings = [f.to_dict() for f in cross_year(prev, cur)]
+        if fresh and not findings:
+            continue  # nothing to write; nothing of the pair to remove (see run_duplicates)
         store.replace_findings(cur_id, findings, {**_base(cur), "body_key": body_key},
                                scope="cross_year", prev_report_id=prev_id)
         touched.add(cur_id)
@@ -212,8 +214,10 @@ def run_duplicates(store: Store, report_id: str, record: dict, fresh: bool = Fal
     """Near-duplicates between bodies of the same year among the best LSH candidates,
     stored on both reports (one body's consecutive years are the cross-year checks'
     business); returns the reports whose findings were written.  ``fresh``: the
-    report's first processing, so neither side holds findings of the pair yet (an empty
-    result writes nothing)."""
+    report's first processing: an empty result writes nothing.  (Another worker may have
+    related this pair already — once the report is done it is a candidate of theirs — but
+    it found the same, so what is stored is empty too; a non-empty result is written as
+    a replacement, never blindly inserted.)"""
     from extractors.crossyear import similarity_findings
     from extractors.related import light, rank_candidates
 
@@ -230,6 +234,6 @@ def run_duplicates(store: Store, report_id: str, record: dict, fresh: bool = Fal
             if fresh and not found:
                 continue
             store.replace_findings(this_id, found, _base(a), scope="duplicate",
-                                   prev_report_id=that_id, fresh=fresh)
+                                   prev_report_id=that_id)
             touched.add(this_id)
     return touched
