@@ -28,7 +28,7 @@ class Settings(BaseModel):
     broker_url: str = ""
     workers: int = Field(0, ge=0)
     max_document_mb: float = Field(20, gt=0)
-    ner: bool = True
+    ner: bool = False
     log_level: str = "WARNING"
 
     @property

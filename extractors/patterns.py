@@ -18,8 +18,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from extractors import yamlio
 from extractors.errors import ConfigError
 
 PATTERN_DIR = Path(__file__).resolve().parents[1] / "config" / "patterns"
@@ -137,7 +136,7 @@ def _validate_figure(path: Path, line: int, rec: dict, units: set[str]) -> None:
 def load_lexicon(directory: Path | None = None) -> dict:
     """lexicon.yaml: units, qualifiers, fillers, change/rate words."""
     path = (directory or PATTERN_DIR) / "lexicon.yaml"
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data = yamlio.safe_load(path.read_text(encoding="utf-8"))
     unknown = set(data) - _LEXICON_KEYS
     if unknown or _LEXICON_KEYS - set(data):
         raise _fail(path, None, "lexicon", f"unknown keys {sorted(unknown)}, missing {sorted(_LEXICON_KEYS - set(data))}")
@@ -189,16 +188,17 @@ def load_entity_rules(directory: Path | None = None) -> tuple[dict, ...]:
 
 
 def _check_token_pattern(path: Path, line: int, rid: str, pattern: Any) -> None:
-    """A spaCy token pattern: a non-empty list of dicts that ``Matcher(validate=True)`` accepts."""
-    from spacy.matcher import Matcher
-    from spacy.vocab import Vocab
+    """A spaCy token pattern in the part of spaCy's pattern language that
+    extractors/tokenmatch.py matches (spaCy itself validates the files in
+    tests/extractors/test_tokenmatch.py; it is not imported at run time)."""
+    from extractors.tokenmatch import compile_pattern
 
     if not isinstance(pattern, list) or not pattern or not all(isinstance(t, dict) for t in pattern):
         raise _fail(path, line, rid, "pattern must be a non-empty list of token dicts")
     try:
-        Matcher(Vocab(), validate=True).add(rid, [pattern])
-    except ValueError as exc:  # spacy.errors.MatchPatternError is a ValueError
-        raise _fail(path, line, rid, f"bad spaCy token pattern: {str(exc).strip()}") from exc
+        compile_pattern(pattern, rid)
+    except (ConfigError, re.error) as exc:
+        raise _fail(path, line, rid, f"bad spaCy token pattern (of the supported part): {exc}") from exc
 
 
 @cache
@@ -239,7 +239,7 @@ def load_commitment_rules(directory: Path | None = None) -> dict:
     """commitments.yaml: section headings, future markers, directions, item openers."""
     path = (directory or PATTERN_DIR) / "commitments.yaml"
     text = path.read_text(encoding="utf-8")
-    data = yaml.safe_load(text)
+    data = yamlio.safe_load(text)
     if set(data) != _COMMIT_KEYS:
         raise _fail(path, None, "commitments", f"top-level keys must be {sorted(_COMMIT_KEYS)}")
     seen: set[str] = set()

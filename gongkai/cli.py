@@ -83,16 +83,19 @@ def _store(ctx: click.Context):
 @click.argument("files", nargs=-1, required=True, type=click.Path(exists=True))
 @click.option("--json", "as_json", is_flag=True, help="Print JSON Lines (the check contract).")
 @click.option("--text", "as_text", is_flag=True, help="Print the normalized text offsets point into.")
-@click.option("--no-ner", is_flag=True, help="Skip the statistical NER model.")
-def check(files, as_json, as_text, no_ner) -> None:
+@click.option("--ner/--no-ner", "ner", default=None,
+              help="Run the statistical NER model besides the entity rules (default: the ner setting, off).")
+@click.pass_context
+def check(ctx, files, as_json, as_text, ner) -> None:
     """Parse, extract and cross-check FILES locally (no database, no broker); several
     files are also related to one another as ingest relates them (renderings of one
     report, cross-year and near-duplicate findings)."""
     from gongkai.check import analyse_inputs, check_paths
 
     paths = list(files)
-    results = (analyse_inputs(paths, use_ner=not no_ner) if as_text
-               else check_paths(paths, use_ner=not no_ner))
+    use_ner = _settings(ctx).ner if ner is None else ner
+    results = (analyse_inputs(paths, use_ner=use_ner) if as_text
+               else check_paths(paths, use_ner=use_ner))
     failed = False
     for item in results:
         if item.error is not None:

@@ -70,9 +70,12 @@ def canonical_of(db: Database, report_id: str) -> bool:
     return not (doc or {}).get("rendering_of")
 
 
-def save_cells(db: Database, report_id: str, cells: list[dict], base: dict) -> None:
-    """The report's table cells as one document each (``_id`` = report id : ordinal)."""
-    db.cells.delete_many({"report_id": report_id})
+def save_cells(db: Database, report_id: str, cells: list[dict], base: dict,
+               fresh: bool = False) -> None:
+    """The report's table cells as one document each (``_id`` = report id : ordinal);
+    ``fresh``: its first processing, nothing stored to delete."""
+    if not fresh:
+        db.cells.delete_many({"report_id": report_id})
     docs = [{**base, **c, "_id": f"{report_id}:{i:04d}", "i": i} for i, c in enumerate(cells)]
     if docs:
         db.cells.insert_many(docs, ordered=False)
