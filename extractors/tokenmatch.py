@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from functools import lru_cache
 from typing import Any
 
 from extractors.errors import ConfigError
@@ -59,12 +58,8 @@ def _predicate(spec: Any, where: str) -> Predicate:
         banned = frozenset(spec["NOT_IN"])
         tests.append(lambda t: t not in banned)
     if len(tests) == 1:
-        test = tests[0]
-    else:
-        def test(t: str) -> bool:
-            return all(x(t) for x in tests)
-    # the same few thousand words come back in every report: answer each once
-    return lru_cache(maxsize=1 << 16)(lambda t: bool(test(t)))
+        return tests[0]
+    return lambda t: all(test(t) for test in tests)
 
 
 def compile_pattern(pattern: Sequence[dict], where: str = "pattern") -> tuple[Element, ...]:
@@ -111,11 +106,7 @@ class TokenMatcher:
     def __call__(self, words: Sequence[str]) -> list[tuple[Any, int, int]]:
         out = []
         for start in range(len(words)):
-            word = words[start]
             for key, elements in self._patterns:
-                test, lo, _ = elements[0]
-                if lo and not test(word):
-                    continue  # the first token cannot start a match here
                 ends: set[int] = set()
                 _ends(elements, 0, start, words, ends)
                 out += [(key, start, end) for end in sorted(ends) if end > start]
