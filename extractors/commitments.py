@@ -29,11 +29,10 @@ section or with 下一年度/明年/下一步.
 from __future__ import annotations
 
 import re
-from typing import Any
 from functools import cache
 
 from extractors.models import Commitment, Sections
-from extractors.nlp import get_tokenizer, prose_blocks, sentence_spans
+from extractors.nlp import get_matcher, get_nlp, prose_blocks, sentence_spans
 from extractors.patterns import (for_template, load_commitment_rules, load_figures, load_spacy_patterns, pattern_ref,
                                  template_for_year)
 
@@ -121,15 +120,8 @@ def _direction(item: str) -> tuple[str | None, str | None]:
 
 
 @cache
-def _target_matcher() -> tuple[Any, dict[int, str]]:
-    """The target patterns in file order over jieba tokens (extractors/tokenmatch.py)."""
-    from extractors.tokenmatch import TokenMatcher
-
-    matcher, labels = TokenMatcher(), {}
-    for i, rec in enumerate(load_spacy_patterns(TARGET_FILE)):
-        matcher.add(i, rec["pattern"], where=f"{TARGET_FILE}: {rec['id']}")
-        labels[i] = rec["label"]
-    return matcher, labels
+def _target_labels() -> dict[str, str]:
+    return {rec["id"]: rec["label"] for rec in load_spacy_patterns(TARGET_FILE)}
 
 
 def _verbs() -> tuple[str, ...]:
@@ -142,15 +134,15 @@ def _target(item: str) -> tuple[str, str] | None:
     verbs = _verbs()
     if not any(w in item for w in verbs):
         return None  # no direction verb: skip tokenizing
-    matcher, labels = _target_matcher()
-    words = [w for w in get_tokenizer().lcut(re.sub(r"\s+", "", item)[:_TARGET_SCAN]) if w]
-    matches = matcher(words)
+    nlp = get_nlp()
+    doc = nlp.make_doc(re.sub(r"\s+", "", item)[:_TARGET_SCAN])
+    matches = get_matcher(TARGET_FILE)(doc)
     if not matches:
         return None
     mid, start, end = min(matches, key=lambda m: (m[1], -m[2]))
-    span = words[start + 1:end] if words[start].endswith(verbs) else words[start:end - 1]
-    phrase = _trim("".join(span))
-    return (labels[mid], phrase) if phrase else None
+    span = doc[start + 1:end] if doc[start].text.endswith(verbs) else doc[start:end - 1]
+    phrase = _trim(span.text)
+    return (_target_labels()[nlp.vocab.strings[mid]], phrase) if phrase else None
 
 
 def _canonical(phrase: str | None, year: int | None) -> str | None:

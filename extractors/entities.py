@@ -97,25 +97,27 @@ def rule_entities(text: str) -> list[Entity]:
 # --- spaCy EntityRuler over anchored runs ----------------------------------------------
 
 @cache
-def _matcher() -> tuple[Any, dict[int, tuple[str, str]]]:
-    """(matcher, {pattern index: (label, pattern ref)}): the patterns in file order, as the
-    EntityRuler adds them, matched over jieba tokens (extractors/tokenmatch.py: no spaCy
-    at run time)."""
-    from extractors.tokenmatch import TokenMatcher
+def _matcher() -> tuple[Any, Any, dict[int, tuple[str, str]]]:
+    """(vocab, Matcher, {match id: (label, pattern ref)}): the matcher an EntityRuler builds
+    for these patterns (keys "label||id", added in file order); Docs are made from jieba
+    tokens, so no spaCy language pipeline is needed."""
+    from spacy.matcher import Matcher
+    from spacy.vocab import Vocab
 
-    matcher = TokenMatcher()
+    vocab = Vocab()
+    matcher = Matcher(vocab, validate=True)
     keys = {}
-    for i, rec in enumerate(load_spacy_patterns(SPACY_FILE)):
-        matcher.add(i, rec["pattern"], where=f"{SPACY_FILE}: {rec['id']}")
-        keys[i] = (rec["label"], pattern_ref(rec))
-    return matcher, keys
+    for rec in load_spacy_patterns(SPACY_FILE):
+        key = f"{rec['label']}||{rec['id']}"
+        matcher.add(key, [rec["pattern"]])
+        keys[vocab.strings[key]] = (rec["label"], pattern_ref(rec))
+    return vocab, matcher, keys
 
 
 def _ruler_choice(matches: list[tuple[int, int, int]]) -> list[tuple[int, int, int]]:
-    """What spaCy's EntityRuler keeps of the matches: longest first, then leftmost (then
-    the later pattern in the file: the more specific ones follow the general ones); a
-    match whose first or last token is already taken is dropped."""
-    ranked = sorted({m for m in matches if m[1] != m[2]}, key=lambda m: (m[1] - m[2], m[1], -m[0]))
+    """What spaCy's EntityRuler keeps of the matches: longest first, then leftmost; a match
+    whose first or last token is already taken is dropped."""
+    ranked = sorted({m for m in matches if m[1] != m[2]}, key=lambda m: (m[2] - m[1], -m[1]), reverse=True)
     seen: set[int] = set()
     out = []
     for mid, start, end in ranked:
@@ -162,12 +164,13 @@ def _run_matches(run: str) -> tuple[tuple[str, str, int, int], ...]:
     offsets in the run).  A run's tokens do not depend on its surroundings (see the module
     docstring), and body and place names recur within and across reports: each distinct
     run is segmented and matched once per process."""
-    matcher, keys = _matcher()
+    from spacy.tokens import Doc
+
+    vocab, matcher, keys = _matcher()
     words = get_tokenizer().lcut(run)
-    starts = [0]
-    for w in words:
-        starts.append(starts[-1] + len(w))
-    return tuple((*keys[mid], starts[i], starts[j]) for mid, i, j in _ruler_choice(matcher(words)))
+    doc = Doc(vocab, words=words, spaces=[False] * len(words))  # the shared jieba tokens
+    return tuple((*keys[mid], doc[i].idx, doc[j - 1].idx + len(doc[j - 1]))
+                 for mid, i, j in _ruler_choice(matcher(doc)))
 
 
 def spacy_entities(text: str) -> list[Entity]:

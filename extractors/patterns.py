@@ -188,17 +188,16 @@ def load_entity_rules(directory: Path | None = None) -> tuple[dict, ...]:
 
 
 def _check_token_pattern(path: Path, line: int, rid: str, pattern: Any) -> None:
-    """A spaCy token pattern in the part of spaCy's pattern language that
-    extractors/tokenmatch.py matches (spaCy itself validates the files in
-    tests/extractors/test_tokenmatch.py; it is not imported at run time)."""
-    from extractors.tokenmatch import compile_pattern
+    """A spaCy token pattern: a non-empty list of dicts that ``Matcher(validate=True)`` accepts."""
+    from spacy.matcher import Matcher
+    from spacy.vocab import Vocab
 
     if not isinstance(pattern, list) or not pattern or not all(isinstance(t, dict) for t in pattern):
         raise _fail(path, line, rid, "pattern must be a non-empty list of token dicts")
     try:
-        compile_pattern(pattern, rid)
-    except (ConfigError, re.error) as exc:
-        raise _fail(path, line, rid, f"bad spaCy token pattern (of the supported part): {exc}") from exc
+        Matcher(Vocab(), validate=True).add(rid, [pattern])
+    except ValueError as exc:  # spacy.errors.MatchPatternError is a ValueError
+        raise _fail(path, line, rid, f"bad spaCy token pattern: {str(exc).strip()}") from exc
 
 
 @cache
