@@ -21,9 +21,20 @@ from gongkai.renderings.variants import Layout, layout
 def render_html(model: ReportModel, style: Layout | None = None) -> bytes:
     style = style or layout(model.report_id)
     article = "\n".join(_block(b, style) for b in model.blocks)
+    date = _published(model)
     page = _PAGE.format(charset=style.encoding, title=escape(model.title), article=article,
-                        crumb=escape(model.title[:30]))
+                        crumb=escape(model.title[:30]), made=date or "",
+                        posted=f"发布时间：{date} 10:00　" if date else "")
     return page.encode(style.encoding, errors="xmlcharrefreplace")
+
+
+def _published(model: ReportModel) -> str | None:
+    """The page's date is the report's own publication date when its text states one, else
+    none: a made-up date would make the page late or early where the report is not."""
+    from extractors.metadata import published_evidence
+
+    found = published_evidence(model.text, None, None)
+    return found.date if found else None
 
 
 def _block(block, style: Layout) -> str:
@@ -105,9 +116,9 @@ _PAGE = """<!DOCTYPE html>
   </div>
   <div class="content">
     <table class="meta"><tr><td>索引号：</td><td>000000000/2024-00001</td><td>发布机构：</td><td>办公室</td></tr>
-    <tr><td>生成日期：</td><td>2024-01-20</td><td>公开方式：</td><td>主动公开</td></tr></table>
+    <tr><td>生成日期：</td><td>{made}</td><td>公开方式：</td><td>主动公开</td></tr></table>
     <h1 class="title">{title}</h1>
-    <div class="info">发布时间：2024-01-20 10:00　来源：本网　浏览次数：<span id="hits">128</span>　【字体：大 中 小】</div>
+    <div class="info">{posted}来源：本网　浏览次数：<span id="hits">128</span>　【字体：大 中 小】</div>
     <div class="article TRS_Editor" id="zoom">
 {article}
     </div>
