@@ -59,14 +59,38 @@ def timed_ingest(folder: Path, env: dict, extra: list[str]) -> tuple[float, dict
     return time.perf_counter() - start, summary
 
 
-def run_celery(folder: Path, env: dict, workers: int) -> tuple[float, dict] | None:
+def storage_figures(env: dict, reports: int) -> None:
+    """Bytes per report in the store (documents and indexes), per collection: the
+    figures the sizing in README "Running at scale" multiplies."""
+    import pymongo
+
+    from storage import embedded
+
+    url = embedded.ensure_server(Path(env["GONGKAI_DATA_DIR"]))
+    db = pymongo.MongoClient(url)[env["GONGKAI_DB_NAME"]]
+    stats = db.command("dbStats")
+    print(f"storage per report: {stats['dataSize'] / reports / 1024:7.1f} KB documents, "
+          f"{stats['indexSize'] / reports / 1024:6.1f} KB indexes "
+          f"({stats['objects'] / reports:.0f} documents per report)")
+    rows = []
+    for name in sorted(db.list_collection_names()):
+        cs = db.command("collStats", name)
+        if cs.get("size"):
+            rows.append((cs["size"], name, cs.get("totalIndexSize", 0), cs.get("count", 0)))
+    for size, name, index, count in sorted(rows, reverse=True)[:8]:
+        print(f"  {name:<16} {size / reports / 1024:7.1f} KB + {index / reports / 1024:5.1f} KB "
+              f"indexes per report, {count / reports:6.1f} documents per report")
+
+
+def run_celery(folder: Path, env: dict, workers: int,
+               redis_url: str) -> tuple[float, dict] | None:
     if not _redis_up():
         print("celery: skipped (no Redis on 127.0.0.1:6379)")
         return None
-    env = {**env, "GONGKAI_BROKER_URL": "redis://127.0.0.1:6379/14",
+    env = {**env, "GONGKAI_BROKER_URL": redis_url,
            "GONGKAI_DB_NAME": env["GONGKAI_DB_NAME"] + "_celery"}
     worker = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "worker", "worker", "-Q", "gongkai",
+        [sys.executable, "-m", "celery", "-A", "worker", "worker", "-Q", "gongkai,gongkai.heavy",
          f"--concurrency={workers}", "--loglevel=WARNING", "--without-gossip", "--without-mingle"],
         cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         start_new_session=True)
@@ -83,6 +107,8 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--n", type=int, default=300)
     ap.add_argument("--workers", type=int, default=os.cpu_count() or 2)
     ap.add_argument("--ner", action="store_true", help="run the NER model too")
+    ap.add_argument("--redis-url", default="redis://127.0.0.1:6379/14",
+                    help="broker of the Celery run (a database of its own)")
     args = ap.parse_args(argv)
     from gongkai.synth import generate
 
@@ -102,10 +128,11 @@ def main(argv: list[str] | None = None) -> None:
         rate = args.n / secs
         print(f"ingest, local pool, into embedded store:     {rate:8.1f} docs/s  "
               f"({rate / base:.2f}x)  status {summary['status']}")
+        storage_figures(env, args.n)
         secs2, summary2 = timed_ingest(folder, env, [])
         print(f"re-ingest of the same corpus (no work):      {args.n / secs2:8.1f} docs/s  "
               f"({secs2:.1f} s, {summary2['new']} new)")
-        celery = run_celery(folder, env, args.workers)
+        celery = run_celery(folder, env, args.workers, args.redis_url)
         if celery:
             secs3, summary3 = celery
             rate3 = args.n / secs3

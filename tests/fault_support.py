@@ -46,9 +46,12 @@ def copy_reports(corpus_dir: Path, folder: Path, names=SMALL) -> Path:
 
 
 def slow_report(corpus_dir: Path, path: Path, sentences: int = 60000) -> Path:
-    """A real report followed by many figure sentences: slow to extract (linear), valid."""
+    """A real report followed by many lines of figure-free prose: slow to read and
+    tokenize (linearly), valid, with few items to store; 100,000 lines (10 MB) take
+    ~12 s of CPU."""
     text = (corpus_dir / "reports" / "2017_pingjiang_mzj.txt").read_text("utf-8")
-    path.write_text(text + "本年度共受理政府信息公开申请12件，同比增长3.5%。" * sentences, "utf-8")
+    path.write_text(text + "本机关持续加强政府信息公开工作，不断完善制度机制，主动回应社会关切。\n"
+                    * sentences, "utf-8")
     return path
 
 
