@@ -116,6 +116,15 @@ class RelatedStore:
                  "table": {"cells": []}}
                 for d in self.db.reports.find(query, fields).sort(ARRIVAL_ORDER)]
 
+    def duplicate_pairs(self, report_id: str) -> set[tuple[str, str]]:
+        """(report, other) of the near-duplicate findings stored on or about a report, in
+        one query: a pair that has none and gets none needs no write."""
+        docs = self.db.findings.find(
+            {"scope": "duplicate", "$or": [{"report_id": report_id},
+                                           {"prev_report_id": report_id}]},
+            {"report_id": 1, "prev_report_id": 1})
+        return {(d["report_id"], d["prev_report_id"]) for d in docs}
+
     def sources_of(self, ids: list[str]) -> dict[str, str | None]:
         """The first source of each report."""
         docs = self.db.reports.find({"_id": {"$in": list(ids)}}, {"sources": {"$slice": 1}})

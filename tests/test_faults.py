@@ -247,11 +247,15 @@ def test_worker_poisoned_repeatedly_ends_failed(env, procs, corpus_dir, tmp_path
     db = None
     ingest = gongkai(["ingest", str(folder), "--wait", "--json"], env, tmp_path / "i.log")
     procs.append(ingest)
+    tokens = [None]
     for attempt in range(2):
         w = worker(env, tmp_path / f"w{attempt}.log")
         procs.append(w)
-        db = db or until(lambda: _try_db(env), 60, "the store")
-        until(lambda: _holder(db, rid), 300, "the poison report to be taken")
+        if db is None:
+            [db] = until(lambda: _try_db(env), 60, "the store")
+        lease = until(lambda: (_holder(db, rid) or {}).get("token") not in tokens
+                      and _holder(db, rid), 300, "the poison report to be taken anew")
+        tokens.append(lease["token"])
         w.stop(signal.SIGKILL)
     procs.append(worker(env, tmp_path / "w-last.log"))
     rc = ingest.wait(300)
@@ -264,7 +268,7 @@ def _try_db(env):
     try:
         db = db_of(env)
         db.command("ping")
-        return db
+        return [db]
     except Exception:
         return None
 

@@ -29,6 +29,7 @@ app.conf.update(
     broker_connection_max_retries=None,  # a worker outlives a broker restart
     task_default_queue="gongkai",
     worker_hijack_root_logger=False,
+    worker_proc_alive_timeout=120,  # a child loads its models before it says it is up
     beat_schedule={},
 )
 
@@ -53,10 +54,12 @@ configure(current())
 
 @worker_process_init.connect
 def _fresh_process(**_: object) -> None:
-    """A forked worker child must not reuse the parent's Mongo client."""
+    """A forked worker child must not reuse the parent's Mongo client; it loads its
+    models before its first task (whose time limit is the document's alone)."""
     from worker import process
 
     process.reset()
+    process.warm_up()
 
 
 @worker_ready.connect

@@ -99,6 +99,9 @@ def _process_leased(store: Store, report_id: str, task_id: str, force: bool,
         with work.Heartbeat(store.db, report_id, lease["token"], settings.lease_seconds) as beat:
             result = _work(store, report_id, doc, before, vers, force, settings, local_limits,
                            lease)
+    except SoftTimeLimitExceeded:  # past the limit outside the extractors (saving)
+        return _fail(store, report_id, lease,
+                     limits.time_error(settings.document_seconds).to_dict(), vers)
     except BaseException:  # Ctrl-C, a transient error, a hard limit: give it back
         _release_quietly(store, report_id, lease["token"])
         raise
@@ -167,6 +170,12 @@ def _finish_pending(store: Store, report_id: str, doc: dict, settings: Settings)
 
 
 _WARM_TEXT = "2023年政府信息公开工作年度报告。本年度共收到政府信息公开申请12件。".encode()
+
+
+def warm_up(settings: Settings | None = None) -> None:
+    """Load the models of this process now (a fresh worker child, before its first task
+    and that task's time limit)."""
+    _warm_up(settings or current())
 
 
 def _warm_up(settings: Settings) -> None:
@@ -322,11 +331,14 @@ def run_duplicates(store: Store, report_id: str, record: dict) -> set[str]:
     candidates = rank_candidates(record.get("lsh", []), store.duplicate_candidates(
         report_id, record.get("lsh", []), record["report"].get("year"), record.get("body_key")))
     touched = set()
+    stored = store.duplicate_pairs(report_id)
     for other in candidates:
         other["text"] = store.get_text(other["id"]) or ""
         for this_id, a, that_id, b in ((report_id, this, other["id"], other),
                                        (other["id"], other, report_id, this)):
             found = [f.to_dict() for f in similarity_findings(b, a)]
+            if not found and (this_id, that_id) not in stored:
+                continue  # nothing stored, nothing to store: no write
             store.replace_findings(this_id, found, _base(a), scope="duplicate",
                                    prev_report_id=that_id)
             touched.add(this_id)
