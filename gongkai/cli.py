@@ -50,8 +50,9 @@ _SERVICE_MODULES = {"pymongo", "bson", "gridfs", "kombu", "redis", "amqp", "cele
 
 
 def _disk_full(exc: BaseException) -> str:
-    return (f"E504 no space left on the device ({_one_line(exc)}): free space (or move "
-            "data_dir), then run the same command again; what was stored is kept")
+    return (f"E504 no space left on the database's disk ({_one_line(exc)[:100]}): free "
+            "space (or move data_dir), then run the same command again; what was stored "
+            "is kept, queued")
 
 
 def _service_error(exc: BaseException, ctx: click.Context) -> str | None:
@@ -67,9 +68,22 @@ def _service_error(exc: BaseException, ctx: click.Context) -> str | None:
                 "store), then run the same command again")
     text = str(exc)
     if isinstance(exc, pe.PyMongoError) and ("No space left" in text or "ENOSPC" in text
-                                            or "disk full" in text.lower()):
+                                            or "disk full" in text.lower()
+                                            or _embedded_disk_full(s)):
         return _disk_full(exc)
     return None
+
+
+def _embedded_disk_full(s) -> bool:
+    """The embedded server answers a full disk with a bare internal error: look."""
+    import shutil
+
+    if s is None or s.mongo_url:
+        return False
+    try:
+        return shutil.disk_usage(s.data_path).free < 16 * 1024 * 1024
+    except OSError:
+        return False
 
 
 def _one_line(exc: BaseException) -> str:

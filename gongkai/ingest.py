@@ -219,11 +219,14 @@ def _idle_reason(idle: float, broker_down: bool, store_down: bool, settings,
 
 
 def _reconnect(store: Store, settings) -> Store:
+    """A new handle at the address resolved again (the embedded server restarted, on
+    its port when free); the old one is kept while no new one can be made."""
     try:
-        store.close()
-        return Store.from_settings(settings)
+        fresh = Store.from_settings(settings)
     except Exception:  # noqa: BLE001 - still away: the old handle retries by itself
         return store
+    store.close()
+    return fresh
 
 
 def finish(store: Store, summary: IngestSummary) -> None:

@@ -357,3 +357,33 @@ def test_near_duplicate_findings_do_not_depend_on_processing_order(cli_env, mong
                             for f in db.findings.find({"scope": "duplicate"})))
         db.client.drop_database(env["GONGKAI_DB_NAME"])
     assert found[0] and found[0] == found[1]
+
+
+def test_disk_full_is_one_line_and_keeps_what_was_stored(cli_env, tmp_path):
+    """The embedded store's data folder on a 40 MB tmpfs (needs root, as in CI), filled
+    by the ingest: one line naming the disk, exit 1, the stored reports readable and
+    `queued` (a rerun after freeing space finishes them)."""
+    import subprocess
+
+    mount = tmp_path / "small"
+    mount.mkdir()
+    made = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=40m", "tmpfs", str(mount)],
+                          capture_output=True)
+    if made.returncode != 0:
+        pytest.skip("cannot mount a small tmpfs here (needs root)")
+    env = {k: v for k, v in cli_env.items() if k != "GONGKAI_MONGO_URL"}
+    env["GONGKAI_DATA_DIR"] = str(mount / "data")
+    try:
+        folder = tmp_path / "in"
+        folder.mkdir()
+        for i in range(8):
+            (folder / f"b{i}.txt").write_bytes(os.urandom(5 * 1024 * 1024 // 2).hex().encode())
+        line = _one_line_error(run_cli(["ingest", str(folder)], env, timeout=300), "E504")
+        assert "disk" in line
+        rows = run_cli(["reports", "--json"], env)
+        assert rows.returncode == 0
+        stored = [json.loads(l) for l in rows.stdout.splitlines()]
+        assert stored and all(r["status"] == "queued" for r in stored)
+    finally:
+        run_cli(["db", "stop"], env)
+        subprocess.run(["umount", "-l", str(mount)], capture_output=True)
