@@ -219,14 +219,17 @@ def _idle_reason(idle: float, broker_down: bool, store_down: bool, settings,
 
 
 def _reconnect(store: Store, settings) -> Store:
-    """A new handle at the address resolved again (the embedded server restarted, on
-    its port when free); the old one is kept while no new one can be made."""
-    try:
-        fresh = Store.from_settings(settings)
-    except Exception:  # noqa: BLE001 - still away: the old handle retries by itself
-        return store
-    store.close()
-    return fresh
+    """The database is away: the embedded server is started again for its data folder
+    (on the port it had, so this handle reconnects by itself); a real MongoDB is waited
+    for (PyMongo reconnects)."""
+    if not settings.mongo_url:
+        from storage import embedded
+
+        try:
+            embedded.ensure_server(settings.data_path, timeout=20)
+        except Exception:  # noqa: BLE001 - it will not start yet: try again next poll
+            pass
+    return store
 
 
 def finish(store: Store, summary: IngestSummary) -> None:
