@@ -340,7 +340,7 @@ def test_near_duplicate_findings_do_not_depend_on_processing_order(cli_env, mong
     from gongkai.synth import main as synth
 
     src = tmp_path / "synth"
-    assert synth(["--n", "40", "--seed", "7", "--out", str(src), "--years", "2023",
+    assert synth(["--n", "150", "--seed", "7", "--out", str(src), "--years", "2023",
                   "--formats", "txt"]) in (0, None)
     found = []
     for order in ("forward", "reverse"):
