@@ -214,8 +214,18 @@ def _idle_reason(idle: float, broker_down: bool, store_down: bool, settings,
     if not workers_alive(settings):
         return (f"no worker has taken a task for {idle:.0f} s and none answers: start "
                 "`gongkai worker` with the same broker_url and mongo_url")
-    return (f"no report changed status for {idle:.0f} s although workers answer (busy with "
-            "other work, or stuck: see their logs)")
+    return (f"no report changed status for {idle:.0f} s although workers answer "
+            f"({_waiting(settings)}; a worker for each queue? busy with other work, or "
+            "stuck: see their logs)")
+
+
+def _waiting(settings) -> str:
+    from worker.sweep import queue_sizes
+
+    try:
+        return "waiting: " + ", ".join(f"{q} {n}" for q, n in queue_sizes(settings).items())
+    except BrokerUnreachable:
+        return "the broker does not answer"
 
 
 def _reconnect(store: Store, settings) -> Store:
