@@ -130,6 +130,29 @@ def _line(label: str, m: dict, base: float, jieba: float) -> str:
             f"peak RSS {m['rss']:4.0f} MB  status {m['summary'].get('status')}")
 
 
+def storage_figures(env: dict, reports: int) -> None:
+    """Bytes per report in the store (documents and indexes), per collection: the
+    figures the sizing in README "Running at scale" multiplies."""
+    import pymongo
+
+    from storage import embedded
+
+    url = embedded.ensure_server(Path(env["GONGKAI_DATA_DIR"]))
+    db = pymongo.MongoClient(url)[env["GONGKAI_DB_NAME"]]
+    stats = db.command("dbStats")
+    print(f"storage per report: {stats['dataSize'] / reports / 1024:7.1f} KB documents, "
+          f"{stats['indexSize'] / reports / 1024:6.1f} KB indexes "
+          f"({stats['objects'] / reports:.0f} documents per report)")
+    rows = []
+    for name in sorted(db.list_collection_names()):
+        cs = db.command("collStats", name)
+        if cs.get("size"):
+            rows.append((cs["size"], name, cs.get("totalIndexSize", 0), cs.get("count", 0)))
+    for size, name, index, count in sorted(rows, reverse=True)[:8]:
+        print(f"  {name:<16} {size / reports / 1024:7.1f} KB + {index / reports / 1024:5.1f} KB "
+              f"indexes per report, {count / reports:6.1f} documents per report")
+
+
 def run_celery(folder: Path, env: dict, workers: int, n: int) -> dict | None:
     if not _redis_up():
         print("celery: skipped (no Redis on 127.0.0.1:6379)")
@@ -138,7 +161,7 @@ def run_celery(folder: Path, env: dict, workers: int, n: int) -> dict | None:
            "GONGKAI_DB_NAME": env["GONGKAI_DB_NAME"] + "_celery"}
     worker = subprocess.Popen(
         [sys.executable, "-c", _RSS_WRAPPER, sys.executable, "-m", "celery", "-A", "worker",
-         "worker", "-Q", "gongkai", f"--concurrency={workers}", "--loglevel=WARNING",
+         "worker", "-Q", "gongkai,gongkai.heavy", f"--concurrency={workers}", "--loglevel=WARNING",
          "--without-gossip", "--without-mingle"],
         cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     try:
@@ -257,6 +280,7 @@ def main(argv: list[str] | None = None) -> None:
             raw_rate(env)
         print(_line("ingest, local pool, into embedded store:", measured_ingest(folder, env, [], args.n),
                     base, jieba))
+        storage_figures(env, args.n)
         again = measured_ingest(folder, env, [], args.n)
         print(f"re-ingest of the same reports (no work):      {again['rate']:7.1f} reports/s  "
               f"({again['secs']:.1f} s, {again['summary'].get('new')} new)")

@@ -30,6 +30,18 @@ class Settings(BaseModel):
     max_document_mb: float = Field(20, gt=0)
     ner: bool = False
     log_level: str = "WARNING"
+    # limits and recovery (README "Running at scale")
+    document_seconds: float = Field(300, gt=0)
+    document_memory_mb: float = Field(2048, ge=0)
+    max_attempts: int = Field(3, ge=1)
+    lease_seconds: float = Field(120, ge=5)
+    sweep_seconds: float = Field(60, gt=0)
+    requeue_after_seconds: float = Field(60, ge=0)
+    wait_idle_seconds: float = Field(300, gt=0)
+    worker_max_tasks_per_child: int = Field(200, ge=0)
+    worker_max_memory_mb: float = Field(1500, ge=0)
+    heavy_formats: str = "pdf,docx,doc"
+    heavy_mb: float = Field(2, gt=0)
 
     @property
     def data_path(self) -> Path:
@@ -38,6 +50,16 @@ class Settings(BaseModel):
     @property
     def max_document_bytes(self) -> int:
         return int(self.max_document_mb * 1024 * 1024)
+
+    @property
+    def hard_seconds(self) -> float:
+        """The hard time limit: a task still running this long is killed (Celery)."""
+        return self.document_seconds * 1.25 + 30
+
+    @property
+    def heavy_suffixes(self) -> tuple[str, ...]:
+        return tuple("." + f.strip().lower().lstrip(".") for f in self.heavy_formats.split(",")
+                     if f.strip())
 
 
 def _defaults() -> dict[str, Any]:

@@ -72,3 +72,54 @@ class InputError(GongkaiError):
     """A bad ingest input (a truncated archive, a bad JSONL line) that is not one document."""
 
     code = "E300"
+
+
+# ---- limits on one document (worker/limits.py) and service failures (the CLI's one line)
+
+class DocumentLimitError(DocumentError):
+    """The document took more than its share of a worker: it is failed, others go on."""
+
+    code = "E220"
+
+
+class DocumentTimeLimit(DocumentLimitError):
+    code = "E221"
+
+
+class DocumentMemoryLimit(DocumentLimitError):
+    code = "E222"
+
+
+class TooManyAttempts(DocumentLimitError):
+    """Processing the document stopped several times before finishing (its worker was
+    killed, by a hard limit or the system)."""
+
+    code = "E223"
+
+
+class ServiceError(GongkaiError):
+    """A service gongkai needs is unreachable or full; nothing about the documents."""
+
+    code = "E500"
+
+
+class StoreUnreachable(ServiceError):
+    code = "E501"
+
+
+class BrokerUnreachable(ServiceError):
+    code = "E502"
+
+
+class NoWorker(ServiceError):
+    code = "E503"
+
+
+class DiskFull(ServiceError):
+    code = "E504"
+
+
+class Unfinished(ServiceError):
+    """``ingest --wait`` stopped while reports were still queued or processing."""
+
+    code = "E505"

@@ -20,7 +20,7 @@ from extractors.crossyear import (cross_year, shingle_similarity, similarity_fin
                                   tokens)
 from extractors.rules import RuleSet, load_rules
 
-CANDIDATE_LIMIT = 20  # near-duplicate candidates compared per report, most shared bands first
+CANDIDATE_LIMIT = 200  # near-duplicate candidates compared per report (~2 ms each), most shared bands first
 _DEFAULTS = {"min_cells": 10, "cells_shared": 0.95, "text_floor": 0.5, "text_similarity": 0.85}
 
 
@@ -86,9 +86,12 @@ def renderings(records: list[dict], rules: RuleSet | None = None) -> dict[str, s
 
 def rank_candidates(lsh: list[str], others: list[dict], limit: int = CANDIDATE_LIMIT) -> list[dict]:
     """The near-duplicate candidates worth the exact check: those sharing a MinHash band
-    key with ``lsh``, most shared bands first (ties keep their order), at most ``limit``."""
+    key with ``lsh``, most shared bands first, ties by id (not by the order the reports
+    came in), at most ``limit``.  Whether a pair is checked is then a property of the
+    pair (it shares a band) for every report with at most ``limit`` candidates, so the
+    findings do not depend on which of the two was processed first."""
     mine = set(lsh or ())
-    shared = [(len(mine & set(o.get("lsh") or ())), i, o) for i, o in enumerate(others)]
+    shared = [(len(mine & set(o.get("lsh") or ())), str(o.get("id")), o) for o in others]
     shared = [s for s in shared if s[0]]
     shared.sort(key=lambda s: (-s[0], s[1]))
     return [o for _, _, o in shared[:limit]]

@@ -2,6 +2,7 @@
 function (ingest, check, reports, show, worker, db, evaluate)."""
 from __future__ import annotations
 
+import errno
 import json
 import logging
 import sys
@@ -31,8 +32,13 @@ class _Main(click.Group):
         except GongkaiError as exc:
             raise click.ClickException(f"{exc.code} {exc.message}") from exc
         except OSError as exc:
+            if exc.errno == errno.ENOSPC:
+                raise click.ClickException(_disk_full(exc)) from exc
             raise click.ClickException(_one_line(exc)) from exc
         except Exception as exc:
+            service = _service_error(exc, ctx)
+            if service:
+                raise click.ClickException(service) from exc
             if type(exc).__module__.split(".")[0] in _SERVICE_MODULES:
                 raise click.ClickException(
                     f"{type(exc).__name__}: {_one_line(exc)} (is the database/broker "
@@ -41,6 +47,43 @@ class _Main(click.Group):
 
 
 _SERVICE_MODULES = {"pymongo", "bson", "gridfs", "kombu", "redis", "amqp", "celery"}
+
+
+def _disk_full(exc: BaseException) -> str:
+    return (f"E504 no space left on the database's disk ({_one_line(exc)[:100]}): free "
+            "space (or move data_dir), then run the same command again; what was stored "
+            "is kept, queued")
+
+
+def _service_error(exc: BaseException, ctx: click.Context) -> str | None:
+    """One line for an unreachable or full database."""
+    import pymongo.errors as pe
+
+    s = (ctx.obj or {}).get("settings")
+    where = (s.mongo_url if s and s.mongo_url else "the embedded store") if s else "MongoDB"
+    if isinstance(exc, (pe.ServerSelectionTimeoutError, pe.AutoReconnect,
+                        pe.ConnectionFailure)):
+        return (f"E501 the database ({where}) is unreachable ({_one_line(exc)[:120]}): "
+                "start MongoDB or fix mongo_url (`gongkai db status` for the embedded "
+                "store), then run the same command again")
+    text = str(exc)
+    if isinstance(exc, pe.PyMongoError) and ("No space left" in text or "ENOSPC" in text
+                                            or "disk full" in text.lower()
+                                            or _embedded_disk_full(s)):
+        return _disk_full(exc)
+    return None
+
+
+def _embedded_disk_full(s) -> bool:
+    """The embedded server answers a full disk with a bare internal error: look."""
+    import shutil
+
+    if s is None or s.mongo_url:
+        return False
+    try:
+        return shutil.disk_usage(s.data_path).free < 16 * 1024 * 1024
+    except OSError:
+        return False
 
 
 def _one_line(exc: BaseException) -> str:
@@ -149,6 +192,10 @@ def ingest(ctx, paths, wait, as_json, force, workers) -> None:
     from gongkai import ingest as ing
 
     s = _settings(ctx)
+    if s.broker_url:  # before anything is stored: no report waits on a broker that is away
+        from worker.sweep import queue_sizes
+
+        queue_sizes(s)
     store = _store(ctx)
     summary = ing.IngestSummary(mode="celery" if s.broker_url else "local")
     started = time.monotonic()
@@ -158,24 +205,51 @@ def ingest(ctx, paths, wait, as_json, force, workers) -> None:
     tally = {"done": 0, "failed": 0}
 
     def progress(result: dict) -> None:
+        if result.get("skipped"):
+            return
         tally["failed" if result.get("status") == "failed" else "done"] += 1
         bar.update(1)
         bar.set_postfix(done=tally["done"], failed=tally["failed"])
 
-    ing.dispatch(s, store, summary, todo, force, wait, workers, progress,
-                 lambda c: _bar_counts(bar, c))
+    try:
+        ing.dispatch(s, store, summary, todo, force, wait, workers, progress,
+                     lambda c: _bar_counts(bar, c), lambda m: bar.write(m, file=sys.stderr))
+    except KeyboardInterrupt:
+        bar.close()
+        left = work_left(store, summary.ids)
+        click.echo(f"interrupted: {left} reports not finished, none left processing; "
+                   "run the same command again to resume", err=True)
+        sys.exit(130)
     bar.close()
     summary.seconds = time.monotonic() - started
     ing.finish(store, summary)
     _print_summary(summary, as_json, waited=wait or not s.broker_url)
-    sys.exit(0 if summary.ok else 1)
+    if summary.unfinished and (wait or not s.broker_url):
+        click.echo(f"E505 {summary.unfinished} reports unfinished ("
+                   + ", ".join(f"{k} {summary.status[k]}" for k in ("queued", "processing",
+                                                                   "pending")
+                               if summary.status.get(k))
+                   + f"): {summary.unfinished_reason or 'held by another process'}; "
+                   "run the same command again to resume", err=True)
+    waited = wait or not s.broker_url
+    sys.exit(0 if summary.ok or (not waited and not summary.status.get("failed")) else 1)
+
+
+def work_left(store, ids: list[str]) -> int:
+    from storage import work
+
+    try:
+        return work.unfinished(work.progress(store.db, ids))
+    except Exception:  # noqa: BLE001 - the store went away too: say what we know
+        return len(ids)
 
 
 def _bar_counts(bar, counts: dict[str, int]) -> None:
     finished = counts.get("done", 0) + counts.get("failed", 0)
     bar.n = min(finished, bar.total)
     bar.set_postfix(done=counts.get("done", 0), failed=counts.get("failed", 0),
-                    remaining=counts.get("queued", 0) + counts.get("processing", 0))
+                    remaining=counts.get("queued", 0) + counts.get("processing", 0)
+                    + counts.get("pending", 0))
     bar.refresh()
 
 
@@ -290,17 +364,22 @@ def show(ctx, report_ids, as_json, as_text) -> None:
 @main.command(context_settings={"ignore_unknown_options": True})
 @click.option("--concurrency", "-c", type=int, default=None)
 @click.option("--loglevel", default="INFO")
+@click.option("--queues", type=click.Choice(["all", "light", "heavy"]), default="all",
+              show_default=True, help="light: text and HTML; heavy: PDF, DOCX, large files.")
 @click.argument("celery_args", nargs=-1, type=click.UNPROCESSED)
 @click.pass_context
-def worker(ctx, concurrency, loglevel, celery_args) -> None:
-    """Start a Celery worker consuming the broker's queue."""
+def worker(ctx, concurrency, loglevel, queues, celery_args) -> None:
+    """Start a Celery worker consuming the broker's queues (it also re-enqueues lost
+    and stale reports at start and every sweep_seconds)."""
     if not _settings(ctx).broker_url:
         raise click.UsageError("no broker configured: set GONGKAI_BROKER_URL or --broker-url")
-    from worker.app import app
+    from worker.app import app, configure
+    from worker.sweep import HEAVY, LIGHT
 
-    app.conf.broker_url = _settings(ctx).broker_url
+    configure(_settings(ctx))
     settings_mod.use(_settings(ctx))  # this process becomes the worker: its tasks use them
-    argv = ["worker", f"--loglevel={loglevel}", "-Q", "gongkai"]
+    names = {"all": f"{LIGHT},{HEAVY}", "light": LIGHT, "heavy": HEAVY}[queues]
+    argv = ["worker", f"--loglevel={loglevel}", "-Q", names]
     if concurrency:
         argv.append(f"--concurrency={concurrency}")
     app.worker_main(argv + list(celery_args))

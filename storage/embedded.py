@@ -2,7 +2,9 @@
 
 One server process per data folder, shared by every gongkai process (ingest, workers,
 serve): its address and pid are recorded in ``<data_dir>/server.json``; it is started if
-absent, reused if running, and stopped by ``gongkai db stop``.  A file lock serialises
+absent, reused if running, and stopped by ``gongkai db stop``.  Restarted after a crash
+it takes the port it had (when free), so clients of the old address reconnect by
+themselves; a process whose connection fails asks ``ensure_server`` again.  A file lock serialises
 start-up so two commands never start two servers on one folder.
 
 SecantusDB is GPL-2.0, so gongkai never imports it: it runs as a separate child process
@@ -46,9 +48,14 @@ def _locked(data_dir: Path):
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def _free_port() -> int:
+def _free_port(wanted: int = 0) -> int:
+    """``wanted`` when it is free (the address a data folder had before), else any."""
     with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind(("127.0.0.1", wanted))
+        except OSError:
+            sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
 
 
@@ -114,7 +121,9 @@ def ensure_server(data_dir: Path, timeout: float = 60.0) -> str:
         info = status(data_dir)
         if info:
             return info["url"]
-        port = _free_port()
+        old = read_info(data_dir) or {}
+        _end_silent(old)
+        port = _free_port(int(old.get("port") or 0))  # same address as before when free
         url = f"mongodb://127.0.0.1:{port}/"
         proc = _spawn(data_dir, port)
         deadline = time.monotonic() + timeout
@@ -130,6 +139,32 @@ def ensure_server(data_dir: Path, timeout: float = 60.0) -> str:
         info = {"pid": proc.pid, "port": port, "url": url, "started": time.time()}
         (data_dir / INFO_FILE).write_text(json.dumps(info), "utf-8")
         return url
+
+
+def _end_silent(info: dict) -> None:
+    """A recorded server process that is alive but does not answer is ended, so that two
+    servers never run on one folder."""
+    pid = info.get("pid")
+    if not pid or not _alive(pid) or not _is_server(pid):
+        return
+    if _answers(info.get("url", ""), 5000):
+        return
+    try:
+        os.kill(pid, signal.SIGKILL)
+    except ProcessLookupError:
+        return
+    for _ in range(100):
+        if not _alive(pid):
+            return
+        time.sleep(0.05)
+
+
+def _is_server(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as handle:
+            return b"secantus" in handle.read()
+    except OSError:
+        return False
 
 
 def stop_server(data_dir: Path, timeout: float = 20.0) -> bool:

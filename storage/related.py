@@ -125,6 +125,16 @@ class RelatedStore:
                  "table": {"cells": []}}
                 for d in docs]
 
+    def duplicate_pairs(self, report_id: str) -> set[tuple[str, str]]:
+        """(report, other) of the near-duplicate findings stored on or about a report, in
+        two queries: a pair that has none and gets none needs no write."""
+        out = set()
+        for side in ("report_id", "prev_report_id"):  # two indexed queries, not an $or
+            docs = self.db.findings.find({side: report_id, "scope": "duplicate"},
+                                         {"report_id": 1, "prev_report_id": 1})
+            out |= {(d["report_id"], d["prev_report_id"]) for d in docs}
+        return out
+
     def sources_of(self, ids: list[str]) -> dict[str, str | None]:
         """The first source of each report."""
         docs = self.db.reports.find({"_id": {"$in": list(ids)}}, {"sources": {"$slice": 1}})

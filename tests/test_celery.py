@@ -32,7 +32,7 @@ def celery_worker(cli_env, broker_url):
     env = {**cli_env, "GONGKAI_BROKER_URL": broker_url}
     log = open(os.path.join(cli_env["GONGKAI_DATA_DIR"] + "-worker.log"), "w")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "worker", "worker", "-Q", "gongkai",
+        [sys.executable, "-m", "celery", "-A", "worker", "worker", "-Q", "gongkai,gongkai.heavy",
          "--concurrency=2", "--loglevel=INFO", "--without-gossip", "--without-mingle"],
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     yield env

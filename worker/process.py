@@ -6,7 +6,11 @@ for several files: extractors/related.py).
 
 The same function serves the Celery task and the local (no broker) process pool.
 A bad document becomes a ``failed`` status with its error; only transient storage and
-broker errors propagate (the Celery task retries those).
+broker errors propagate (the Celery task retries those).  The report is held under a
+renewed lease (storage/work.py) while it is worked on, every write is fenced by the
+lease's token, it is ``done`` with ``pending: ["relate"]`` until the relating step is
+saved, and one document may not take more than its time and memory limits
+(worker/limits.py) nor be retried forever after killing its worker (``max_attempts``).
 """
 from __future__ import annotations
 
@@ -14,12 +18,15 @@ import logging
 import os
 import uuid
 
+from billiard.exceptions import SoftTimeLimitExceeded
 from kombu.exceptions import OperationalError as KombuOperationalError
 from pymongo.errors import AutoReconnect, ConnectionFailure, NetworkTimeout
 
-from extractors.errors import DocumentError
 from config.settings import Settings, current
+from extractors.errors import DocumentError, TooManyAttempts
+from storage import work
 from storage.store import Store, is_fresh, is_input_failure
+from worker import limits
 
 log = logging.getLogger("gongkai.worker")
 
@@ -34,6 +41,15 @@ def reset() -> None:
     _state.clear()
 
 
+def reconnect() -> None:
+    """Drop this process's store after a connection failure: the next ``get_store``
+    resolves the address again (and restarts the embedded server if it is gone)."""
+    store = _state.get("store") if _state.get("pid") == os.getpid() else None
+    _state.clear()
+    if store is not None:
+        store.close()  # type: ignore[attr-defined]
+
+
 def get_store(settings: Settings | None = None) -> Store:
     """This process's store for ``settings`` (default: the process's settings)."""
     settings = settings or current()
@@ -46,45 +62,156 @@ def get_store(settings: Settings | None = None) -> Store:
 
 
 def process_report(report_id: str, task_id: str | None = None, force: bool = False,
-                   settings: Settings | None = None) -> dict:
+                   settings: Settings | None = None, local_limits: bool = True) -> dict:
     """Process one report with ``settings`` (the CLI's, handed on explicitly) or, in a
-    Celery worker, the process's own."""
-    from extractors.pipeline import analyse, versions
-
+    Celery worker, the process's own.  ``local_limits``: keep the time limit here (the
+    local pool); a Celery task has its soft_time_limit instead."""
     settings = settings or current()
     store = get_store(settings)
+    try:
+        return _process_leased(store, report_id, task_id or uuid.uuid4().hex, force,
+                               settings, local_limits)
+    except TRANSIENT_ERRORS:
+        reconnect()  # the next attempt re-resolves the store's address
+        raise
+
+
+def _process_leased(store: Store, report_id: str, task_id: str, force: bool,
+                    settings: Settings, local_limits: bool) -> dict:
+    from extractors.pipeline import versions
+
     vers = versions()
     before = store.report(report_id) or {}
-    doc = store.begin(report_id, vers, task_id or uuid.uuid4().hex, force=force)
+    doc = work.take(store.db, report_id, vers, task_id, settings.lease_seconds, force=force)
     if doc is None:
-        return {"id": report_id, "status": before.get("status", "missing"), "skipped": True}
+        doc = work.take_pending(store.db, report_id, vers, task_id, settings.lease_seconds)
+        if doc is None:
+            return {"id": report_id, "status": before.get("status", "missing"), "skipped": True}
+        return _finish_pending(store, report_id, doc, settings)
+    lease = doc["lease"]
+    if force:
+        work.reset_attempts(store.db, report_id)
+    elif doc.get("attempts", 1) > settings.max_attempts:
+        return _fail(store, report_id, lease, _attempts_error(doc, settings), vers)
     if is_input_failure(doc.get("error")):  # bad input stays failed, with its reason
-        store.mark_failed(report_id, doc["error"], vers)
-        return {"id": report_id, "status": "failed", "error": doc["error"]}
+        return _fail(store, report_id, lease, doc["error"], vers)
+    try:
+        with work.Heartbeat(store.db, report_id, lease["token"], settings.lease_seconds) as beat:
+            result = _work(store, report_id, doc, before, vers, force, settings, local_limits,
+                           lease)
+    except SoftTimeLimitExceeded:  # past the limit outside the extractors (saving)
+        return _fail(store, report_id, lease,
+                     limits.time_error(settings.document_seconds).to_dict(), vers)
+    except BaseException:  # Ctrl-C, a transient error, a hard limit: give it back
+        _release_quietly(store, report_id, lease["token"])
+        raise
+    if beat.lost:
+        log.warning("report %s: lease lost while processing (another worker took it)", report_id)
+    return result
+
+
+def _release_quietly(store: Store, report_id: str, token: str) -> None:
+    """Give the report back after an interruption (Ctrl-C, a transient error)."""
+    try:
+        work.release(store.db, report_id, token)
+    except Exception:  # the store is away: the lease expires and the sweep takes it
+        log.warning("report %s: could not release its lease", report_id)
+
+
+def _work(store: Store, report_id: str, doc: dict, before: dict, vers: dict, force: bool,
+          settings: Settings, local_limits: bool, lease: dict) -> dict:
+    from extractors.pipeline import analyse
+
     if not force and before.get("status") == "done" and only_rules_changed(
             before.get("versions") or {}, vers):
-        return recheck_report(store, report_id, vers)
+        return recheck_report(store, report_id, vers, lease, settings)
     source = (doc.get("sources") or [{}])[0]
+    _warm_up(settings)
     try:
-        analysis = analyse(store.get_raw(report_id), source=source.get("source"),
-                           filename=doc.get("filename"), use_ner=settings.ner,
-                           max_bytes=settings.max_document_bytes)
+        with limits.time_limit(settings.document_seconds if local_limits else 0), \
+                limits.memory_limit(settings.document_memory_mb):
+            analysis = analyse(store.get_raw(report_id), source=source.get("source"),
+                               filename=doc.get("filename"), use_ner=settings.ner,
+                               max_bytes=settings.max_document_bytes)
     except DocumentError as exc:
-        store.mark_failed(report_id, exc.to_dict(), vers)
-        return {"id": report_id, "status": "failed", "error": exc.to_dict()}
+        return _fail(store, report_id, lease, exc.to_dict(), vers)
+    except SoftTimeLimitExceeded:
+        return _fail(store, report_id, lease,
+                     limits.time_error(settings.document_seconds).to_dict(), vers)
+    except MemoryError:
+        return _fail(store, report_id, lease,
+                     limits.memory_error(settings.document_memory_mb).to_dict(), vers)
+    except TRANSIENT_ERRORS:
+        raise
     except Exception as exc:  # an extractor bug: keep the report, say so, never retry
         log.exception("extractor error on report %s", report_id)
         error = {"code": INTERNAL_ERROR, "error": type(exc).__name__,
                  "message": f"internal extractor error ({type(exc).__name__}: {exc}); "
                             "please report it with this report id"}
-        store.mark_failed(report_id, error, vers)
-        return {"id": report_id, "status": "failed", "error": error}
+        return _fail(store, report_id, lease, error, vers)
+    if not work.mark_pending(store.db, report_id, lease["token"]):
+        return _fenced(report_id)
     fresh = is_fresh(before, doc)  # first attempt: nothing of it stored, fewer round trips
     saved = store.save_result(report_id, analysis.record, analysis.text, _tokens, fresh=fresh)
+    work.rehold(store.db, report_id, lease, settings.lease_seconds)
     mine = {**analysis.record, "id": report_id, "text": analysis.text}
     counts = relate_safely(store, report_id, mine, saved if fresh else None)
+    work.complete(store.db, report_id, lease["token"])
     return {"id": report_id, "status": "done", "counts": counts,
             "template": analysis.record["report"].get("template")}
+
+
+def _finish_pending(store: Store, report_id: str, doc: dict, settings: Settings) -> dict:
+    """A done report whose relating step did not finish (its worker died): only that."""
+    lease = doc["lease"]
+    with work.Heartbeat(store.db, report_id, lease["token"], settings.lease_seconds):
+        counts = relate_report(store, report_id, _with_text(store, report_id))
+    work.complete(store.db, report_id, lease["token"])
+    return {"id": report_id, "status": "done", "counts": counts, "related": True}
+
+
+_WARM_TEXT = "2023年政府信息公开工作年度报告。本年度共收到政府信息公开申请12件。".encode()
+
+
+def warm_up(settings: Settings | None = None) -> None:
+    """Load the models of this process now (a fresh worker child, before its first task
+    and that task's time limit)."""
+    _warm_up(settings or current())
+
+
+def _warm_up(settings: Settings) -> None:
+    """Load the per-process models (jieba, spaCy, NER) before the first document's
+    limits are armed: the limits measure the document, not the process's start-up."""
+    from extractors.pipeline import analyse
+
+    if _state.get("warm") == settings.ner:
+        return
+    try:
+        analyse(_WARM_TEXT, source="warm-up.txt", filename="warm-up.txt", use_ner=settings.ner,
+                max_bytes=settings.max_document_bytes)
+    except DocumentError:
+        pass
+    _state["warm"] = settings.ner
+
+
+def _fail(store: Store, report_id: str, lease: dict, error: dict, vers: dict) -> dict:
+    if not work.holds(store.db, report_id, lease["token"]):
+        return _fenced(report_id)
+    store.mark_failed(report_id, error, vers)
+    work.complete(store.db, report_id, lease["token"])
+    return {"id": report_id, "status": "failed", "error": error}
+
+
+def _fenced(report_id: str) -> dict:
+    log.warning("report %s: another worker holds it now; this result is dropped", report_id)
+    return {"id": report_id, "status": "processing", "skipped": True, "fenced": True}
+
+
+def _attempts_error(doc: dict, settings: Settings) -> dict:
+    return TooManyAttempts(
+        f"processing stopped {doc.get('attempts', 1) - 1} times before finishing (its "
+        "worker was killed: over a hard time or memory limit, or by the system); "
+        "see the worker log, then `gongkai reprocess --failed`").to_dict()
 
 
 def only_rules_changed(stored: dict, current: dict) -> bool:
@@ -93,14 +220,19 @@ def only_rules_changed(stored: dict, current: dict) -> bool:
         stored.get(k) == v for k, v in current.items() if k != "rules")
 
 
-def recheck_report(store: Store, report_id: str, vers: dict) -> dict:
+def recheck_report(store: Store, report_id: str, vers: dict, lease: dict,
+                   settings: Settings) -> dict:
     """Re-evaluate findings from the stored table and claims (no reading, no parsing)."""
     from extractors.pipeline import recheck
 
     record = _with_text(store, report_id)
     findings = recheck(record, record["text"])
+    if not work.mark_pending(store.db, report_id, lease["token"]):
+        return _fenced(report_id)
     store.save_findings(report_id, findings, vers)
+    work.rehold(store.db, report_id, lease, settings.lease_seconds)
     counts = relate_safely(store, report_id, record)
+    work.complete(store.db, report_id, lease["token"])
     return {"id": report_id, "status": "done", "counts": counts, "rechecked": True}
 
 
@@ -115,7 +247,7 @@ def relate_safely(store: Store, report_id: str, mine: dict, saved: dict | None =
     report done with its own findings, logged, instead of stopping the whole ingest."""
     try:
         return relate_report(store, report_id, mine, saved)
-    except TRANSIENT_ERRORS:
+    except (TimeoutError, *TRANSIENT_ERRORS):  # still pending: a re-run relates it
         raise
     except Exception:
         log.exception("relating report %s to the stored reports failed", report_id)
@@ -227,13 +359,14 @@ def run_duplicates(store: Store, report_id: str, record: dict, fresh: bool = Fal
         report_id, record.get("lsh", []), record["report"].get("year"), record.get("body_key")))
     touched = set()
     texts = store.get_texts([o["id"] for o in candidates]) if candidates else {}
+    stored = set() if fresh else store.duplicate_pairs(report_id)
     for other in candidates:
         other["text"] = texts.get(other["id"]) or ""
         for this_id, a, that_id, b in ((report_id, this, other["id"], other),
                                        (other["id"], other, report_id, this)):
             found = [f.to_dict() for f in similarity_findings(b, a)]
-            if fresh and not found:
-                continue
+            if not found and (this_id, that_id) not in stored:
+                continue  # nothing stored, nothing to store: no write
             store.replace_findings(this_id, found, _base(a), scope="duplicate",
                                    prev_report_id=that_id)
             touched.add(this_id)

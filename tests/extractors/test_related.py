@@ -80,3 +80,12 @@ def test_candidates_are_ranked_by_shared_bands_and_capped():
     ranked = rank_candidates([f"b{j}:x" for j in range(6)], others, limit=3)
     assert [o["id"] for o in ranked] == ["5", "4", "3"]
     assert rank_candidates([], others) == []
+
+
+def test_candidate_ties_do_not_depend_on_arrival_order():
+    """Which candidates are checked is decided by the pair (shared bands, then ids), so
+    processing the same reports in another order checks the same pairs."""
+    others = [{"id": f"r{i}", "lsh": ["b1:x"]} for i in range(8)]
+    first = [o["id"] for o in rank_candidates(["b1:x"], others, limit=3)]
+    again = [o["id"] for o in rank_candidates(["b1:x"], others[::-1], limit=3)]
+    assert first == again == ["r0", "r1", "r2"]
