@@ -47,6 +47,10 @@ _ARABIC = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
 _CN_CHARS = "零〇○一二两三四五六七八九十百千万亿壹贰貳叁參肆伍陆陸柒捌玖拾佰仟萬"
 _CN_NUM = rf"[{_CN_CHARS}]*[一二两三四五六七八九十壹贰貳叁參肆伍陆陸柒捌玖拾][{_CN_CHARS}]*"
 _TABLE_ROW = re.compile(r"\||\S {3,}\S")
+# Past this a digit run is no figure of a report (an id, a garbled or hostile run): a
+# double holds integers exactly below 2**53 ≈ 9.0e15, and a larger value would overflow
+# the arithmetic of the cross-checks (float(int) of a 400-digit run raises OverflowError).
+MAX_FIGURE = 1e15
 
 
 @dataclass(frozen=True)
@@ -67,7 +71,9 @@ class Quantity:
 def _parse_chinese(s: str) -> float | None:
     s = s.translate(_FINANCIAL)
     if len(s) > 1 and all(ch in _DIGITS for ch in s):  # 二〇一七: digit by digit
-        return float("".join(str(_DIGITS[ch]) for ch in s))
+        if len(s) > 16:
+            return None
+        return _figure_size(float("".join(str(_DIGITS[ch]) for ch in s)))
     total = section = number = 0
     for ch in s:
         if ch in _DIGITS:
@@ -80,7 +86,11 @@ def _parse_chinese(s: str) -> float | None:
             section = number = 0
         else:
             return None
-    return float(total + section + number) if s else None
+    return _figure_size(float(total + section + number)) if s else None
+
+
+def _figure_size(x: float) -> float | None:
+    return x if abs(x) < MAX_FIGURE else None
 
 
 def parse_number(s: str) -> float | None:
@@ -90,12 +100,16 @@ def parse_number(s: str) -> float | None:
     (1234.0, 12000.0, 128.0)
     >>> parse_number("二〇一七"), parse_number("壹佰贰拾捌"), parse_number("１２８")
     (2017.0, 128.0, 128.0)
+    >>> parse_number("1" * 400), parse_number("二" * 400)  # no figure: too large to be one
+    (None, None)
     """
     s = s.translate(FULLWIDTH).strip()
     s = re.sub(r"(?<=\d)[, ](?=\d{3}(?!\d))", "", s)
     m = re.fullmatch(r"(\d+(?:\.\d+)?)\s*([万亿])?", s)
     if m:
-        return float(m.group(1)) * (_BIG[m.group(2)] if m.group(2) else 1)
+        if len(m.group(1).split(".")[0].lstrip("0")) > 16:
+            return None
+        return _figure_size(float(m.group(1)) * (_BIG[m.group(2)] if m.group(2) else 1))
     if re.fullmatch(rf"(?:{_CN_NUM})|[零〇○]", s):
         return _parse_chinese(s)
     return None

@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 
 from extractors import errors
 from extractors.models import Document
-from extractors.read_common import _finish, _name, clean_cell, clean_line, expand_grid, render_rows
+from extractors.read_common import (GridTooLarge, _finish, _name, clean_cell, clean_line, expand_grid,
+                                    render_rows, unspanned_grid)
 from extractors.reader import _CJK, decode_bytes
 
 # --------------------------------------------------------------------------------- html
@@ -20,6 +22,9 @@ _BLOCK_TAGS = frozenset(
     "p div h1 h2 h3 h4 h5 h6 li ul ol dl dt dd br tr table section article center blockquote "
     "pre header footer main form hr caption tbody thead tfoot".split()
 )
+# Grid positions all tables of one page may fill with their spans expanded: a report's
+# tables fill a few thousand; past this a table is laid out as written (linear in its cells).
+MAX_PAGE_GRID_CELLS = 50_000
 _DROP_TAGS = ("script", "style", "noscript", "iframe", "object", "select", "button", "svg", "template")
 
 
@@ -28,13 +33,14 @@ def read_html(data: bytes, filename: str | None) -> Document:
     root = _parse_html(text, filename)
     title = _html_title(root)
     article = find_article(root)
-    lines = list(render_html(article)) if article is not None else []
+    notes = Notes()
+    lines = list(render_html(article, notes)) if article is not None else []
     if sum(len(_CJK.findall(line)) for line in lines) < 20:
         raise errors.NoReportText(
             f"{_name(filename)} is an HTML page without report text (the article is empty; "
             "the report may be an attachment or an image: fetch that instead)"
         )
-    flags = ("encoding_uncertain",) if uncertain else ()
+    flags = (("encoding_uncertain",) if uncertain else ()) + tuple(sorted(notes.flags))
     return _finish("\n".join(lines), "html", filename, encoding=enc, flags=flags, title_hint=title)
 
 
@@ -145,10 +151,20 @@ def _is_inside(el, ancestor) -> bool:
     return el is ancestor or any(a is ancestor for a in el.iterancestors())
 
 
-def render_html(el) -> Iterator[str]:
+@dataclass
+class Notes:
+    """What rendering one page met and spent: document flags (``table_spans_ignored``)
+    and the grid positions its tables may still fill (:data:`MAX_PAGE_GRID_CELLS`)."""
+
+    flags: set[str] = field(default_factory=set)
+    cells_left: int = MAX_PAGE_GRID_CELLS
+
+
+def render_html(el, notes: Notes | None = None) -> Iterator[str]:
     """Lines of an element: one paragraph per line, each table row one `` | `` line."""
     buf: list[str] = []
-    for kind, value in _walk(el):
+    notes = Notes() if notes is None else notes
+    for kind, value in _walk(el, notes):
         if kind == "text":
             buf.append(value)
             continue
@@ -163,20 +179,20 @@ def render_html(el) -> Iterator[str]:
         yield line
 
 
-def _walk(el) -> Iterator[tuple[str, object]]:
+def _walk(el, notes: Notes) -> Iterator[tuple[str, object]]:
     """Yield ("text", str), ("break", None) and ("table", [lines]) in document order."""
     tag = el.tag if isinstance(el.tag, str) else ""
     if tag in ("ul", "ol", "li", "nav", "div") and _is_link_list(el):
         yield "break", None  # site navigation (tabs, menus, related links) inside the article container
     elif tag == "table":
-        yield "table", render_rows(html_table_grid(el))
+        yield "table", render_rows(html_table_grid(el, notes))
     else:
         if tag in _BLOCK_TAGS:
             yield "break", None
         if el.text and tag:
             yield "text", el.text
         for child in el:
-            yield from _walk(child)
+            yield from _walk(child, notes)
         if tag in _BLOCK_TAGS:
             yield "break", None
     if el.tail:
@@ -188,15 +204,24 @@ def _is_link_list(el) -> bool:
     return text > 0 and text == sum(_cjk(a.text_content()) for a in el.iter("a")) and el.find(".//table") is None
 
 
-def html_table_grid(table) -> list[list[str]]:
-    """The table's rows with rowspan/colspan expanded (nested tables flattened into their cell)."""
+def html_table_grid(table, notes: Notes | None = None) -> list[list[str | None]]:
+    """The table's rows with rowspan/colspan expanded (nested tables flattened into their
+    cell).  A table whose spans would fill more positions than the page has left (of
+    :data:`MAX_PAGE_GRID_CELLS`) is laid out as written, noted ``table_spans_ignored``."""
+    notes = Notes() if notes is None else notes
     rows = []
     for tr in table.iter("tr"):
         if _owning_table(tr) is not table:
             continue
         cells = [c for c in tr if isinstance(c.tag, str) and c.tag in ("td", "th")]
-        rows.append([(_cell_text(c), _span(c, "rowspan", 500), _span(c, "colspan", 100)) for c in cells])
-    return expand_grid(rows)
+        rows.append([(_cell_text(c, notes), _span(c, "rowspan", 500), _span(c, "colspan", 100)) for c in cells])
+    try:
+        grid = expand_grid(rows, max_cells=notes.cells_left)
+    except GridTooLarge:
+        notes.flags.add("table_spans_ignored")
+        grid = unspanned_grid(rows)
+    notes.cells_left = max(0, notes.cells_left - sum(len(row) for row in grid))
+    return grid
 
 
 def _owning_table(tr):
@@ -210,8 +235,8 @@ def _span(cell, attr: str, cap: int) -> int:
     return max(1, min(int(m.group(1)), cap)) if m else 1
 
 
-def _cell_text(cell) -> str:
-    parts = [clean_line(p) for p in render_html(cell)]
+def _cell_text(cell, notes: Notes) -> str:
+    parts = [clean_line(p) for p in render_html(cell, notes)]
     return "".join(p for p in parts if p)
 
 

@@ -1,0 +1,97 @@
+"""Hostile inputs from issue 12: each once took minutes, gigabytes or crashed; now each is
+bounded (linear, or capped with a flag) or refused with a true reason.
+
+The time bounds below are generous ceilings (the old code took 100x longer), not speed
+measurements: the figures are printed by ``bench/bench_hostile.py``."""
+from __future__ import annotations
+
+import signal
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+
+from extractors import errors
+from extractors.entities import rule_entities
+from extractors.numbers import parse_number
+from extractors.pipeline import analyse, analyse_text
+from extractors.read_common import GridTooLarge, expand_grid
+from extractors.reader import read_document
+from extractors.tables import cell_state
+
+ROOT = Path(__file__).resolve().parents[2]
+REPORT = (ROOT / "corpus" / "synthetic" / "2022_synth33_b00000.txt").read_text("utf-8")
+PROSE = "<p>平新县司法局2022年政府信息公开工作年度报告，本年度共收到政府信息公开申请1件，已办结1件。</p>"
+
+
+@contextmanager
+def within(seconds: float):
+    """Fail (instead of hanging) when the block runs past ``seconds``."""
+    def stop(*_):
+        raise AssertionError(f"still running after {seconds} s: not bounded")
+
+    old = signal.signal(signal.SIGALRM, stop)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, old)
+
+
+# --------------------------------------------------------------------- rowspan grid
+
+def test_rowspan_bomb_page_is_laid_out_as_written():
+    rows = "".join(f"<tr><td rowspan=500 colspan=100>{i}</td></tr>" for i in range(160))
+    page = f"<html><body>{PROSE}<table>{rows}</table></body></html>".encode()
+    with within(20):  # was 98 s and 1.27 GB: 3.8 M characters of repeated cells
+        doc = read_document(page, "bomb.html")
+    assert "table_spans_ignored" in doc.flags
+    assert len(doc.text) < 5_000
+
+
+def test_real_spans_still_expand_without_a_flag():
+    page = (f"<html><body>{PROSE}<table><tr><td rowspan=2>行政许可</td><td>本年</td><td>5</td></tr>"
+            "<tr><td>上年</td><td>4</td></tr></table></body></html>").encode()
+    doc = read_document(page, "ok.html")
+    assert "行政许可 | 上年 | 4" in doc.text and "table_spans_ignored" not in doc.flags
+
+
+def test_grid_rowspan_ends_at_the_last_row_and_positions_are_capped():
+    assert expand_grid([[("a", 500, 1), ("b", 1, 1)], [("c", 1, 1)]]) == [["a", "b"], ["a", "c"]]
+    with pytest.raises(GridTooLarge):
+        expand_grid([[("a", 1, 100)]] * 11, max_cells=1000)
+
+
+# -------------------------------------------------------------- a 15 MB line of digits
+
+def test_email_rule_is_linear_on_a_long_digit_run():
+    with within(10):  # quadratic before: 4.7 s at 40 K digits, hours at 15 MB
+        assert rule_entities("1" * 300_000 + "件") == []
+    assert [e.text for e in rule_entities("联系邮箱：gkb@example.gov.cn。")] == ["gkb@example.gov.cn"]
+
+
+# ------------------------------------------------------ huge numbers (fuzz crash class)
+
+def test_a_digit_run_too_large_for_a_figure_is_no_number():
+    assert cell_state("9" * 400)[:2] == ("text", None)
+    assert cell_state("9" * 15)[0] == "number"
+    assert parse_number("9" * 400) is None and parse_number("9" * 400 + "万") is None
+    assert parse_number("1.2万") == 12000.0
+
+
+@pytest.mark.parametrize("digits", [20, 400, 5000])
+def test_huge_table_values_do_not_crash_the_cross_checks(digits):
+    """Was OverflowError in expr.cell_interval and check_placeholder (float of a 400-digit
+    int), ValueError in int() past 4300 digits."""
+    text = REPORT.replace("行政许可 | 60", "行政许可 | " + "9" * digits).replace(
+        "行政处罚 | 67", "行政处罚 | " + "8" * digits)
+    record = analyse_text(text, use_ner=False)
+    assert record["table"]["cells"]
+    assert not any(c["key"] and "9" * 16 in str(c["value"]) for c in record["table"]["cells"])
+
+
+def test_huge_prose_figures_are_no_claims():
+    text = REPORT.replace("收到政府信息公开申请1件", "收到政府信息公开申请" + "9" * 400 + "件")
+    record = analyse_text(text, use_ner=False)
+    assert all(c["value"] is None or abs(c["value"]) < 1e15 for c in record["claims"])
