@@ -33,6 +33,9 @@ FIGURE_ID, RATE_ID, CHANGE_ID = "num.figure@1", "num.rate@1", "num.change@1"
 _DELIMS = "，,。；;：:、（()）“”\"‘’！？!?【】[]《》 "
 _CLAUSE_TAIL = re.compile(rf"[^{re.escape(_DELIMS)}]*$")
 _WINDOW = 40  # characters of context looked at before a number
+# Numbers read as figures in one sentence: the corpus has at most 17; a "sentence" of
+# thousands of numbers is a dump, not prose (the pipeline flags ``sentence_figures_capped``).
+MAX_FIGURES_PER_SENTENCE = 100
 
 
 @cache
@@ -228,7 +231,7 @@ def _number_claims(ctx: Sentence) -> list[tuple[Claim, re.Match[str]]]:
     out: list[tuple[Claim, re.Match[str]]] = []
     floor, last, off_topic = 0, None, False
     rate_units = set(load_lexicon()["rate_units"])
-    for q, m in quantities_in(ctx.comp, ctx.text):
+    for q, m in quantities_in(ctx.comp, ctx.text)[:MAX_FIGURES_PER_SENTENCE]:
         why = _not_a_figure(ctx.comp.text, m, floor, off_topic)
         if why is not None:
             floor, off_topic = m.end(), off_topic or why == "not_work"

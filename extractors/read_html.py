@@ -61,14 +61,34 @@ def _parse_html(text: str, filename: str | None):
     from lxml import etree
 
     cleaned = _WORD_JUNK.sub(b"", text.encode("utf-8"))
+    parser = lxml.html.HTMLParser(encoding="utf-8")
     try:
-        root = lxml.html.document_fromstring(cleaned, parser=lxml.html.HTMLParser(encoding="utf-8"))
+        root = lxml.html.document_fromstring(cleaned, parser=parser)
     except (etree.ParserError, ValueError) as exc:
         raise errors.NoReportText(f"{_name(filename)} looks like HTML but has no parsable content: {exc}") from exc
+    _refuse_over_limits(parser, filename)
     for el in list(root.iter(etree.Comment, etree.ProcessingInstruction, *_DROP_TAGS)):
         if el.getparent() is not None:
             el.drop_tree()
     return root
+
+
+def _refuse_over_limits(parser, filename: str | None) -> None:
+    """libxml2 stops reading at its resource limits (nesting 256 deep, a text node over
+    10 MB) and silently drops what lies past them: say so instead of reading half a page.
+    The limits stay on (no ``huge_tree``): they are what keeps a hostile page bounded, the
+    walk below recurses once per level, and no real report page comes near them."""
+    for entry in parser.error_log:
+        if entry.type_name != "ERR_RESOURCE_LIMIT":
+            continue
+        if "depth" in entry.message.lower():
+            raise errors.NestingTooDeep(
+                f"{_name(filename)} nests its HTML elements deeper than 255 levels (line {entry.line}), "
+                "past what the HTML parser reads: it is not a report page as published; fetch the page again "
+                "or save its article text")
+        raise errors.DocumentTooLarge(
+            f"{_name(filename)} exceeds an HTML parser limit ({entry.message.strip()}, line {entry.line}): "
+            "save its article text instead")
 
 
 def _html_title(root) -> str | None:

@@ -149,7 +149,7 @@ def ingest(ctx, paths, wait, as_json, force, workers) -> None:
     store = _store(ctx)
     summary = ing.IngestSummary(mode="celery" if s.broker_url else "local")
     started = time.monotonic()
-    ing.store_inputs(store, list(paths), summary)
+    ing.store_inputs(store, list(paths), summary, ing.Limits.from_settings(s))
     todo = ing.pending(store, summary.ids, force)
     bar = tqdm(total=len(todo), unit="doc", disable=as_json or not todo, file=sys.stderr)
     tally = {"done": 0, "failed": 0}

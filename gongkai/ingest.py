@@ -9,7 +9,7 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from typing import Callable
 
-from gongkai.inputs import iter_items
+from gongkai.inputs import Limits, iter_items
 from storage.store import Store
 
 
@@ -39,9 +39,10 @@ class IngestSummary:
         return not self.status.get("failed")
 
 
-def store_inputs(store: Store, paths: list[str], summary: IngestSummary) -> None:
+def store_inputs(store: Store, paths: list[str], summary: IngestSummary,
+                 limits: Limits | None = None) -> None:
     seen: set[str] = set()
-    for item in iter_items(paths):
+    for item in iter_items(paths, limits):
         source = {"source": item.source, "filename": item.filename, **item.meta}
         rid, created = store.put_raw(item.data, source, failure=item.failure)
         summary.documents += 1

@@ -95,3 +95,34 @@ def test_huge_prose_figures_are_no_claims():
     text = REPORT.replace("收到政府信息公开申请1件", "收到政府信息公开申请" + "9" * 400 + "件")
     record = analyse_text(text, use_ner=False)
     assert all(c["value"] is None or abs(c["value"]) < 1e15 for c in record["claims"])
+
+
+def test_a_15_mb_line_of_digits_is_analysed_in_part_with_flags():
+    from extractors.pipeline import MAX_TEXT_CHARS
+
+    line = "".join(f"{i * 7919 % 10 ** (i % 12 + 1)}件" for i in range(1_500_000))  # ~15 MB
+    with within(60):  # did not finish in 900 s; about 6 s now (bench/bench_hostile.py)
+        analysis = analyse(line.encode(), filename="digits.txt", use_ner=False)
+    record = analysis.record
+    assert {"text_truncated", "sentence_figures_capped"} <= set(record["flags"])
+    assert len(analysis.text) > MAX_TEXT_CHARS  # the whole text is kept: offsets point into it
+    assert all(c["end"] <= MAX_TEXT_CHARS for c in record["claims"])
+
+
+def test_a_report_is_not_flagged():
+    flags = analyse_text(REPORT, use_ner=False)["flags"]
+    assert not {"text_truncated", "sentence_figures_capped"} & set(flags)
+
+
+# --------------------------------------------------------------------- deep nesting
+
+@pytest.mark.parametrize("depth", [300, 5000])
+def test_html_nested_too_deep_is_refused_with_the_true_reason(depth):
+    page = ("<html><body>" + "<div>" * depth + PROSE * 3 + "</div>" * depth + "</body></html>").encode()
+    with pytest.raises(errors.NestingTooDeep, match="deeper than 255 levels"):
+        read_document(page, "deep.html")
+
+
+def test_html_nested_200_deep_is_read():
+    page = ("<html><body>" + "<div>" * 200 + PROSE * 3 + "</div>" * 200 + "</body></html>").encode()
+    assert "收到政府信息公开申请1件" in read_document(page, "deep.html").text
