@@ -441,6 +441,21 @@ def synth(synth_args) -> None:
     sys.exit(synth_main(list(synth_args)) or 0)
 
 
+@main.command()
+@click.option("--minutes", type=float, default=10.0, show_default=True, help="How long to fuzz.")
+@click.option("--out", type=click.Path(file_okay=False), default="tmp/fuzz", show_default=True,
+              help="Folder for crashing (crashes/<class>/) and slow (slow/) inputs.")
+@click.option("--ner", is_flag=True, help="Also run the NER model (slower).")
+def fuzz(minutes, out, ner) -> None:
+    """Fuzz the pipeline with hostile variants of the corpus; exit 1 on any crash or slow input."""
+    try:
+        from gongkai.fuzz import main as fuzz_main
+    except ImportError as exc:
+        raise click.ClickException(f"gongkai fuzz needs the test extra ({exc.name} is missing): "
+                                   "pip install -e '.[test]'") from exc
+    sys.exit(fuzz_main(["--minutes", str(minutes), "--out", out] + ["--ner"] * ner))
+
+
 def run() -> None:  # pragma: no cover - console entry
     main()
 
