@@ -65,15 +65,15 @@ class _Pair:
                 and self.prev.table.template in rule.templates)
 
     def side(self, terms: tuple[Term, ...], row: str | None, col: str | None) -> Side:
-        """Terms resolved in this year's table, or last year's for "prev:" references."""
+        """Terms resolved in this year's table, or last year's for "prev:" references,
+        each view naming the cells it should print but did not read (a cell not read is
+        unknown, never 0, as in the same-year checks)."""
         side = Side()
-        for t in terms:
-            ref = t.ref or ""
-            view = self.prev if ref.startswith("prev:") else self.cur
-            cell = view.cell(*view.resolve(ref.removeprefix("prev:"), row, col))
-            if cell is not None:
-                side.items.append((cell, t.weight))
-                side.interval = side.interval + cell_interval(cell).scale(t.weight)
+        for t in terms:  # one at a time, so the expression keeps the written order
+            if (t.ref or "").startswith("prev:"):
+                side.extend(self.prev.side((dataclasses.replace(t, ref=t.ref[5:]),), row, col))
+            else:
+                side.extend(self.cur.side((t,), row, col))
         return side
 
 
@@ -108,20 +108,20 @@ def check_rollforward(rule: Rule, pair: _Pair) -> list[Finding]:
     for row, col in pair.cur.bindings(rule):
         cur = pair.side(rule.terms["cell"], row, col)
         rhs = pair.side(rhs_terms, row, col)
-        if len(rhs.items) == len(rhs_terms):
+        if len(rhs.items) + len(rhs.unread) == len(rhs_terms):
             out += _compare_years(rule, pair, cur, rhs, row, col, open_checks)
     return out + open_checks.finding()
 
 
 def _compare_years(rule: Rule, pair: _Pair, cur: Side, rhs: Side, row: str | None,
                    col: str | None, open_checks: _OpenChecks) -> list[Finding]:
-    if not cur.items or not rhs.items or not (cur.known_any or rhs.known_any):
+    if cur.empty or rhs.empty or not (cur.known_any or rhs.known_any):
         return []
     status = compare("eq", cur.interval, rhs.interval)
     if status == "pass":
         return []
     expr = f"{cur.text()} = {rhs.text()}"
-    first = cur.items[0][0]
+    first = (cur.items or rhs.items)[0][0]
     fields = {"expr": expr, "lhs": fmt_interval(cur.interval), "rhs": fmt_interval(rhs.interval),
               "label": short_label(first.label), "row": row or first.key, "col": col or "",
               "col_name": pair.rs.column_names.get(col or "", col or "")}
@@ -130,7 +130,7 @@ def _compare_years(rule: Rule, pair: _Pair, cur: Side, rhs: Side, row: str | Non
     cur_cells = [c for c in cells if id(c) not in prev_ids]
     prev_cells = [c for c in cells if id(c) in prev_ids]
     if status == "not_assessable":
-        open_checks.add(expr, cells, fields)
+        open_checks.add(expr, cells, fields, cur.unread + rhs.unread)
         return []
     return [_finding(rule, violated_status(rule), fields, cur_cells, prev_cells,
                      values=(cur.interval.lo, rhs.interval.lo), expression=expr + " ✗")]

@@ -1,8 +1,11 @@
-"""Report metadata: title, issuing body, its region and level, year covered, publication date.
+"""Report metadata: title, issuing body, its region, province and level, year covered,
+publication date.
 
 Everything is read from what the report prints (and, for the publication date only, the
-source URL); nothing is looked up.  The region is the place part of the body name, the
-level comes from suffix words — both data in ``config/regions.yaml``; the title, body,
+source URL); only the province is looked up.  The region is the place part of the body
+name, the level comes from suffix words — both data in ``config/regions.yaml``; the
+province is the one the body name prints, else its first place unit's in
+``config/gazetteer.yaml`` (extractors/places.py), else None; the title, body,
 year and date patterns are data in ``config/metadata.yaml``.  Hand-written because the
 rules are short and each is tied to how these reports are printed.
 
@@ -11,6 +14,8 @@ rules are short and each is tied to how these reports are printed.
 >>> m = extract_metadata(t, segment(t))
 >>> m.title, m.body, m.region, m.level, m.year
 ('淮安市洪泽区人民政府2023年政府信息公开工作年度报告', '淮安市洪泽区人民政府', '淮安市洪泽区', 'district', 2023)
+>>> m.province
+'江苏省'
 """
 from __future__ import annotations
 
@@ -22,6 +27,7 @@ from pathlib import Path
 
 from extractors.errors import ConfigError
 from extractors.models import ReportMeta, Sections
+from extractors.places import province_of
 from extractors.sections import CONFIG_DIR, compile_rule, is_table_line, load_yaml
 
 REGIONS_FILE = CONFIG_DIR / "regions.yaml"
@@ -101,9 +107,11 @@ def extract_metadata(
     body = body or body_in_text(text)
     body = _as_government(_expanded(body, text)) if body else None
     region, level = place_of(body) if body else (None, None)
+    province = province_of_body(body) if body else None
     year = find_year(title, text)
     published = find_published(text, source, year)
-    return ReportMeta(title=title, body=body, region=region, level=level, year=year, published=published)
+    return ReportMeta(title=title, body=body, region=region, province=province, level=level,
+                      year=year, published=published)
 
 
 def _head(text: str, sections: Sections) -> str:
@@ -266,6 +274,13 @@ def _next_unit(body: str, i: int, places: _Places) -> tuple[str, str | None] | N
             if name.endswith(suffix) and len(name) > len(suffix):
                 return name, ("province" if name in places.provinces else level)
     return None
+
+
+def province_of_body(body: str) -> str | None:
+    """The province-level unit a body name prints, else its first place unit's in the
+    gazetteer, else None: "淮安市洪泽区人民政府" → "江苏省"; "洪泽区人民政府" → None."""
+    units = [u for u, _ in place_units(body)]
+    return province_of(body, units, load_places().provinces)
 
 
 def place_of(body: str) -> tuple[str | None, str | None]:

@@ -90,6 +90,7 @@ class ReportMeta(_Base):
     title: str | None = None
     body: str | None = None
     region: str | None = None
+    province: str | None = None  # printed, else from config/gazetteer.yaml; None: unknown
     level: str | None = None  # national | province | city | county | township | department
     year: int | None = None
     published: str | None = None  # ISO date

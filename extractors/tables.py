@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Iterable, Iterator
+from typing import Iterable
 
 from extractors.catalogue import Catalogue, load_catalogue, normalize_label
 from extractors.models import Cell, Table

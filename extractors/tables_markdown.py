@@ -25,7 +25,7 @@ from __future__ import annotations
 import re
 from typing import Iterator
 
-from extractors.catalogue import Catalogue, normalize_label
+from extractors.catalogue import Catalogue
 from extractors.tables import Heading, Piece, Row, is_unit, is_value_like
 
 _SEPARATOR = re.compile(r"\s*\|?[\s:|-]*-[\s:|-]*")

@@ -51,7 +51,7 @@ def _password(from_stdin: bool) -> str:
 @click.option("--role", type=click.Choice(["admin", "auditor", "researcher"]), required=True)
 @click.option("--region", "regions", multiple=True,
               help="Limit the account to a region (repeatable; prefix of the stored region "
-                   "or part of the body name, e.g. 江苏).")
+                   "or province, or part of the body name, e.g. 江苏).")
 @click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True)
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
 @click.pass_context

@@ -101,6 +101,7 @@ def compare(fmt: str, paths: dict[str, Path], text: dict[str, dict], corpus_dir:
 
 
 LAYOUTS = ("default", "other")  # each report's default layout; one other, chosen by its id
+PAGED = ("html", "docx", "pdf")  # the formats with a page layout (markdown has none)
 
 
 def layout_variants(ids: list[str], which: str) -> dict[str, int]:
@@ -122,7 +123,7 @@ def evaluate_renderings(corpus_dir: Path, formats: tuple[str, ...] | None = None
     text = text_records(ids, corpus_dir)
     scores = []
     for fmt in formats or FORMATS:
-        for which in LAYOUTS:
+        for which in LAYOUTS if fmt in PAGED else LAYOUTS[:1]:  # markdown has no page layout
             label = fmt if which == "default" else f"{fmt}/{which}"
             try:
                 paths = build_many(ids, fmt, corpus_dir, out, layout_variants(ids, which))

@@ -278,35 +278,13 @@ def evaluate(corpus_dir: Path, gold_dir: Path, use_ner: bool = False) -> dict[st
 
 
 def _cross_year_findings(records: dict[str, dict]) -> dict[str, list[dict]]:
-    """What the worker adds once neighbours are stored: cross-year checks for consecutive
-    years of one body, near-duplicate checks for LSH candidates of any body and year."""
-    from extractors.crossyear import cross_year, same_year_other_body, similarity_findings
+    """What ingest adds once neighbours are stored (extractors.related.relate, the code
+    the worker and ``check FILE...`` run): cross-year findings for one body's consecutive
+    years, near-duplicate findings for LSH candidates of other bodies of the same year."""
+    from extractors.related import relate
 
-    by_body: dict[tuple, dict[int, str]] = defaultdict(dict)
-    for stem, rec in records.items():
-        year = rec["report"].get("year")
-        if rec.get("body_key") and year:
-            by_body[rec["body_key"]][year] = stem
-    out: dict[str, list[dict]] = defaultdict(list)
-    for years in by_body.values():
-        for year, stem in years.items():
-            prev = years.get(year - 1)
-            if prev:
-                found = cross_year(records[prev], records[stem])
-                out[stem] += [f.to_dict() for f in found]
-    for a, b in _lsh_pairs(records):
-        ra, rb = records[a], records[b]
-        if not same_year_other_body(ra, rb):
-            continue  # one body's consecutive years: cross_year covered it
-        out[b] += [f.to_dict() for f in similarity_findings(ra, rb)]
-        out[a] += [f.to_dict() for f in similarity_findings(rb, ra)]
-    return out
-
-
-def _lsh_pairs(records: dict[str, dict]) -> list[tuple[str, str]]:
-    stems = sorted(records)
-    return [(a, b) for i, a in enumerate(stems) for b in stems[i + 1:]
-            if set(records[a].get("lsh", [])) & set(records[b].get("lsh", []))]
+    related = relate([{**rec, "id": stem} for stem, rec in sorted(records.items())])
+    return {stem: got["findings"] for stem, got in related.items() if got["findings"]}
 
 
 def format_table(result: dict[str, Any]) -> str:

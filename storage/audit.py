@@ -22,7 +22,8 @@ def report_meta(db: Database, report_id: str) -> dict | None:
     if doc is None:
         return None
     rep = doc.get("report") or {}
-    doc.update(body=rep.get("body"), region=rep.get("region"), level=rep.get("level"),
+    doc.update(body=rep.get("body"), region=rep.get("region"), province=rep.get("province"),
+               level=rep.get("level"),
                template=rep.get("template"), title=rep.get("title"))
     doc["source"] = (doc.get("sources") or [{}])[0].get("source")
     return doc
@@ -74,10 +75,12 @@ def bodies(db: Database, regions: list[str] | None, limit: int = 500) -> list[di
     rows = db.findings.aggregate([
         {"$match": scope_query(regions)},
         {"$group": {"_id": "$body_key", "body": {"$first": "$body"},
-                    "region": {"$first": "$region"}, "years": {"$addToSet": "$year"},
+                    "region": {"$first": "$region"}, "province": {"$first": "$province"},
+                    "years": {"$addToSet": "$year"},
                     "findings": {"$sum": 1}}},
         {"$sort": {"findings": -1}}, {"$limit": int(limit)}])
     return [{"body_key": r["_id"], "body": r.get("body"), "region": r.get("region"),
+             "province": r.get("province"),
              "years": sorted(y for y in r.get("years") or [] if y is not None),
              "findings": r["findings"]} for r in rows if r.get("_id")]
 
@@ -130,8 +133,8 @@ def confirmed_findings(db: Database, flt: QueueFilter, regions: list[str] | None
 
 # ------------------------------------------------------------------------- back-fill
 def backfill(db: Database) -> int:
-    """Set ``severity_rank`` and ``level`` on findings stored before they were written
-    (a no-op once done); returns how many findings were updated."""
+    """Set ``severity_rank``, ``level`` and ``province`` on findings stored before they
+    were written (a no-op once done); returns how many findings were updated."""
     changed = 0
     for sev, rank in SEVERITY_RANK.items():
         changed += db.findings.update_many({"severity": sev, "severity_rank": None},
@@ -143,4 +146,21 @@ def backfill(db: Database) -> int:
         if level:
             changed += db.findings.update_many({"report_id": rid, "level": None},
                                                {"$set": {"level": level}}).modified_count
+    return changed + _backfill_province(db)
+
+
+def _backfill_province(db: Database) -> int:
+    """Reports stored before ``province`` was extracted get it from their stored body
+    name (the same pure function ``check`` uses), and so do their findings."""
+    from extractors.metadata import province_of_body
+
+    changed = 0
+    for rid in db.findings.distinct("report_id", {"province": {"$exists": False}}):
+        rep = (db.reports.find_one({"_id": rid}, {"report": 1}) or {}).get("report") or {}
+        province = rep.get("province")
+        if "province" not in rep and rep.get("body"):
+            province = province_of_body(str(rep["body"]))
+            db.reports.update_one({"_id": rid}, {"$set": {"report.province": province}})
+        changed += db.findings.update_many({"report_id": rid, "province": {"$exists": False}},
+                                           {"$set": {"province": province}}).modified_count
     return changed

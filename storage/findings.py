@@ -16,7 +16,7 @@ from typing import Iterable
 
 from pymongo import ReplaceOne
 
-from storage import review
+from storage import queue_index, review
 
 RELATED_SCOPES = ("cross_year", "duplicate")
 _ABOUT = ("section_kind", "other", "prev_spans")  # what a finding names besides cells and spans
@@ -109,15 +109,19 @@ class FindingStore:
             return set()
         about = {"prev_report_id": {"$in": report_ids}}
         touched = {d["report_id"] for d in self.db.findings.find(about, {"report_id": 1})}
-        self.db.findings.delete_many(about)
-        self.db.findings.delete_many({"report_id": {"$in": report_ids},
-                                      "scope": {"$in": list(RELATED_SCOPES)}})
+        gone = self.db.findings.delete_many(about).deleted_count
+        gone += self.db.findings.delete_many({"report_id": {"$in": report_ids},
+                                              "scope": {"$in": list(RELATED_SCOPES)}}).deleted_count
+        if gone:
+            queue_index.bump(self.db)  # the review queues of serving processes reload
         return touched | set(report_ids)
 
     def drop_cross_year(self, report_id: str, keep_prev: list[str]) -> None:
         """Cross-year findings of ``report_id`` against reports no longer its previous year."""
-        self.db.findings.delete_many({"report_id": report_id, "scope": "cross_year",
-                                      "prev_report_id": {"$nin": keep_prev}})
+        gone = self.db.findings.delete_many({"report_id": report_id, "scope": "cross_year",
+                                             "prev_report_id": {"$nin": keep_prev}}).deleted_count
+        if gone:
+            queue_index.bump(self.db)
 
     def refresh_counts(self, report_ids: Iterable[str]) -> dict[str, dict]:
         """Recount the stored findings of ``report_ids`` (every scope) into their counts."""

@@ -1,6 +1,6 @@
 """The review queue held in the serving process: a slim row per finding (id, status,
-review state, severity, rule, body, region, level, year, template), filtered, counted and
-sorted in memory; only the page's findings are then read from the store.
+review state, severity, rule, body, region, province, level, year, template), filtered,
+counted and sorted in memory; only the page's findings are then read from the store.
 
 Why: the embedded store (SecantusDB) plans ``$in`` and sorted queries as collection scans
 and reads documents slowly, so counting and sorting tens of thousands of findings per
@@ -25,7 +25,7 @@ from storage.review import SEVERITY_RANK, STATES, QueueFilter, in_scope
 MAX_AGE = 30.0
 MIN_RELOAD = 5.0
 FIELDS = {"status": 1, "review.state": 1, "severity_rank": 1, "code": 1, "body": 1,
-          "region": 1, "level": 1, "year": 1, "template": 1, "report_id": 1}
+          "region": 1, "province": 1, "level": 1, "year": 1, "template": 1, "report_id": 1}
 SORT_KEYS = {"severity": "rank", "year": "year", "body": "body", "code": "code",
              "status": "status", "region": "region"}
 
@@ -48,6 +48,7 @@ class Row:
     code: str
     body: str
     region: str
+    province: str
     level: str
     year: int | None
     template: str
@@ -58,8 +59,8 @@ def _row(d: dict) -> Row:
     return Row(d["_id"], d.get("status") or "", (d.get("review") or {}).get("state", "open"),
                d.get("severity_rank", SEVERITY_RANK.get(d.get("severity"), 3)),
                d.get("code") or "", d.get("body") or "", d.get("region") or "",
-               d.get("level") or "", d.get("year"), d.get("template") or "",
-               d.get("report_id") or "")
+               d.get("province") or "", d.get("level") or "", d.get("year"),
+               d.get("template") or "", d.get("report_id") or "")
 
 
 def _matches(r: Row, f: QueueFilter, regions: list[str] | None, with_state: bool) -> bool:
@@ -71,8 +72,13 @@ def _matches(r: Row, f: QueueFilter, regions: list[str] | None, with_state: bool
             and (not f.template or r.template == f.template)
             and (not f.report or r.report_id == f.report)
             and (not f.region or r.region.startswith(f.region))
+            and (not f.province or r.province.startswith(f.province))
             and (f.year is None or r.year == f.year)
-            and in_scope({"region": r.region, "body": r.body}, regions))
+            and in_scope(_scope_doc(r), regions))
+
+
+def _scope_doc(r: Row) -> dict:
+    return {"region": r.region, "province": r.province, "body": r.body}
 
 
 class QueueIndex:
@@ -153,8 +159,7 @@ class QueueIndex:
 
     def values(self, db: Database, regions: list[str] | None) -> dict[str, list]:
         self.refresh(db)
-        rows = [r for r in self.rows.values() if in_scope({"region": r.region, "body": r.body},
-                                                          regions)]
+        rows = [r for r in self.rows.values() if in_scope(_scope_doc(r), regions)]
         return {"code": sorted({r.code for r in rows if r.code}),
                 "level": sorted({r.level for r in rows if r.level}),
                 "template": sorted({r.template for r in rows if r.template}),

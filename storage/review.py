@@ -34,11 +34,11 @@ SORTS = {"severity": "severity_rank", "year": "year", "body": "body", "code": "c
          "status": "status", "region": "region"}
 LIST_FIELDS = {"code": 1, "rule": 1, "status": 1, "severity": 1, "message": 1,
                "message_en": 1, "expression": 1, "body": 1, "body_key": 1, "year": 1,
-               "region": 1, "level": 1, "template": 1, "report_id": 1, "review": 1,
-               "scope": 1}
+               "region": 1, "province": 1, "level": 1, "template": 1, "report_id": 1,
+               "review": 1, "scope": 1}
 INDEXES = [
     [("review.state", ASCENDING), ("status", ASCENDING), ("severity_rank", ASCENDING)],
-    [("region", ASCENDING)], [("level", ASCENDING)], [("template", ASCENDING)],
+    [("region", ASCENDING)], [("province", ASCENDING)], [("level", ASCENDING)], [("template", ASCENDING)],
     [("year", ASCENDING)], [("body", ASCENDING)], [("rule", ASCENDING)],
 ]
 
@@ -58,14 +58,16 @@ def setup(db: Database) -> None:
 def scope_query(regions: list[str] | None) -> dict:
     """Findings/reports a user scoped to ``regions`` may see ({} = everything).
 
-    A region matches a stored ``region`` that starts with it ("江苏" matches
-    "江苏省淮安市") or a body name that contains it."""
+    A region matches a stored ``region`` or ``province`` that starts with it ("江苏"
+    matches "江苏省淮安市", and "淮安市洪泽区" whose province is "江苏省") or a body name
+    that contains it."""
     if not regions:
         return {}
     alts: list[dict] = []
     for r in regions:
         pat = re.escape(str(r))
-        alts += [{"region": {"$regex": "^" + pat}}, {"body": {"$regex": pat}}]
+        alts += [{"region": {"$regex": "^" + pat}}, {"province": {"$regex": "^" + pat}},
+                 {"body": {"$regex": pat}}]
     return {"$or": alts}
 
 
@@ -74,7 +76,9 @@ def in_scope(doc: dict, regions: list[str] | None) -> bool:
     if not regions:
         return True
     region, body = str(doc.get("region") or ""), str(doc.get("body") or "")
-    return any(region.startswith(r) or r in body for r in map(str, regions))
+    province = str(doc.get("province") or "")
+    return any((region.startswith(r) or province.startswith(r) or r in body)
+               for r in map(str, regions))
 
 
 # ------------------------------------------------------------------------- queue
@@ -86,6 +90,7 @@ class QueueFilter:
     code: str | None = None
     body: str | None = None
     region: str | None = None
+    province: str | None = None
     level: str | None = None
     year: int | None = None
     template: str | None = None
@@ -108,8 +113,10 @@ class QueueFilter:
                 q[name] = str(val)
         if self.report:
             q["report_id"] = str(self.report)
-        if self.region:
-            q["region"] = {"$regex": "^" + re.escape(str(self.region))}
+        for name in ("region", "province"):  # a prefix: "江苏" selects 江苏省
+            val = getattr(self, name)
+            if val:
+                q[name] = {"$regex": "^" + re.escape(str(val))}
         if self.year is not None:
             q["year"] = int(self.year)
         scope = scope_query(regions)

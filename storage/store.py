@@ -7,8 +7,8 @@ Documents
   under the same id in ``raw_inline`` / ``text_inline`` (up to 8 MB) or in the GridFS
   buckets ``raw`` and ``text`` (larger).
 - ``tables``: one per report (``_id`` = report id), the parsed cells.
-- ``claims``, ``commitments``: one document per item, denormalised with body/year/region
-  and an indexed jieba ``tokens`` array (no ``$text``: Chinese needs our own tokens).
+- ``claims``, ``commitments``: one document per item, denormalised with
+  body/year/region/province and an indexed jieba ``tokens`` array (no ``$text``: Chinese needs our own tokens).
 - ``entities``: one document per report.
 - ``findings``: one per finding, ``_id`` stable across re-evaluation (so an auditor's
   review, kept in ``reviews``, survives a rule-set upgrade) and distinct for findings that
@@ -243,7 +243,8 @@ class Store(FindingStore, RelatedStore):
         report = result["report"]
         base = {"report_id": report_id, "body": report.get("body"),
                 "body_key": result.get("body_key"), "year": report.get("year"),
-                "region": report.get("region"), "template": report.get("template")}
+                "region": report.get("region"), "province": report.get("province"),
+                "template": report.get("template")}
         self._put_blob("text_inline", self.texts, report_id, text.encode("utf-8"))
         self.db.tables.replace_one(
             {"_id": report_id}, {**result["table"], "_id": report_id, **base}, upsert=True)
@@ -278,7 +279,8 @@ class Store(FindingStore, RelatedStore):
         rep = doc.get("report") or {}
         base = {"report_id": report_id, "body": rep.get("body"), "body_key": doc.get("body_key"),
                 "year": rep.get("year"), "region": rep.get("region"),
-                "template": rep.get("template"), "level": rep.get("level"), "versions": versions}
+                "province": rep.get("province"), "template": rep.get("template"),
+                "level": rep.get("level"), "versions": versions}
         self.replace_findings(report_id, findings, base, scope="report")
         counts = {**(doc.get("counts") or {}), **self._stored_finding_counts(report_id)}
         self.db.reports.update_one(
@@ -338,7 +340,7 @@ class Store(FindingStore, RelatedStore):
             return None
         table = self.db.tables.find_one({"_id": report_id}) or {}
         strip = {"_id": 0, "report_id": 0, "body": 0, "body_key": 0, "year": 0,
-                 "region": 0, "template": 0, "i": 0, "tokens": 0}
+                 "region": 0, "province": 0, "template": 0, "i": 0, "tokens": 0}
         items = {n: list(self.db[n].find({"report_id": report_id}, strip).sort("i", 1))
                  for n in ITEM_COLLECTIONS}
         findings = self._findings_in_order(report_id, strip)

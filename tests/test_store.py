@@ -3,7 +3,7 @@ validation, leases and findings whose review survives re-evaluation."""
 import pymongo
 import pytest
 
-from storage.store import Store, finding_id
+from storage.store import finding_id
 
 
 def test_setup_is_idempotent_and_creates_indexes(store):

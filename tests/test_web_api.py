@@ -10,7 +10,7 @@ import pymongo
 import pytest
 from fastapi.testclient import TestClient
 
-from storage import review
+from storage import queue_index, review
 from storage.store import Store
 from tests.web_support import PASSWORD, SCRIPT_TEXT, web_db  # noqa: F401  (fixture)
 from web.app import create_app
@@ -274,14 +274,29 @@ def test_reviews_survive_reevaluation_and_reopen_on_change(store, client, tokens
     assert trail[-1]["by"] == "system"
 
 
+@pytest.fixture
+def jiangsu_findings(store):
+    """Findings of a body whose name prints no province (淮安市洪泽区 is in 江苏省), for the
+    scope-by-province cases; removed afterwards so the other tests see the store as built."""
+    base = {"body": "淮安市洪泽区人民政府", "body_key": "淮安市洪泽区人民政府", "year": 2019,
+            "region": "淮安市洪泽区", "province": "江苏省", "level": "district",
+            "template": "2019trial"}
+    store.replace_findings("probe-huaian", [
+        {"code": "T3.TOTAL", "status": "fail", "severity": "high", "cells": []},
+        {"code": "X.PROBE", "status": "warn", "severity": "low", "cells": []}], base, "report")
+    yield base
+    store.db.findings.delete_many({"report_id": "probe-huaian"})
+    queue_index.bump(store.db)
+
+
 @pytest.mark.parametrize("flt", [
     {}, {"status": ["not_assessable"]}, {"state": []}, {"sort": "year", "desc": True},
     {"sort": "body"}, {"sort": "code", "desc": True}, {"sort": "region"}, {"year": 2019},
-    {"region": "平新"}, {"template": "2021", "severity": ["high"]}, {"per_page": 3, "page": 2},
+    {"region": "平新"}, {"province": "江苏"}, {"template": "2021", "severity": ["high"]}, {"per_page": 3, "page": 2},
     {"code": "T3.TOTAL", "state": ["open", "confirmed", "dismissed", "needs_info"]},
 ], ids=repr)
-@pytest.mark.parametrize("regions", [[], ["平江"]], ids=repr)
-def test_in_memory_queue_index_agrees_with_the_store_query(store, flt, regions):
+@pytest.mark.parametrize("regions", [[], ["平江"], ["江苏省"], ["江苏", "平江"]], ids=repr)
+def test_in_memory_queue_index_agrees_with_the_store_query(store, flt, regions, jiangsu_findings):
     from storage.queue_index import QueueIndex
 
     f = review.QueueFilter(**flt)
@@ -290,6 +305,20 @@ def test_in_memory_queue_index_agrees_with_the_store_query(store, flt, regions):
     assert got["total"] == want["total"] and got["rules"] == want["rules"]
     assert {k: v for k, v in got["states"].items()} == want["states"]
     assert QueueIndex().values(store.db, regions) == review.filter_values(store.db, regions)
+
+
+@pytest.mark.parametrize("regions, seen", [
+    (["江苏省"], True), (["江苏"], True), (["淮安"], True), (["浙江省"], False)], ids=repr)
+def test_scope_by_province(store, jiangsu_findings, regions, seen):
+    """An auditor scoped to 江苏省 sees 淮安市洪泽区's findings (the body name prints no
+    province; the stored province does), in the store query and the in-memory index."""
+    from storage.queue_index import QueueIndex
+
+    f = review.QueueFilter(status=list(review.STATUSES), state=list(review.STATES))
+    for answer in (review.queue(store.db, f, regions), QueueIndex(0).queue(store.db, f, regions)):
+        bodies = {i["body"] for i in answer["items"]}
+        assert bodies == ({"淮安市洪泽区人民政府"} if seen else set())
+        assert answer["total"] == (2 if seen else 0)
 
 
 def test_queue_index_follows_other_writers(store):
@@ -301,6 +330,22 @@ def test_queue_index_follows_other_writers(store):
     review.decide(store.db, fid, "needs_info", {"_id": "other-process", "role": "auditor"})
     assert index.queue(store.db, review.QueueFilter(), [])["total"] == before - 1
 
+
+
+def test_queue_index_follows_related_findings_dropped_by_a_writer(store):
+    """A re-evaluated report drops its cross-year findings in another process: the
+    serving process's queue no longer lists them (it was up to MAX_AGE stale)."""
+    from storage.queue_index import QueueIndex
+
+    index = QueueIndex(min_reload=0)
+    f = review.QueueFilter(code="X.PROBE", state=list(review.STATES))
+    base = {"body": "探针县测试局", "body_key": "探针县测试局", "year": 2020, "region": "",
+            "level": "县级", "template": "2019", "severity": "warning"}
+    store.replace_findings("probe-report", [{"code": "X.PROBE", "status": "warn", "cells": []}],
+                           base, "cross_year", prev_report_id="probe-prev")
+    assert index.queue(store.db, f, [])["total"] == 1
+    store.drop_related(["probe-report"])
+    assert index.queue(store.db, f, [])["total"] == 0
 
 # ------------------------------------------------------------------ evidence and exports
 def test_finding_evidence(client, tokens):

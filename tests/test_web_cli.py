@@ -3,7 +3,6 @@ region scope), ``users token``, ``evaluate --reviews`` after real decisions."""
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 

@@ -1,13 +1,13 @@
 """Rendering pages: one Jinja2 environment (autoescape on for every template), the
 context every page gets (user, language, CSRF token, the translator), and the HTML
-form of the one error shape."""
+form of the one error shape, and ``twin``: a page and its JSON twin from one data function."""
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import lru_cache, wraps
 from pathlib import Path
 from urllib.parse import quote, urlencode
 
-from fastapi import Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader
 
@@ -51,3 +51,23 @@ def render_error(request: Request, err) -> HTMLResponse:
                                                      "message": err.message,
                                                      "detail": err.detail}},
                   status=err.status)
+
+
+def twin(router: APIRouter, path: str, template: str, summary: str, page_context=None):
+    """Register the decorated data function as ``GET /api{path}`` (documented, returning its
+    dict) and as the page ``GET {path}`` rendering ``template`` with the same dict, so a
+    page and its JSON twin cannot drift.  ``page_context(data, **params)`` adds what only
+    the page needs (e.g. the query string of its links).  The page route has the data
+    function's signature (``wraps``), so FastAPI validates both routes' parameters alike."""
+    def register(fn):
+        router.get("/api" + path, summary=summary)(fn)
+
+        @wraps(fn)
+        def page(**params):
+            data = fn(**params)
+            context = page_context(data, **params) if page_context else data
+            return render(params["request"], template, context)
+
+        router.get(path, include_in_schema=False)(page)
+        return fn
+    return register

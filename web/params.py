@@ -31,6 +31,7 @@ class QueueParams(BaseModel):
     code: str | None = Field(default=None, max_length=80, pattern=r"^[A-Za-z0-9_.@-]+$")
     body: str | None = Name
     region: str | None = Name
+    province: str | None = Name
     level: str | None = Field(default=None, max_length=40)
     year: int | None = Field(default=None, ge=1990, le=2100)
     template: Template | None = None

@@ -9,31 +9,20 @@ from storage import audit
 from web import auth, exports
 from web.body_view import body_data
 from web.errors import ApiError
-from web.pages import render
+from web.pages import render, twin
 
 router = APIRouter()
 
 
-@router.get("/api/bodies", summary="Bodies with findings (in your regions)")
+@twin(router, "/bodies", "bodies.html", "Bodies with findings (in your regions)")
 def api_bodies(request: Request, user: dict = Depends(auth.require_user)):
     return {"bodies": audit.bodies(request.app.state.store.db, user.get("regions") or [])}
 
 
-@router.get("/bodies", include_in_schema=False)
-def bodies_page(request: Request, user: dict = Depends(auth.require_user)):
-    rows = audit.bodies(request.app.state.store.db, user.get("regions") or [])
-    return render(request, "bodies.html", {"bodies": rows})
-
-
-@router.get("/api/bodies/{body_key:path}", summary="One body's years: cells year against year, "
-                                              "findings with review state, commitments")
+@twin(router, "/bodies/{body_key:path}", "body.html",
+      "One body's years: cells year against year, findings with review state, commitments")
 def api_body(request: Request, body_key: str, user: dict = Depends(auth.require_user)):
     return body_data(request, body_key, user)
-
-
-@router.get("/bodies/{body_key:path}", include_in_schema=False)
-def body_page(request: Request, body_key: str, user: dict = Depends(auth.require_user)):
-    return render(request, "body.html", body_data(request, body_key, user))
 
 
 @router.get("/api/export/audit.{fmt}", summary="A body's audit report as PDF or DOCX")

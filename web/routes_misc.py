@@ -12,7 +12,7 @@ from fastapi.responses import RedirectResponse
 from storage import accounts, audit
 from web import auth
 from web.errors import ApiError
-from web.pages import render
+from web.pages import render, twin
 from web.params import TokenRequest
 
 router = APIRouter()
@@ -119,11 +119,7 @@ def api_set_lang(lang: Literal["zh", "en"], request: Request,
 
 
 # ------------------------------------------------------------------------- rules
-@router.get("/api/rules", summary="Rule reliability: decisions per rule version")
+@twin(router, "/rules", "rules.html", "Rule reliability: decisions per rule version")
 def api_rules(request: Request, user: dict = Depends(auth.require_user)):
     return {"rules": audit.reliability(_db(request))}
 
-
-@router.get("/rules", include_in_schema=False)
-def rules_page(request: Request, user: dict = Depends(auth.require_user)):
-    return render(request, "rules.html", {"rules": audit.reliability(_db(request))})

@@ -10,7 +10,7 @@ from fastapi.responses import RedirectResponse, Response
 from storage import audit, review
 from web import auth, exports
 from web.errors import ApiError
-from web.pages import render
+from web.pages import twin
 from web.params import BulkDecision, QueueParams
 
 router = APIRouter()
@@ -29,17 +29,14 @@ def queue_data(request: Request, params: QueueParams, user: dict) -> dict:
     return data
 
 
-@router.get("/api/queue", summary="Findings to review: filtered, sorted, paged, with counts "
-                                  "per review state and per rule")
+def _queue_page_context(data: dict, params: QueueParams, **_) -> dict:
+    return {**data, "params": params, "query": params.as_query()}
+
+
+@twin(router, "/queue", "queue.html", "Findings to review: filtered, sorted, paged, with counts "
+                                      "per review state and per rule", _queue_page_context)
 def api_queue(request: Request, params: Params, user: dict = Depends(auth.require_user)):
     return queue_data(request, params, user)
-
-
-@router.get("/queue", include_in_schema=False)
-def queue_page(request: Request, params: Params, user: dict = Depends(auth.require_user)):
-    data = queue_data(request, params, user)
-    return render(request, "queue.html", {**data, "params": params,
-                                          "query": params.as_query()})
 
 
 def _bulk(request: Request, body: BulkDecision, user: dict) -> dict:

@@ -185,7 +185,8 @@ def _base(record: dict) -> dict:
     rep = record["report"]
     return {"body": rep.get("body"), "body_key": record.get("body_key"),
             "year": rep.get("year"), "region": rep.get("region"),
-            "template": rep.get("template"), "level": rep.get("level")}
+            "province": rep.get("province"), "template": rep.get("template"),
+            "level": rep.get("level")}
 
 
 def run_duplicates(store: Store, report_id: str, record: dict) -> set[str]:

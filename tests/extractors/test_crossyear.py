@@ -37,12 +37,24 @@ def test_carried_over_matches_last_years_carry_forward():
     prev = report(2022, "2021", {f"t3.carry_forward@{c}": "1" if c in ("natural", "total") else "0" for c in T3_COLS})
     same = report(2023, "2021", {f"t3.carried_over@{c}": "1" if c in ("natural", "total") else "0" for c in T3_COLS})
     assert cross_year(prev, same, RS) == []
-    moved = report(2023, "2021", {"t3.carried_over@natural": "3", "t3.carried_over@total": "3"})
+    moved = report(2023, "2021", {f"t3.carried_over@{c}": "3" if c in ("natural", "total") else "0" for c in T3_COLS})
     found = cross_year(prev, moved, RS)
     assert [(f.code, f.status) for f in found] == [("X.CARRIED_OVER", "warn")] * 2
     assert found[0].expression == "3 = 1 ✗"
     assert {c["year"] for c in found[0].cells} == {"cur", "prev"}
     assert found[0].spans == ((100, 103),)  # this year's cell only
+
+
+def test_a_cell_not_read_in_either_year_is_unknown_not_zero():
+    """This year's table lacks 上年结转 of one column (a page break ate it) and last year's
+    lacks 结转下年度 of another: those columns are not_assessable, naming the unread cells,
+    never a warning computed with 0 in their place."""
+    prev = report(2022, "2021", {f"t3.carry_forward@{c}": "1" for c in T3_COLS if c != "research"})
+    cur = report(2023, "2021", {f"t3.carried_over@{c}": "1" for c in T3_COLS if c != "legal"})
+    found = cross_year(prev, cur, RS)
+    assert [(f.code, f.status) for f in found] == [("X.CARRIED_OVER", "not_assessable")]
+    assert sorted(found[0].extra["unread"]) == ["t3.carried_over@legal", "t3.carry_forward@research"]
+    assert "未读" in found[0].expression
 
 
 def test_in_force_roll_forward():
