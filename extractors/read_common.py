@@ -42,6 +42,10 @@ def is_number_cell(text: str | None) -> bool:
 
 
 MAX_GRID_CELLS = 100_000  # a statistics table has a few hundred; a page of real tables, a few thousand
+# A spanned cell's text is repeated in the positions it covers only up to this length: a
+# label or header (under 100 characters in every report seen); a longer text, such as a
+# nested table rendered into its cell, is written once, or nesting would multiply it.
+MAX_SPANNED_TEXT = 200
 
 
 class GridTooLarge(ValueError):
@@ -52,7 +56,8 @@ def expand_grid(rows: Iterable[Iterable[tuple[str, int, int]]],
                 max_cells: int = MAX_GRID_CELLS) -> list[list[str | None]]:
     """Place ``(text, rowspan, colspan)`` cells on a grid, repeating a spanned cell's text
     in every position it covers, except a number: a value counts once, so the positions
-    it covers are holes (``None``: empty inside a row, dropped at its end).
+    it covers are holes (``None``: empty inside a row, dropped at its end); so are the
+    positions of a text longer than :data:`MAX_SPANNED_TEXT`.
 
     A rowspan ends at the table's last row (as a browser lays it out).  The work is linear
     in the positions filled, and those are capped: past ``max_cells`` it raises
@@ -75,7 +80,7 @@ def expand_grid(rows: Iterable[Iterable[tuple[str, int, int]]],
         for text, rowspan, colspan in row:
             while c in grid[r]:
                 c += 1
-            copy = None if is_number_cell(text) else text
+            copy = None if is_number_cell(text) or len(text) > MAX_SPANNED_TEXT else text
             height = max(1, min(rowspan, len(rows) - r))
             filled += height * colspan
             if filled > max_cells:

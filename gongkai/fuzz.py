@@ -19,6 +19,7 @@ payloads are hostile to these extractors.
 from __future__ import annotations
 
 import hashlib
+import re
 import signal
 import tempfile
 import time
@@ -68,7 +69,8 @@ def _mutated(draw) -> tuple[str, bytes]:
     name, data = draw(st.sampled_from(seeds()))
     for _ in range(draw(st.integers(1, 6))):
         at = draw(st.integers(0, len(data)))
-        op = draw(st.sampled_from(["insert"] * 6 + ["delete", "repeat", "repeat", "digits", "flip", "cut"]))
+        op = draw(st.sampled_from(["insert"] * 6 + ["delete", "repeat", "repeat", "digits", "bignum", "bignum",
+                                                   "flip", "cut"]))
         if op == "insert":
             payload = draw(st.one_of(st.sampled_from(PAYLOADS[12:]), st.sampled_from(PAYLOADS[12:]),
                                      st.sampled_from(PAYLOADS[:12]), st.text(max_size=40)))
@@ -80,6 +82,11 @@ def _mutated(draw) -> tuple[str, bytes]:
             data = data[:at] + span * draw(st.integers(2, 200)) + data[at:]
         elif op == "digits":
             data = data[:at] + b"9" * draw(st.integers(10, 2000)) + data[at:]
+        elif op == "bignum":  # a printed number (a table cell, a figure) blown up
+            runs = list(re.finditer(rb"\d+", data))
+            if runs:
+                run = runs[draw(st.integers(0, len(runs) - 1))]
+                data = data[:run.start()] + b"9" * draw(st.integers(16, 5000)) + data[run.end():]
         elif op == "flip":
             data = data[:at] + bytes([draw(st.integers(0, 255))]) + data[at + 1:]
         else:
@@ -160,9 +167,10 @@ def crash_key(exc: BaseException) -> str:
     for frame in traceback.extract_tb(exc.__traceback__):
         parts = Path(frame.filename).with_suffix("").parts
         top = [i for i, part in enumerate(parts) if part in ("extractors", "gongkai")]
-        if top and "site-packages" not in parts:
+        if top and "site-packages" not in parts and parts[-1] != "fuzz":
             where = ".".join(parts[top[-1]:]) + "." + frame.name
-    return f"{type(exc).__name__} in {where}"
+    name = "Timeout" if isinstance(exc, _Stopped) else type(exc).__name__
+    return f"{name} in {where}"
 
 
 @dataclass

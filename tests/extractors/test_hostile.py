@@ -126,3 +126,15 @@ def test_html_nested_too_deep_is_refused_with_the_true_reason(depth):
 def test_html_nested_200_deep_is_read():
     page = ("<html><body>" + "<div>" * 200 + PROSE * 3 + "</div>" * 200 + "</body></html>").encode()
     assert "收到政府信息公开申请1件" in read_document(page, "deep.html").text
+
+
+def test_nested_spanned_tables_do_not_multiply_their_text():
+    """Found by the fuzzer (a table repeated inside its own cell): each level's spanned
+    cell repeated the whole inner table nine times, so 40 levels never finished."""
+    inner = "<p>行政许可</p>"
+    for _ in range(40):
+        inner = f"<table><tr><td rowspan=3 colspan=3>{inner}</td><td>1</td></tr><tr><td>2</td></tr></table>"
+    page = f"<html><body>{PROSE}{inner}</body></html>".encode()
+    with within(20):
+        doc = read_document(page, "nested.html")
+    assert len(doc.text) < 20_000
