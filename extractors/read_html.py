@@ -17,6 +17,7 @@ from extractors.reader import _CJK, decode_bytes
 # --------------------------------------------------------------------------------- html
 
 _WORD_JUNK = re.compile(rb"<!\[(?:if[^\]]*|endif)\]>|<!--\[if[^\]]*\]>.*?<!\[endif\]-->", re.I | re.S)
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 _META_CHARSET = re.compile(rb"<meta[^>]+charset\s*=\s*[\"']?([\w-]+)", re.I)
 _BLOCK_TAGS = frozenset(
     "p div h1 h2 h3 h4 h5 h6 li ul ol dl dt dd br tr table section article center blockquote "
@@ -60,7 +61,11 @@ def _parse_html(text: str, filename: str | None):
     import lxml.html
     from lxml import etree
 
-    cleaned = _WORD_JUNK.sub(b"", text.encode("utf-8"))
+    # lxml keeps control characters it parsed but refuses them in any text set later
+    # (drop_tree moves a dropped <script>'s tail into its parent: ValueError); they are
+    # no report text
+    text = _NOT_XML.sub(" ", text)
+    cleaned = _WORD_JUNK.sub(b"", text.encode("utf-8", "replace"))
     parser = lxml.html.HTMLParser(encoding="utf-8")
     try:
         root = lxml.html.document_fromstring(cleaned, parser=parser)

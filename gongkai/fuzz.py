@@ -41,7 +41,7 @@ PAYLOADS = [
     " | ", "|", " | 12 | 0 | /", "。", "；", "，", "件", "%", "万元", "（", "）", "《", "》", "“",
     "<td rowspan=500 colspan=100>1</td>", "<tr><td colspan=99999>x</td></tr>", "<table>", "</table>",
     "<div>" * 300, "<span>" * 60, "<!--", "<![CDATA[", "&#0;", "&#x1;", "&#xD800;", "&nbsp;" * 50,
-    "<meta charset=gbk>", "<meta charset=nonexistent>", "a@b" * 50, "www." * 100, "http://" + "a" * 500,
+    "<script>x</script>\x01", "<!-- c -->\x0b", "<meta charset=utf-7>+2AA-", "<meta charset=gbk>", "<meta charset=nonexistent>", "a@b" * 50, "www." * 100, "http://" + "a" * 500,
     "一、总体情况\n", "第二十条第（一）项\n", "三、收到和处理政府信息公开申请情况\n",
     "本年新收政府信息公开申请数量 | ", "\n" * 50, " " * 500, "\t|\t", "--- | ---\n",
 ]

@@ -175,3 +175,24 @@ def test_docx_long_vertical_merge_is_linear():
     lines = text.splitlines()
     assert "行政许可 | 12" in lines  # a spanned number counts once
     assert "行政许可 | 本年 | 1499" in lines  # the merged label repeated down the rows
+
+
+# ------------------------------------------- control characters in HTML (fuzz crash class)
+
+@pytest.mark.parametrize("tail", ["\x01", "\x0b", "\x1f", "\x00"])
+@pytest.mark.parametrize("dropped", ["<script>x</script>", "<!-- note -->", "<style>p{}</style>"])
+def test_html_control_character_after_a_dropped_element(dropped, tail):
+    """Was ValueError: All strings must be XML compatible (lxml's drop_tree moved the
+    tail holding the control character into the parent's text)."""
+    page = f'<html><head><meta charset="utf-8"></head><body>{PROSE}<p>共{dropped}{tail}3件</p></body></html>'
+    doc = read_document(page.encode(), "ctrl.html")
+    assert "共 3件" in doc.text or "共3件" in doc.text
+
+
+def test_html_declaring_utf7_with_a_lone_surrogate():
+    page = f'<html><head><meta charset="utf-7"></head><body>{PROSE}'.encode("utf-7") + b"+2AA-</body></html>"
+    try:
+        doc = read_document(page, "utf7.html")
+    except errors.DocumentError:
+        return
+    doc.text.encode("utf-8")  # what is read is valid text
