@@ -99,7 +99,8 @@ def _archive_items(path: Path, limits: Limits) -> Iterator[Item]:
             members = list(_zip_members(path, budget))
         else:
             members = list(_tar_members(path, budget))
-    except (zipfile.BadZipFile, tarfile.TarError, EOFError, OSError, ValueError) as exc:
+    except (zipfile.BadZipFile, tarfile.TarError, EOFError, OSError, ValueError,
+            RuntimeError, NotImplementedError) as exc:  # encrypted, unknown compression
         yield Item(data=data, source=str(path), filename=path.name,
                    failure=_failure(f"archive {path.name} is damaged or truncated "
                                     f"({type(exc).__name__}: {exc}); re-download it"))

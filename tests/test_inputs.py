@@ -130,3 +130,14 @@ def test_ingest_of_a_zip_bomb_stores_no_expanded_bytes(tmp_path, cli_env, store)
     assert stored[failed["id"]]["status"] == "failed" and stored[failed["id"]]["error"]["code"] == "E300"
     assert max(d["size"] for d in stored.values()) < 1 << 20
     assert store.db["raw.files"].count_documents({"length": {"$gt": 1 << 20}}) == 0
+
+
+def test_encrypted_zip_is_one_failed_item(tmp_path):
+    _zip(tmp_path / "e.zip", {"r1.txt": "一" * 100})
+    data = bytearray((tmp_path / "e.zip").read_bytes())
+    for sig, at in ((b"PK\x03\x04", 6), (b"PK\x01\x02", 8)):  # set the "encrypted" flag bit
+        pos = data.find(sig) + at
+        data[pos] |= 1
+    (tmp_path / "e.zip").write_bytes(bytes(data))
+    [item] = list(iter_items([str(tmp_path / "e.zip")]))
+    assert item.failure and "encrypted" in item.failure["message"]
