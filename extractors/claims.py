@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 from functools import cache
+from itertools import islice
 from typing import Any
 
 from extractors.enumerations import enumeration
@@ -231,7 +232,7 @@ def _number_claims(ctx: Sentence) -> list[tuple[Claim, re.Match[str]]]:
     out: list[tuple[Claim, re.Match[str]]] = []
     floor, last, off_topic = 0, None, False
     rate_units = set(load_lexicon()["rate_units"])
-    for q, m in quantities_in(ctx.comp, ctx.text)[:MAX_FIGURES_PER_SENTENCE]:
+    for q, m in islice(quantities_in(ctx.comp, ctx.text), MAX_FIGURES_PER_SENTENCE):
         why = _not_a_figure(ctx.comp.text, m, floor, off_topic)
         if why is not None:
             floor, off_topic = m.end(), off_topic or why == "not_work"

@@ -201,8 +201,8 @@ def run(minutes: float, out: Path, use_ner: bool = False, batch: int = 25) -> Re
     """Fuzz for ``minutes``; crashing and slow inputs go under ``out``."""
     from hypothesis import HealthCheck, Phase, given, settings
 
-    report, deadline = Report(), time.monotonic() + minutes * 60
     outcome("warm.txt", seeds()[0][1], use_ner)  # load jieba/spaCy before timing anything
+    report, deadline = Report(), time.monotonic() + minutes * 60
 
     @settings(max_examples=batch, deadline=None, database=None, phases=[Phase.generate],
               suppress_health_check=list(HealthCheck))

@@ -16,8 +16,10 @@ Hand-written because it is only glue over the standard library's zipfile/tarfile
 from __future__ import annotations
 
 import json
+import lzma
 import tarfile
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
@@ -99,8 +101,8 @@ def _archive_items(path: Path, limits: Limits) -> Iterator[Item]:
             members = list(_zip_members(path, budget))
         else:
             members = list(_tar_members(path, budget))
-    except (zipfile.BadZipFile, tarfile.TarError, EOFError, OSError, ValueError,
-            RuntimeError, NotImplementedError) as exc:  # encrypted, unknown compression
+    except (zipfile.BadZipFile, tarfile.TarError, EOFError, OSError, ValueError, zlib.error, lzma.LZMAError,
+            RuntimeError, NotImplementedError) as exc:  # a bad stream, encrypted, unknown compression
         yield Item(data=data, source=str(path), filename=path.name,
                    failure=_failure(f"archive {path.name} is damaged or truncated "
                                     f"({type(exc).__name__}: {exc}); re-download it"))

@@ -141,3 +141,14 @@ def test_encrypted_zip_is_one_failed_item(tmp_path):
     (tmp_path / "e.zip").write_bytes(bytes(data))
     [item] = list(iter_items([str(tmp_path / "e.zip")]))
     assert item.failure and "encrypted" in item.failure["message"]
+
+
+def test_zip_with_a_corrupt_deflate_stream_is_one_failed_item(tmp_path):
+    """Found by tests/test_fuzz.py: zlib.error escaped from ingest."""
+    with zipfile.ZipFile(tmp_path / "ok.zip", "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("a.txt", "政府信息公开工作年度报告" * 20)
+    data = bytearray((tmp_path / "ok.zip").read_bytes())
+    data[64] = 0  # inside the deflate stream of the member
+    (tmp_path / "z.zip").write_bytes(bytes(data))
+    [item] = list(iter_items([str(tmp_path / "z.zip")]))
+    assert item.failure and item.failure["code"] == InputError.code
