@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 
 from extractors import errors
 from extractors.models import Document
@@ -46,6 +47,20 @@ MAX_GRID_CELLS = 100_000  # a statistics table has a few hundred; a page of real
 # label or header (under 100 characters in every report seen); a longer text, such as a
 # nested table rendered into its cell, is written once, or nesting would multiply it.
 MAX_SPANNED_TEXT = 200
+
+
+# Grid positions all tables of one document may fill with their spans expanded: a report's
+# tables fill a few thousand; past this a table is laid out as written (linear in its cells).
+MAX_PAGE_GRID_CELLS = 50_000
+
+
+@dataclass
+class Notes:
+    """What reading one document met and spent: document flags (``table_spans_ignored``)
+    and the grid positions its tables may still fill (:data:`MAX_PAGE_GRID_CELLS`)."""
+
+    flags: set[str] = field(default_factory=set)
+    cells_left: int = MAX_PAGE_GRID_CELLS
 
 
 class GridTooLarge(ValueError):

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 
 from extractors import errors
 from extractors.models import Document
-from extractors.read_common import MAX_SPANNED_TEXT, _finish, _name, clean_line, is_number_cell, render_rows
+from extractors.read_common import MAX_SPANNED_TEXT, Notes, _finish, _name, clean_line, is_number_cell, render_rows
 
 # --------------------------------------------------------------------------------- docx
 
@@ -28,7 +28,7 @@ def read_docx(data: bytes, filename: str | None) -> Document:
     if "word/document.xml" not in names:
         raise errors.UnsupportedFormat(f"{_name(filename)} is a ZIP archive but not a DOCX (no word/document.xml)")
     docx_doc = _open_docx(data, filename)
-    notes = _notes()
+    notes = Notes()
     try:
         lines = list(docx_lines(docx_doc, notes))
     except (IndexError, ValueError, KeyError) as exc:  # python-docx on a malformed table grid
@@ -54,7 +54,7 @@ def _open_docx(data: bytes, filename: str | None):
 
 def docx_lines(docx_doc, notes=None) -> Iterator[str]:
     """Paragraphs and tables in body order (content controls opened)."""
-    notes = notes if notes is not None else _notes()
+    notes = notes if notes is not None else Notes()
     from docx.table import Table
     from docx.text.paragraph import Paragraph
 
@@ -84,7 +84,7 @@ def docx_table_grid(table, notes=None) -> list[list[str | None]]:
     from docx.oxml.simpletypes import ST_Merge
     from docx.table import _Cell
 
-    notes = notes if notes is not None else _notes()
+    notes = notes if notes is not None else Notes()
     rows = table._tbl.tr_lst
     positions = sum(max(1, tc.grid_span) for tr in rows for tc in tr.tc_lst)
     if positions > notes.cells_left:
@@ -106,9 +106,3 @@ def docx_table_grid(table, notes=None) -> list[list[str | None]]:
             col += span
         grid.append(out)
     return grid
-
-
-def _notes():
-    from extractors.read_html import Notes
-
-    return Notes()

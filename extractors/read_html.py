@@ -6,12 +6,20 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 
 from extractors import errors
 from extractors.models import Document
-from extractors.read_common import (GridTooLarge, _finish, _name, clean_cell, clean_line, expand_grid,
-                                    render_rows, unspanned_grid)
+from extractors.read_common import (
+    GridTooLarge,
+    Notes,
+    _finish,
+    _name,
+    clean_cell,
+    clean_line,
+    expand_grid,
+    render_rows,
+    unspanned_grid,
+)
 from extractors.reader import _CJK, decode_bytes
 
 # --------------------------------------------------------------------------------- html
@@ -23,9 +31,6 @@ _BLOCK_TAGS = frozenset(
     "p div h1 h2 h3 h4 h5 h6 li ul ol dl dt dd br tr table section article center blockquote "
     "pre header footer main form hr caption tbody thead tfoot".split()
 )
-# Grid positions all tables of one page may fill with their spans expanded: a report's
-# tables fill a few thousand; past this a table is laid out as written (linear in its cells).
-MAX_PAGE_GRID_CELLS = 50_000
 _DROP_TAGS = ("script", "style", "noscript", "iframe", "object", "select", "button", "svg", "template")
 
 
@@ -174,15 +179,6 @@ def _has_heading_outside(parent, child) -> bool:
 
 def _is_inside(el, ancestor) -> bool:
     return el is ancestor or any(a is ancestor for a in el.iterancestors())
-
-
-@dataclass
-class Notes:
-    """What rendering one page met and spent: document flags (``table_spans_ignored``)
-    and the grid positions its tables may still fill (:data:`MAX_PAGE_GRID_CELLS`)."""
-
-    flags: set[str] = field(default_factory=set)
-    cells_left: int = MAX_PAGE_GRID_CELLS
 
 
 def render_html(el, notes: Notes | None = None) -> Iterator[str]:

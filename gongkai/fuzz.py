@@ -182,8 +182,8 @@ class Report:
     slowest: float = 0.0
 
     def lines(self) -> list[str]:
-        out = [f"inputs tried: {self.tried}; slowest {self.slowest:.1f} s; "
-               f"over {SLOW_SECONDS:.0f} s: {len(self.slow)}",
+        out = [(f"inputs tried: {self.tried}; slowest {self.slowest:.1f} s; "
+                f"over {SLOW_SECONDS:.0f} s: {len(self.slow)}"),
                "outcomes: " + ", ".join(f"{k} {v}" for k, v in self.outcomes.most_common())]
         out += [f"crash: {v:5d}  {k}" for k, v in self.crashes.most_common()] or ["crashes: none"]
         return out

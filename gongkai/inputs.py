@@ -39,7 +39,7 @@ class Limits:
     max_ratio: float = 100.0
 
     @classmethod
-    def from_settings(cls, settings) -> "Limits":
+    def from_settings(cls, settings) -> Limits:
         return cls(settings.max_document_bytes, settings.max_archive_ratio)
 
 
