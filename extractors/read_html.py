@@ -252,8 +252,12 @@ def _owning_table(tr):
 
 
 def _span(cell, attr: str, cap: int) -> int:
-    m = re.match(r"\s*(\d+)", cell.get(attr) or "")
-    return max(1, min(int(m.group(1)), cap)) if m else 1
+    """The cell's rowspan/colspan, 1 to ``cap`` (a 5,000-digit value is ``cap``, not a
+    ValueError from int())."""
+    m = re.match(r"\s*0*(\d+)", cell.get(attr) or "")
+    if not m:
+        return 1
+    return cap if len(m.group(1)) > len(str(cap)) else max(1, min(int(m.group(1)), cap))
 
 
 def _cell_text(cell, notes: Notes) -> str:

@@ -204,3 +204,11 @@ def test_html_declaring_utf7_with_a_lone_surrogate():
     except errors.DocumentError:
         return
     doc.text.encode("utf-8")  # what is read is valid text
+
+
+@pytest.mark.parametrize("span", ["9" * 5000, "0" * 5000 + "2", " 3x", "-4", ""])
+def test_html_span_attribute_of_any_length(span):
+    """Found by the 10-minute fuzz run: int() of a 4,467-digit rowspan raised ValueError."""
+    page = (f"<html><body>{PROSE}<table><tr><td rowspan='{span}' colspan='{span}'>行政许可</td>"
+            "<td>5</td></tr><tr><td>4</td></tr></table></body></html>").encode()
+    assert "行政许可" in read_document(page, "span.html").text
