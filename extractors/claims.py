@@ -200,7 +200,8 @@ def _bare_figure(ctext: str, m: re.Match[str], floor: int) -> bool:
     """A number without a unit is a figure when hedged/multiplied ("超2300万") or when its
     phrase ends with a count word ("不予公开信息数1402"); never a date, year or code."""
     lex = load_lexicon()
-    if ctext.startswith(tuple(lex["not_after"]), m.end()) or re.fullmatch(r"(?:19|20)\d\d", m.group("num")):
+    num = m.group("num") or ""  # None for a lone 百/千/万 ("万余本年")
+    if ctext.startswith(tuple(lex["not_after"]), m.end()) or re.fullmatch(r"(?:19|20)\d\d", num):
         return False
     if m.group("mult") or m.group("pre") or m.group("inner"):
         return True

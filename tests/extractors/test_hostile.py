@@ -212,3 +212,12 @@ def test_html_span_attribute_of_any_length(span):
     page = (f"<html><body>{PROSE}<table><tr><td rowspan='{span}' colspan='{span}'>行政许可</td>"
             "<td>5</td></tr><tr><td>4</td></tr></table></body></html>").encode()
     assert "行政许可" in read_document(page, "span.html").text
+
+
+@pytest.mark.parametrize("text", ["万余本年", "682） 万 余 本年", "受理申请千余，"])
+def test_a_lone_numeral_without_a_unit(text):
+    """Found by the second 10-minute fuzz run: TypeError in claims._bare_figure (a lone
+    万 with 余 has no digits to test for a year)."""
+    from extractors.claims import extract_claims
+
+    extract_claims(text, template="2021")
