@@ -45,7 +45,9 @@ test-faults: $(STAMP)
 	$(VENV)/bin/pytest -q -p no:cacheprovider -m faults tests/ || [ $$? -eq 5 ]  # 5: none collected yet
 
 # Every throughput figure in one run, as ratios to plain jieba.lcut measured in the same run
-# (whole-process check, start-up, stages, then bench/bench_ingest.py with a small N).
+# (whole-process check, start-up, stages, then bench/bench_ingest.py: ingest, store operations
+# per report, RSS, the embedded server's own rates, time per report as the store grows; then
+# bench/bench_research.py over 3,000 reports: BENCH_ARGS="--research-n 50000" for the full size).
 bench: $(STAMP)
 	$(PY) bench/bench.py $(BENCH_ARGS)
 

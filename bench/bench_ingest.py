@@ -1,12 +1,25 @@
 """Ingest throughput: local pool and Celery, next to a baseline measured in the same run.
 
 Baseline: ``extractors.pipeline.analyse`` over the same documents in one process, no
-storage (the pure work).  Then ``gongkai ingest`` into a fresh embedded store with the
-local pool, the same again (idempotent re-ingest: no work), and — when Redis answers —
-``ingest --wait`` with a real ``celery worker``.  Prints documents/s and the ratio to
-the single-process baseline.
+storage (the pure work).  Then ``gongkai ingest`` of N synthetic reports into a fresh
+embedded store with the local pool, the same again (idempotent re-ingest: no work), and
+— when Redis answers — ``ingest --wait`` with a real ``celery worker`` of W processes.
+Each prints reports/s, the ratio to the single-process baseline, the store's operations
+per report (``serverStatus`` opcounters: every insert, query, update, delete, getmore
+and command the server answered, i.e. round trips) and documents per report
+(``dbStats`` objects), and the peak RSS of the largest process of the ingest (the CLI
+and its pool workers, or the Celery worker and its children).
 
-    python bench/bench_ingest.py [--n 300] [--workers 2] [--ner]
+``--raw``: the embedded server measured against itself (single inserts, reads, updates,
+bulk inserts): the ceiling any client can reach on this machine.
+
+``--scale 1000,10000``: how cost grows with the store.  The N reports are stored once,
+then cloned (reports and texts under new ids and body names, keeping their MinHash band
+keys, so the same-year near-duplicate pool grows as it would) until the store holds
+each size, and ``--batch`` new reports (another seed) are ingested at each size: their
+time per report should stay flat.
+
+    python bench/bench_ingest.py [--n 300] [--workers 2] [--ner] [--raw] [--scale 1000,10000]
 """
 from __future__ import annotations
 
@@ -25,13 +38,22 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+# Runs a command (SIGTERM passed on to it) and prints the largest RSS (KB) among it and
+# its waited-for descendants.
+_RSS_WRAPPER = ("import resource, signal, subprocess, sys; p = subprocess.Popen(sys.argv[1:]); "
+                "signal.signal(signal.SIGTERM, lambda *a: p.terminate()); rc = p.wait(); "
+                "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, file=sys.stderr); "
+                "sys.exit(rc)")
 
-def _cli(args: list[str], env: dict) -> dict:
-    proc = subprocess.run([sys.executable, "-m", "gongkai", *args], env=env, cwd=ROOT,
-                          capture_output=True, text=True)
+
+def _cli(args: list[str], env: dict) -> tuple[dict, float]:
+    """(the JSON summary of ``gongkai ARGS``, peak RSS in MB of its process tree)."""
+    proc = subprocess.run([sys.executable, "-c", _RSS_WRAPPER, sys.executable, "-m", "gongkai",
+                           *args], env=env, cwd=ROOT, capture_output=True, text=True)
     if not proc.stdout.strip():
         raise SystemExit(f"gongkai {' '.join(args)} printed nothing: {proc.stderr[-2000:]}")
-    return json.loads(proc.stdout.strip().splitlines()[-1])
+    rss = int(proc.stderr.strip().splitlines()[-1]) / 1024
+    return json.loads(proc.stdout.strip().splitlines()[-1]), rss
 
 
 def _redis_up() -> bool:
@@ -40,6 +62,43 @@ def _redis_up() -> bool:
             return True
     except OSError:
         return False
+
+
+def _db(env: dict):
+    import pymongo
+
+    from storage import embedded
+
+    client = pymongo.MongoClient(embedded.ensure_server(Path(env["GONGKAI_DATA_DIR"])))
+    return client, client[env["GONGKAI_DB_NAME"]]
+
+
+def _ops(env: dict) -> int:
+    client, _ = _db(env)
+    try:
+        return sum(client.admin.command("serverStatus")["opcounters"].values())
+    finally:
+        client.close()
+
+
+def _objects(env: dict) -> int:
+    client, db = _db(env)
+    try:
+        return int(db.command("dbStats")["objects"])
+    finally:
+        client.close()
+
+
+def jieba_rate(folder: Path) -> float:
+    """Reports/s of plain ``jieba.lcut`` over the same texts (the pipeline's yardstick)."""
+    import jieba
+
+    texts = [p.read_text(encoding="utf-8") for p in sorted(folder.glob("*.txt"))]
+    jieba.lcut(texts[0])  # its dictionary loads once
+    start = time.perf_counter()
+    for text in texts:
+        jieba.lcut(text)
+    return len(texts) / (time.perf_counter() - start)
 
 
 def baseline(folder: Path, use_ner: bool) -> float:
@@ -53,29 +112,116 @@ def baseline(folder: Path, use_ner: bool) -> float:
     return len(files) / (time.perf_counter() - start)
 
 
-def timed_ingest(folder: Path, env: dict, extra: list[str]) -> tuple[float, dict]:
+def measured_ingest(folder: Path, env: dict, extra: list[str], n: int) -> dict:
+    """Wall seconds, summary, server operations and documents added, peak RSS."""
+    ops, objects = _ops(env), _objects(env)
     start = time.perf_counter()
-    summary = _cli(["ingest", str(folder), "--json", *extra], env)
-    return time.perf_counter() - start, summary
+    summary, rss = _cli(["ingest", str(folder), "--json", *extra], env)
+    secs = time.perf_counter() - start
+    # the two statistics commands of _ops/_objects themselves are not the ingest's
+    return {"secs": secs, "rate": n / secs, "summary": summary, "rss": rss,
+            "ops": (_ops(env) - ops - 4) / n, "docs": (_objects(env) - objects) / n}
 
 
-def run_celery(folder: Path, env: dict, workers: int) -> tuple[float, dict] | None:
+def _line(label: str, m: dict, base: float, jieba: float) -> str:
+    return (f"{label:44s} {m['rate']:7.1f} reports/s ({m['rate'] / base:4.2f}x analyse, "
+            f"{m['rate'] / jieba:4.2f}x jieba)  "
+            f"{m['ops']:5.1f} store ops/report  {m['docs']:4.1f} docs/report  "
+            f"peak RSS {m['rss']:4.0f} MB  status {m['summary'].get('status')}")
+
+
+def run_celery(folder: Path, env: dict, workers: int, n: int) -> dict | None:
     if not _redis_up():
         print("celery: skipped (no Redis on 127.0.0.1:6379)")
         return None
-    env = {**env, "GONGKAI_BROKER_URL": "redis://127.0.0.1:6379/14",
+    env = {**env, "GONGKAI_BROKER_URL": "redis://127.0.0.1:6379/5",
            "GONGKAI_DB_NAME": env["GONGKAI_DB_NAME"] + "_celery"}
     worker = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "worker", "worker", "-Q", "gongkai",
-         f"--concurrency={workers}", "--loglevel=WARNING", "--without-gossip", "--without-mingle"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        start_new_session=True)
+        [sys.executable, "-c", _RSS_WRAPPER, sys.executable, "-m", "celery", "-A", "worker",
+         "worker", "-Q", "gongkai", f"--concurrency={workers}", "--loglevel=WARNING",
+         "--without-gossip", "--without-mingle"],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     try:
         time.sleep(3)  # let the worker connect; its start-up is not ingest time
-        return timed_ingest(folder, env, ["--wait"])
+        result = measured_ingest(folder, env, ["--wait"], n)
     finally:
-        os.killpg(worker.pid, signal.SIGTERM)
-        worker.wait(30)
+        worker.send_signal(signal.SIGTERM)  # the wrapper passes it on: a warm shutdown
+        _, err = worker.communicate(timeout=120)
+    lines = [ln for ln in err.strip().splitlines() if ln.strip().isdigit()]
+    result["rss"] = int(lines[-1]) / 1024 if lines else float("nan")
+    return result
+
+
+def raw_rate(env: dict) -> None:
+    """The embedded server against itself: what one client gets per operation."""
+    client, db = _db(env)
+    coll = db["bench_raw"]
+    doc = {"text": "政府信息公开" * 300, "cells": [{"k": i, "v": i} for i in range(40)]}
+    try:
+        for label, fn in (("insert_one (~4 KB)", lambda i: coll.insert_one({**doc, "_id": i})),
+                          ("find_one by _id", lambda i: coll.find_one({"_id": i})),
+                          ("update_one $set by _id", lambda i: coll.update_one({"_id": i}, {"$set": {"z": i}}))):
+            start, n = time.perf_counter(), 300
+            for i in range(n):
+                fn(i)
+            dt = time.perf_counter() - start
+            print(f"embedded server: {label:24s} {n / dt:7.0f} ops/s ({dt / n * 1000:.2f} ms each)")
+        start = time.perf_counter()
+        for k in range(20):
+            coll.insert_many([{**doc, "_id": 10_000 + k * 100 + j} for j in range(100)])
+        dt = time.perf_counter() - start
+        print(f"embedded server: insert_many of 100       {2000 / dt:7.0f} docs/s ({dt / 20 * 1000:.0f} ms a call)")
+    finally:
+        coll.drop()
+        client.close()
+
+
+def clone_to(env: dict, size: int) -> int:
+    """Clone the done reports (report documents and texts, new ids and body names, same
+    band keys) until the store holds ``size`` reports; returns the count."""
+    client, db = _db(env)
+    try:
+        have = db.reports.count_documents({})
+        originals = list(db.reports.find({"status": "done", "clone": {"$ne": True}}))
+        texts = {d["_id"]: d for d in db.text_inline.find({"_id": {"$in": [r["_id"] for r in originals]}})}
+        copy = 1
+        while have < size and originals:
+            reports, blobs = [], []
+            for rep in originals[:size - have]:
+                rid = f"c{have:07d}" + rep["_id"][8:]
+                suffix = f"（副本{have}）"
+                reports.append({**rep, "_id": rid, "sha256": rid, "clone": True, "seq": 10**9 + have,
+                                "body_key": (rep.get("body_key") or "") + suffix,
+                                "report": {**(rep.get("report") or {}),
+                                           "body": ((rep.get("report") or {}).get("body") or "") + suffix}})
+                if rep["_id"] in texts:
+                    blobs.append({**texts[rep["_id"]], "_id": rid})
+                have += 1
+            db.reports.insert_many(reports, ordered=False)
+            if blobs:
+                db.text_inline.insert_many(blobs, ordered=False)
+            copy += 1
+        return have
+    finally:
+        client.close()
+
+
+def scale(env: dict, sizes: list[int], batch: int, work: Path, base: float) -> None:
+    from gongkai.synth import generate
+
+    print(f"\n== cost as the store grows: {batch} new reports ingested at each store size")
+    first = None
+    for i, size in enumerate(sizes):
+        have = clone_to(env, size)
+        folder = work / f"batch{i}"
+        generate(batch, seed=1000 + i, out_dir=folder)
+        for gold in folder.glob("*.gold.json"):
+            gold.unlink()
+        m = measured_ingest(folder, env, [], batch)
+        per = 1000 / m["rate"]
+        first = first or per
+        print(f"store of {have:6d} reports: {per:6.1f} ms/report ({per / first:4.2f}x the first size)  "
+              f"{m['ops']:5.1f} store ops/report")
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -83,6 +229,10 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--n", type=int, default=300)
     ap.add_argument("--workers", type=int, default=os.cpu_count() or 2)
     ap.add_argument("--ner", action="store_true", help="run the NER model too")
+    ap.add_argument("--raw", action="store_true", help="the embedded server's own rates")
+    ap.add_argument("--no-celery", action="store_true")
+    ap.add_argument("--scale", default="", help="comma list of store sizes, e.g. 1000,10000")
+    ap.add_argument("--batch", type=int, default=100, help="reports ingested at each --scale size")
     args = ap.parse_args(argv)
     from gongkai.synth import generate
 
@@ -95,22 +245,26 @@ def main(argv: list[str] | None = None) -> None:
     env.update(GONGKAI_DATA_DIR=str(work / "data"), GONGKAI_DB_NAME="bench",
                GONGKAI_NER=str(args.ner).lower(), GONGKAI_WORKERS=str(args.workers))
     try:
+        jieba = jieba_rate(folder)
         base = baseline(folder, args.ner)
-        print(f"documents: {args.n} synthetic reports, {args.workers} workers, ner={args.ner}")
-        print(f"baseline analyse() in one process, no storage: {base:8.1f} docs/s  (1.00x)")
-        secs, summary = timed_ingest(folder, env, [])
-        rate = args.n / secs
-        print(f"ingest, local pool, into embedded store:     {rate:8.1f} docs/s  "
-              f"({rate / base:.2f}x)  status {summary['status']}")
-        secs2, summary2 = timed_ingest(folder, env, [])
-        print(f"re-ingest of the same corpus (no work):      {args.n / secs2:8.1f} docs/s  "
-              f"({secs2:.1f} s, {summary2['new']} new)")
-        celery = run_celery(folder, env, args.workers)
+        chars = sum(len(p.read_text(encoding="utf-8")) for p in folder.glob("*.txt")) // args.n
+        print(f"documents: {args.n} synthetic reports (~{chars:,} chars each), "
+              f"{args.workers} workers, ner={args.ner}")
+        print(f"plain jieba.lcut over the same texts, one process: {jieba:7.1f} reports/s")
+        print(f"baseline analyse() in one process, no storage:    {base:7.1f} reports/s "
+              f"(1.00x analyse, {base / jieba:.2f}x jieba)")
+        if args.raw:
+            raw_rate(env)
+        print(_line("ingest, local pool, into embedded store:", measured_ingest(folder, env, [], args.n),
+                    base, jieba))
+        again = measured_ingest(folder, env, [], args.n)
+        print(f"re-ingest of the same reports (no work):      {again['rate']:7.1f} reports/s  "
+              f"({again['secs']:.1f} s, {again['summary'].get('new')} new)")
+        celery = None if args.no_celery else run_celery(folder, env, args.workers, args.n)
         if celery:
-            secs3, summary3 = celery
-            rate3 = args.n / secs3
-            print(f"ingest --wait through Celery+Redis:          {rate3:8.1f} docs/s  "
-                  f"({rate3 / base:.2f}x)  status {summary3['status']}")
+            print(_line(f"ingest --wait, Celery+Redis, {args.workers} workers:", celery, base, jieba))
+        if args.scale:
+            scale(env, [int(x) for x in args.scale.split(",")], args.batch, work, base)
     finally:
         subprocess.run([sys.executable, "-m", "gongkai", "db", "stop"], env=env, cwd=ROOT,
                        capture_output=True)

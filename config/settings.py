@@ -29,7 +29,7 @@ class Settings(BaseModel):
     workers: int = Field(0, ge=0)
     max_document_mb: float = Field(20, gt=0)
     max_archive_ratio: float = Field(100, gt=1)
-    ner: bool = True
+    ner: bool = False
     log_level: str = "WARNING"
 
     @property

@@ -22,6 +22,7 @@ from typing import Any, Iterable, Mapping
 
 import yaml
 
+from extractors import yamlio
 from extractors.errors import ConfigError
 from extractors.models import TEMPLATES
 
@@ -209,7 +210,7 @@ class Catalogue:
 
 # ----------------------------------------------------------------------------- loading
 
-class _LineLoader(yaml.SafeLoader):
+class _LineLoader(yamlio.SafeLoader):
     """A safe loader that records the line of every mapping as ``__line__``."""
 
 

@@ -211,7 +211,8 @@ def _bare_figure(ctext: str, m: re.Match[str], floor: int) -> bool:
 
 def _not_a_figure(ctext: str, m: re.Match[str], floor: int, off_topic: bool) -> str | None:
     """Why a number is no figure of the report, or None: the report's own structure
-    ("由六部分组成": 部分 after the number or its unit); a count that is not disclosure work
+    ("由六部分组成": 部分 after the number or its unit; "A、B、C三个方面": the count of a
+    list just before it); a count that is not disclosure work
     ("常住人口52.3万人": lexicon ``not_work``; "精简申请材料16项", "受理各类服务事项144350件":
     ``not_work_context`` in its clause, no disclosure verb); after such a count in the
     sentence, its rate or its reduced figure ("办结率100%", "精简为5条")."""
@@ -220,6 +221,9 @@ def _not_a_figure(ctext: str, m: re.Match[str], floor: int, off_topic: bool) -> 
     if any(ctext.startswith(tuple(lex["not_followed_by"]), at) for at in (m.end(), unit_at) if at >= 0):
         return "structure"
     prefix, _ = _prefix(ctext, m.start(), floor)
+    listed = ctext[max(floor, m.start() - _WINDOW):m.start()]
+    if listed.count("、") >= 2 and ctext.startswith(tuple(lex["list_counts"]), m.end()):
+        return "structure"  # "A、B、C三个方面": the count of the list before it
     if rx["not_work"].search(prefix) or (rx["not_work_context"].search(prefix) and not rx["disclosure"].search(prefix)):
         return "not_work"
     rate = m.group("unit") in lex["rate_units"]

@@ -18,6 +18,7 @@ The modules, along their seams:
 * extractors/crosscheck_table.py — table identities (sum, balance, le, nonzero_implies);
 * extractors/crosscheck_prose.py — prose against the table;
 * extractors/crosscheck_structure.py — table smells and the report's structure;
+* extractors/timeliness.py — the publication date against its legal deadline;
 * this module — the entry point :func:`cross_check` and the suppression of findings a
   broader one explains.  Its names are re-exported so that
   ``from extractors.crosscheck import cross_check, TableView, make_finding, ...`` works.
@@ -33,8 +34,9 @@ from extractors.crosscheck_structure import (check_all_zero, check_announced, ch
                                              check_placeholder, check_table_flag, section_kind)
 from extractors.crosscheck_table import check_nonzero, check_relation
 from extractors.crosscheck_view import Absence, Side, TableView, applies
-from extractors.models import Claim, Finding, Sections, Table
+from extractors.models import Claim, Finding, ReportMeta, Sections, Table
 from extractors.rules import Rule, RuleSet, load_rules
+from extractors.timeliness import check_timeliness
 
 __all__ = ["cross_check", "suppress", "HANDLERS", "Absence", "Side", "TableView", "OpenChecks",
            "_OpenChecks", "cell_dict", "make_finding", "short_label", "label_of",
@@ -47,14 +49,18 @@ HANDLERS = {
     "announced_sections": check_announced, "mandatory_sections": check_mandatory,
     "claim_figure": check_figure, "claim_statement": check_statement,
     "claim_enumeration": check_enumeration, "claim_rate": check_rate,
+    "timeliness": check_timeliness,
 }
 
 
 def cross_check(table: Table, claims: list[Claim], sections: Sections | None = None,
-                text: str | None = None, rules: RuleSet | None = None) -> list[Finding]:
+                text: str | None = None, rules: RuleSet | None = None,
+                meta: ReportMeta | None = None, source: str | None = None) -> list[Finding]:
     """Every finding for one report (passes produce none).  ``text`` is the report's
     normalized text: in a pre-2019 table, a row whose label is printed on a line the
-    parser read no cell from counts as unread rather than absent from the variant."""
+    parser read no cell from counts as unread rather than absent from the variant.
+    ``meta`` and ``source`` (the report's metadata and source URL) feed the rules on the
+    report as a publication (TIME.DEADLINE); without them those rules yield nothing."""
     rs = rules or load_rules()
     view = TableView(table, rs, text=text)
     findings: list[Finding] = []
@@ -62,7 +68,8 @@ def cross_check(table: Table, claims: list[Claim], sections: Sections | None = N
         handler = HANDLERS.get(rule.kind)
         if handler is None or not _applies_loosely(rule, table):
             continue
-        findings += handler(rule, view, claims=list(claims or ()), sections=sections, text=text)
+        findings += handler(rule, view, claims=list(claims or ()), sections=sections, text=text,
+                            meta=meta, source=source)
     return suppress(findings, rs)
 
 

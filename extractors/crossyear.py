@@ -326,13 +326,6 @@ def cross_year(prev: dict, cur: dict, rules: RuleSet | None = None) -> list[Find
     return out
 
 
-def same_year_other_body(a: dict, b: dict) -> bool:
-    """The pairs the near-duplicate check compares besides one body's consecutive years:
-    two bodies' reports of the same year (内容雷同 between bodies)."""
-    ya, yb = _year(a), _year(b)
-    return ya is not None and ya == yb and a.get("body_key") != b.get("body_key")
-
-
 def similarity_findings(a: dict, b: dict, rules: RuleSet | None = None) -> list[Finding]:
     """Only the near-duplicate checks, for two reports of any bodies and years (the pair
     came from the LSH candidates of ``extractors.dedup``); findings describe ``b``."""

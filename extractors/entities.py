@@ -37,7 +37,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 from extractors.models import Entity
@@ -158,19 +158,27 @@ def _anchored_runs(text: str) -> list[tuple[Compact, int, str]]:
     return out
 
 
-def spacy_entities(text: str) -> list[Entity]:
-    """ORG/GPE from the ruler's token patterns on prose (PDF line wraps removed)."""
+@lru_cache(maxsize=1 << 14)
+def _run_matches(run: str) -> tuple[tuple[str, str, int, int], ...]:
+    """(label, pattern ref, start, end) of the ruler's choice in one jieba run (character
+    offsets in the run).  A run's tokens do not depend on its surroundings (see the module
+    docstring), and body and place names recur within and across reports: each distinct
+    run is segmented and matched once per process."""
     from spacy.tokens import Doc
 
     vocab, matcher, keys = _matcher()
-    tokenizer = get_tokenizer()
+    words = get_tokenizer().lcut(run)
+    doc = Doc(vocab, words=words, spaces=[False] * len(words))  # the shared jieba tokens
+    return tuple((*keys[mid], doc[i].idx, doc[j - 1].idx + len(doc[j - 1]))
+                 for mid, i, j in _ruler_choice(matcher(doc)))
+
+
+def spacy_entities(text: str) -> list[Entity]:
+    """ORG/GPE from the ruler's token patterns on prose (PDF line wraps removed)."""
     out: list[Entity] = []
     for comp, off, run in _anchored_runs(text):
-        words = tokenizer.lcut(run)
-        doc = Doc(vocab, words=words, spaces=[False] * len(words))
-        for mid, i, j in _ruler_choice(matcher(doc)):
-            label, ref = keys[mid]
-            start, end = comp.orig(off + doc[i].idx), comp.orig_end(off + doc[j - 1].idx + len(doc[j - 1]))
+        for label, ref, a, b in _run_matches(run):
+            start, end = comp.orig(off + a), comp.orig_end(off + b)
             out.append(Entity(label, text[start:end], start, end, "spacy", ref))
     return sorted(out, key=lambda e: (e.start, e.end))
 

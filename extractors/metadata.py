@@ -92,6 +92,8 @@ def load_patterns(path: Path = METADATA_FILE) -> dict:
         "year": rules("year", ("year",)),
         "published": rules("published", ("y", "m", "d")),
         "published_in_source": rules("published_in_source", ("y", "m", "d")),
+        "published_ids": {k: [str(r["id"]) for r in d.get(k, ())]
+                          for k in ("published", "published_in_source")},
         "min_lag": int(d.get("published_min_lag_years", 1)),
         "max_lag": int(d.get("published_max_lag_years", 2)),
     }
@@ -314,14 +316,38 @@ def _plausible_year(year: int) -> bool:
 
 def find_published(text: str, source: str | None, year: int | None) -> str | None:
     """ISO date the text states as its publication date, or that the source URL carries."""
+    found = published_evidence(text, source, year)
+    return found.date if found else None
+
+
+@dataclass(frozen=True)
+class Published:
+    """Where a publication date was read: ``where`` is "text" (``span`` = offsets of the
+    date in the text) or "source" (the source URL; ``span`` None); ``rule`` the pattern id."""
+
+    date: str  # ISO
+    where: str
+    span: tuple[int, int] | None
+    rule: str
+    raw: str
+
+
+def published_evidence(text: str, source: str | None, year: int | None) -> Published | None:
+    """The publication date with its evidence: the first pattern of ``published`` (in the
+    text), then ``published_in_source`` (in the URL), whose date lies within the lag."""
     pats = load_patterns()
-    candidates = [(rx, text) for rx in pats["published"]]
-    candidates += [(rx, source or "") for rx in pats["published_in_source"]]
-    for rx, where in candidates:
+    ids = pats["published_ids"]
+    candidates = [(rx, text, "text", i) for rx, i in zip(pats["published"], ids["published"])]
+    candidates += [(rx, source or "", "source", i)
+                   for rx, i in zip(pats["published_in_source"], ids["published_in_source"])]
+    for rx, where, kind, rule in candidates:
         for m in rx.finditer(where):
             date = _to_date(m.group("y"), m.group("m"), m.group("d"))
             if date and (year is None or pats["min_lag"] <= date.year - year <= pats["max_lag"]):
-                return date.isoformat()
+                raw = m.group(0)
+                lead, trail = len(raw) - len(raw.lstrip()), len(raw) - len(raw.rstrip())
+                span = (m.start() + lead, m.end() - trail) if kind == "text" else None
+                return Published(date.isoformat(), kind, span, rule, raw.strip())
     return None
 
 

@@ -18,8 +18,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from extractors import yamlio
 from extractors.errors import ConfigError
 
 PATTERN_DIR = Path(__file__).resolve().parents[1] / "config" / "patterns"
@@ -42,7 +41,7 @@ _SCHEMAS: dict[str, tuple[set[str], set[str]]] = {
 # Labels allowed in the spaCy token-pattern files (entity labels / commitment directions).
 SPACY_LABELS = {"entities_spacy.jsonl": ("ORG", "GPE", "LOC"), "commitments_spacy.jsonl": ("up", "down", "keep")}
 _LEXICON_KEYS = {"version", "units", "rate_units", "multipliers", "qualifiers", "approx_tolerance",
-                 "fillers", "phrase_trim", "phrase_trim_end", "subset_markers", "not_quantities", "unit_modifiers", "not_followed_by", "not_after", "count_suffixes", "change", "rate", "ordinal", "enumeration", "quoted_titles", "subunit_suffixes",
+                 "fillers", "phrase_trim", "phrase_trim_end", "subset_markers", "not_quantities", "unit_modifiers", "not_followed_by", "list_counts", "not_after", "count_suffixes", "change", "rate", "ordinal", "enumeration", "quoted_titles", "subunit_suffixes",
                  "quoted_names", "name_heads", "not_work", "lone_numerals", "since_markers", "plan_markers",
                  "not_work_context", "disclosure_verbs", "reduction_verbs", "article_after",
                  "unit_not_followed_by"}
@@ -137,7 +136,7 @@ def _validate_figure(path: Path, line: int, rec: dict, units: set[str]) -> None:
 def load_lexicon(directory: Path | None = None) -> dict:
     """lexicon.yaml: units, qualifiers, fillers, change/rate words."""
     path = (directory or PATTERN_DIR) / "lexicon.yaml"
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data = yamlio.safe_load(path.read_text(encoding="utf-8"))
     unknown = set(data) - _LEXICON_KEYS
     if unknown or _LEXICON_KEYS - set(data):
         raise _fail(path, None, "lexicon", f"unknown keys {sorted(unknown)}, missing {sorted(_LEXICON_KEYS - set(data))}")
@@ -239,7 +238,7 @@ def load_commitment_rules(directory: Path | None = None) -> dict:
     """commitments.yaml: section headings, future markers, directions, item openers."""
     path = (directory or PATTERN_DIR) / "commitments.yaml"
     text = path.read_text(encoding="utf-8")
-    data = yaml.safe_load(text)
+    data = yamlio.safe_load(text)
     if set(data) != _COMMIT_KEYS:
         raise _fail(path, None, "commitments", f"top-level keys must be {sorted(_COMMIT_KEYS)}")
     seen: set[str] = set()

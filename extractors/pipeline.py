@@ -31,11 +31,13 @@ class Analysis:
 def versions() -> dict[str, str]:
     """Versions that key idempotent processing: change one and reports are redone."""
     from extractors.catalogue import load_catalogue
+    from extractors.measures import load_measures
     from extractors.patterns import patterns_version
     from extractors.rules import load_rules
 
     return {"extractors": EXTRACTOR_VERSION, "catalogue": str(load_catalogue().version),
-            "patterns": str(patterns_version()), "rules": str(load_rules().version)}
+            "patterns": str(patterns_version()), "rules": str(load_rules().version),
+            "measures": str(load_measures().version)}
 
 
 def analyse(data: bytes, source: str | None = None, filename: str | None = None,
@@ -65,6 +67,7 @@ def analyse_text(text: str, *, title_hint: str | None = None, source: str | None
     from extractors.crossyear import body_key
     from extractors.dedup import signature
     from extractors.entities import extract_entities, ner_focus
+    from extractors.measures import with_measures
     from extractors.metadata import extract_metadata
     from extractors.patterns import template_for_year
     from extractors.sections import segment
@@ -81,9 +84,9 @@ def analyse_text(text: str, *, title_hint: str | None = None, source: str | None
     claims = extract_claims(text, sections, template=prose_template, body=meta.body)
     commitments = extract_commitments(text, sections, year=meta.year)
     entities = extract_entities(text, use_ner=use_ner, focus=ner_focus(claims, commitments))
-    findings = cross_check(table, claims, sections=sections, text=text)
+    findings = cross_check(table, claims, sections=sections, text=text, meta=meta, source=source)
     all_flags = sorted(set(flags) | set(table.flags) | _claim_flags(claims))
-    return {
+    return with_measures({
         "source": source,
         "sha256": digest,
         "report": report,
@@ -100,7 +103,7 @@ def analyse_text(text: str, *, title_hint: str | None = None, source: str | None
         "flags": all_flags,
         "lsh": signature(text),
         "versions": versions(),
-    }
+    }, prose_template)
 
 
 def _claim_flags(claims: list) -> set[str]:
@@ -141,7 +144,7 @@ def recheck(record: dict[str, Any], text: str) -> list[dict[str, Any]]:
     rule-set version needs, without reading or parsing the document again."""
     from extractors.crosscheck import cross_check
     from extractors.crossyear import table_from_dict
-    from extractors.models import Section, Sections
+    from extractors.models import ReportMeta, Section, Sections
 
     sections = Sections(tuple(Section(**{k: v for k, v in s.items() if k in
                                          ("title", "level", "start", "end", "kind")})
@@ -150,5 +153,9 @@ def recheck(record: dict[str, Any], text: str) -> list[dict[str, Any]]:
                         announced_span=tuple(record["announced_span"])
                         if record.get("announced_span") else None)
     claims = [claim_from_dict(c) for c in record.get("claims") or []]
-    findings = cross_check(table_from_dict(record), claims, sections=sections, text=text)
+    rep = record.get("report") or {}
+    meta = ReportMeta(**{k: rep.get(k) for k in ("title", "body", "region", "level", "year",
+                                                   "published")})
+    findings = cross_check(table_from_dict(record), claims, sections=sections, text=text,
+                           meta=meta, source=record.get("source"))
     return [f.to_dict() for f in findings]

@@ -185,6 +185,9 @@ def _is_value(cell: str | None) -> bool:
     return is_number_cell(cell) or (cell or "").strip() in ("/", "／", "-", "—", "－", "无")
 
 
+_YEAR = re.compile(r"(?:19|20)\d{2}")
+
+
 def is_split_row(top: list[str | None], bottom: list[str | None], labels: set[int]) -> bool:
     """Whether ``bottom`` (opening the page) is the rest of ``top`` (closing the previous
     one): a row broken across the page break.  One part holds the values and the other
@@ -205,11 +208,13 @@ def is_split_row(top: list[str | None], bottom: list[str | None], labels: set[in
     False
     >>> is_split_row(["二、上年结转政府信息公开", "3", "0", "3"], ["申请数量", "4", "", "4"], labels)
     True
+    >>> is_split_row(["指标名称", "计量单", "2015", "历年累"], ["", "位", "年度", "计"], {0, 1})
+    True
     """
     if len(top) != len(bottom) or len(top) < 2:
         return False  # a one-cell row is a line of prose in a frame
     values = [c for c in range(len(top)) if c not in labels]
-    top_has = any(_is_value(top[c]) for c in values)
+    top_has = any(_is_value(top[c]) and not _year_heading(top[c], bottom[c]) for c in values)
     bottom_has = any(_is_value(bottom[c]) for c in values)
     own = [c for c in range(len(top)) if _filled(bottom[c]) and bottom[c] != top[c]]
     if not own or any(_ORDINAL_START.match(bottom[c] or "") for c in own):
@@ -224,7 +229,18 @@ def is_split_row(top: list[str | None], bottom: list[str | None], labels: set[in
         return all(c in labels for c in own)
     if bottom_has:  # the label's first lines above, with nothing in the value columns
         return any(_filled(top[c]) for c in labels) and not any(_filled(top[c]) for c in values)
-    return all(_filled(top[c]) and not is_number_cell(top[c]) for c in own)  # a header row
+    return all(_filled(top[c]) and (not is_number_cell(top[c]) or _year_heading(top[c], bottom[c]))
+               for c in own)  # a header row
+
+
+def _year_heading(top: str | None, bottom: str | None) -> bool:
+    """A column heading such as "2015年度" wrapped after its year ("2015" | "年度"): the year
+    is heading text, not a value.
+
+    >>> _year_heading("2015", "年度"), _year_heading("2015", "3"), _year_heading("7", "年")
+    (True, False, False)
+    """
+    return bool(_YEAR.fullmatch((top or "").strip())) and (bottom or "").strip().startswith("年")
 
 
 def wraps_numbers(top: list[str | None], bottom: list[str | None], values: list[int]) -> bool:

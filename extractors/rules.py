@@ -14,6 +14,7 @@ from typing import Any
 
 import yaml
 
+from extractors import yamlio
 from extractors.errors import ConfigError
 
 DEFAULT_PATH = Path(__file__).resolve().parents[1] / "config" / "rules.yaml"
@@ -42,6 +43,7 @@ KINDS: dict[str, tuple[set[str], set[str]]] = {  # kind -> (required, optional) 
     "commitment": (set(), set()),
     "similarity": (set(), set()),
     "section_similarity": ({"section_kinds", "threshold"}, set()),
+    "timeliness": ({"deadlines", "government_levels"}, set()),
 }
 TEMPLATES = {"pre2019", "2019trial", "2021", "unknown"}
 STRENGTHS = {"hard", "soft"}
@@ -117,7 +119,7 @@ def load_rules(path: str | Path | None = None) -> RuleSet:
 
 def parse_rules(text: str, source: str = "<rules>") -> RuleSet:
     try:
-        data = yaml.safe_load(text)
+        data = yamlio.safe_load(text)
     except yaml.YAMLError as exc:
         raise ConfigError(f"{source}: invalid YAML: {exc}", file=source) from exc
     if not isinstance(data, dict):

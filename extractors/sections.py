@@ -20,6 +20,7 @@ from typing import Any
 
 import yaml
 
+from extractors import yamlio
 from extractors.errors import ConfigError
 from extractors.models import Section, Sections
 
@@ -33,7 +34,7 @@ _LAYOUT_GAP = re.compile(r"\S[ \t]{3,}\S")
 def load_yaml(path: Path, required: tuple[str, ...]) -> dict[str, Any]:
     """Load a config YAML mapping that must have a ``version`` and the ``required`` keys."""
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yamlio.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as exc:
         raise ConfigError(f"{path}: cannot load: {exc}", file=str(path)) from exc
     if not isinstance(data, dict):

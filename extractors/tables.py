@@ -521,10 +521,3 @@ def _flags(cat: Catalogue, template: str, cells: tuple[Cell, ...], extra: list[s
     mandatory = cat.mandatory(template)
     flags = ["table_partial"] if any(k not in keys for k in mandatory) else []
     return tuple(dict.fromkeys(flags + ["rows_unknown"] * unknown + extra))
-
-
-def missing_rows(table: Table, catalogue: Catalogue | None = None) -> list[str]:
-    """Mandatory keys of the table's template that no cell carries (why table_partial)."""
-    cat = catalogue or load_catalogue()
-    keys = {c.key for c in table.cells}
-    return [k for k in cat.mandatory(table.template) if k not in keys]

@@ -83,16 +83,19 @@ def _store(ctx: click.Context):
 @click.argument("files", nargs=-1, required=True, type=click.Path(exists=True))
 @click.option("--json", "as_json", is_flag=True, help="Print JSON Lines (the check contract).")
 @click.option("--text", "as_text", is_flag=True, help="Print the normalized text offsets point into.")
-@click.option("--no-ner", is_flag=True, help="Skip the statistical NER model.")
-def check(files, as_json, as_text, no_ner) -> None:
+@click.option("--ner/--no-ner", "ner", default=None,
+              help="Run the statistical NER model besides the entity rules (default: the ner setting, off).")
+@click.pass_context
+def check(ctx, files, as_json, as_text, ner) -> None:
     """Parse, extract and cross-check FILES locally (no database, no broker); several
     files are also related to one another as ingest relates them (renderings of one
     report, cross-year and near-duplicate findings)."""
     from gongkai.check import analyse_inputs, check_paths
 
     paths = list(files)
-    results = (analyse_inputs(paths, use_ner=not no_ner) if as_text
-               else check_paths(paths, use_ner=not no_ner))
+    use_ner = _settings(ctx).ner if ner is None else ner
+    results = (analyse_inputs(paths, use_ner=use_ner) if as_text
+               else check_paths(paths, use_ner=use_ner))
     failed = False
     for item in results:
         if item.error is not None:
@@ -354,9 +357,13 @@ def _default_corpus() -> str:
               help="Also generate N synthetic reports with seeded discrepancies and score them.")
 @click.option("--renderings/--no-renderings", default=False,
               help="Also score the HTML/DOCX/PDF renderings of the corpus (builds them once; PDF needs soffice).")
-def evaluate(corpus_dir, gold_dir, as_json, verbose, ner, synthetic_n, renderings) -> None:
+@click.option("--variants", default=None, metavar="A..B",
+              help="With --renderings: score the HTML, DOCX and PDF renderings in every layout "
+                   "variant A..B (e.g. 1..10) instead of each report's default and one other.")
+def evaluate(corpus_dir, gold_dir, as_json, verbose, ner, synthetic_n, renderings, variants) -> None:
     """Precision/recall/F1 per kind (cells, figures, statements, commitments, findings)."""
     from gongkai.evaluate import evaluate as run_eval, evaluate_synthetic, format_table
+    layout_range = _variant_range(variants)
     from gongkai.eval_openings import evaluate_openings, format_openings
 
     if synthetic_n:
@@ -378,7 +385,7 @@ def evaluate(corpus_dir, gold_dir, as_json, verbose, ner, synthetic_n, rendering
     openings = evaluate_openings(Path(gold_dir), use_ner=ner)  # other bodies' report openings
     if openings:
         result["openings"] = openings
-    scores = _rendering_scores(corpus) if renderings else []
+    scores = _rendering_scores(corpus, layout_range) if renderings else []
     if as_json:
         click.echo(_dump({**result, **({"renderings": [s.to_dict() for s in scores]} if renderings else {})}))
         return
@@ -396,9 +403,18 @@ def evaluate(corpus_dir, gold_dir, as_json, verbose, ner, synthetic_n, rendering
                                    f"{prefix}{kind}: {item}")
 
 
-def _rendering_scores(corpus: Path) -> list:
+def _variant_range(text: str | None) -> range | None:
+    if text is None:
+        return None
+    lo, sep, hi = text.partition("..")
+    if not (lo.isdigit() and (not sep or hi.isdigit())):
+        raise click.BadParameter(f"{text!r}: give a variant range such as 1..10", param_hint="--variants")
+    return range(int(lo), int(hi or lo) + 1)
+
+
+def _rendering_scores(corpus: Path, variants: range | None = None) -> list:
     from gongkai.eval_renderings import evaluate_renderings
-    return evaluate_renderings(corpus)
+    return evaluate_renderings(corpus, variants=variants)
 
 
 def _echo_renderings(scores: list, verbose: bool) -> None:
@@ -463,3 +479,11 @@ def run() -> None:  # pragma: no cover - console entry
 from gongkai import cli_web  # noqa: E402  (the review app's serve / users commands)
 
 cli_web.register(main)
+
+from gongkai import cli_stats  # noqa: E402  (gongkai stats: corpus statistics)
+
+cli_stats.register(main)
+
+from gongkai import cli_query  # noqa: E402  (the research query command)
+
+cli_query.register(main)

@@ -111,10 +111,11 @@ def layout_variants(ids: list[str], which: str) -> dict[str, int]:
 
 
 def evaluate_renderings(corpus_dir: Path, formats: tuple[str, ...] | None = None,
-                        out: Path | None = None) -> list[FormatScore]:
+                        out: Path | None = None, variants: range | None = None) -> list[FormatScore]:
     """Scores per format and layout (``html`` the defaults, ``html/other`` the other
-    variants); a format whose tools are missing (PDF without soffice) is reported with an
-    error instead of a score."""
+    variants; with ``variants``, the paged formats in each of those layout variants,
+    ``html/v3``); a format whose tools are missing (PDF without soffice) is reported with
+    an error instead of a score."""
     from gongkai.renderings.cache import FORMATS, build_many
     from gongkai.renderings.layout import report_ids
     from gongkai.renderings.pdf import SofficeMissing
@@ -123,10 +124,14 @@ def evaluate_renderings(corpus_dir: Path, formats: tuple[str, ...] | None = None
     text = text_records(ids, corpus_dir)
     scores = []
     for fmt in formats or FORMATS:
-        for which in LAYOUTS if fmt in PAGED else LAYOUTS[:1]:  # markdown has no page layout
-            label = fmt if which == "default" else f"{fmt}/{which}"
+        if fmt in PAGED and variants is not None:
+            layouts = [(f"{fmt}/v{v}", {rid: v for rid in ids}) for v in variants]
+        else:  # markdown has no page layout
+            layouts = [(fmt if which == "default" else f"{fmt}/{which}", layout_variants(ids, which))
+                       for which in (LAYOUTS if fmt in PAGED else LAYOUTS[:1])]
+        for label, chosen in layouts:
             try:
-                paths = build_many(ids, fmt, corpus_dir, out, layout_variants(ids, which))
+                paths = build_many(ids, fmt, corpus_dir, out, chosen)
             except SofficeMissing as exc:
                 scores.append(FormatScore(label, errors=[str(exc)]))
                 break

@@ -16,7 +16,7 @@ from typing import Iterable
 
 from pymongo import ReplaceOne
 
-from storage import queue_index, review
+from storage import queue_index, research, review
 
 RELATED_SCOPES = ("cross_year", "duplicate")
 _ABOUT = ("section_kind", "other", "prev_spans")  # what a finding names besides cells and spans
@@ -85,15 +85,25 @@ class FindingStore:
     db: object
 
     def replace_findings(self, report_id: str, findings: Iterable[dict], base: dict,
-                         scope: str, prev_report_id: str | None = None) -> None:
-        """Make ``findings`` the report's findings of this scope (and other report)."""
+                         scope: str, prev_report_id: str | None = None,
+                         fresh: bool = False) -> None:
+        """Make ``findings`` the report's findings of this scope (and other report).
+
+        ``fresh``: none of this report's findings of this scope are stored yet (its first
+        processing): one insert, nothing to delete, no reviews to carry over."""
         query = {"report_id": report_id, "scope": scope}
         if prev_report_id:
             query["prev_report_id"] = prev_report_id
         docs = [{**base, **f, "report_id": report_id, "scope": scope,
                  "prev_report_id": prev_report_id, "i": i} for i, f in enumerate(findings)]
+        research.describe_findings(self.db, report_id, docs)  # measures, canonical
         for doc, fid in zip(docs, distinct_ids(report_id, docs)):
             doc["_id"] = fid
+        if fresh:
+            if docs:
+                review.carry_reviews(self.db, docs, old={})
+                self.db.findings.insert_many(docs, ordered=False)
+            return
         keep = [d["_id"] for d in docs]
         self.db.findings.delete_many({**query, "_id": {"$nin": keep}})
         review.carry_reviews(self.db, docs)  # a review survives unless the finding changed

@@ -25,6 +25,7 @@ RELATE_WAIT_SECONDS = 600
 
 # oldest first: the first stored of a report's renderings is the report itself
 ARRIVAL_ORDER = [("seq", 1), ("created_at", 1), ("_id", 1)]
+DUPLICATE_SCAN = 60  # same-year reports read per report as near-duplicate candidates (then ranked)
 _PRIMARY = {"rendering_of": None}  # also matches reports stored before renderings existed
 
 
@@ -91,6 +92,10 @@ class RelatedStore:
             if roles.get(rid) is None:
                 self.db.reports.update_one({"_id": rid}, {"$set": {"rendering_of": None,
                                                                    "renderings": copies}})
+        from storage import research  # research queries count each report once
+
+        research.mark_canonical(self.db, [r for r, of in roles.items() if of is not None], False)
+        research.mark_canonical(self.db, [r for r, of in roles.items() if of is None], True)
         return [rid for rid, of in roles.items() if of is not None]
 
     def neighbours(self, body_key: str, year: int) -> list[dict]:
@@ -100,21 +105,25 @@ class RelatedStore:
              **_PRIMARY}, {"_id": 1, "year": 1}).sort(ARRIVAL_ORDER))
 
     def duplicate_candidates(self, report_id: str, lsh: list[str], year: int | None,
-                             body_key: str | None) -> list[dict]:
+                             body_key: str | None, limit: int = DUPLICATE_SCAN) -> list[dict]:
         """Done reports of other bodies in the same year sharing a MinHash band key with
-        this one (not renderings), oldest first, with what the similarity check reads
-        besides the text."""
+        this one (not renderings), with what the similarity check reads besides the text:
+        at most ``limit`` of them, found through the ``lsh`` index (generated or templated
+        reports share phrasing, so a band can hold thousands of reports: reading them all
+        would make each report cost more than the last).  Oldest first among those read."""
         if not lsh or year is None:
             return []
         query = {"lsh": {"$in": lsh}, "_id": {"$ne": report_id}, "status": "done",
                  "year": year, "body_key": {"$ne": body_key}, **_PRIMARY}
-        fields = {"report": 1, "sections": 1, "body_key": 1, "lsh": 1,
+        fields = {"report": 1, "sections": 1, "body_key": 1, "lsh": 1, "seq": 1,
                   "sources": {"$slice": 1}}
+        docs = list(self.db.reports.find(query, fields).limit(limit))
+        docs.sort(key=lambda d: (d.get("seq") or 0, d["_id"]))
         return [{"id": d["_id"], "report": d.get("report") or {}, "body_key": d.get("body_key"),
                  "sections": d.get("sections") or [], "lsh": d.get("lsh") or [],
                  "source": (d.get("sources") or [{}])[0].get("source"),
                  "table": {"cells": []}}
-                for d in self.db.reports.find(query, fields).sort(ARRIVAL_ORDER)]
+                for d in docs]
 
     def sources_of(self, ids: list[str]) -> dict[str, str | None]:
         """The first source of each report."""

@@ -2,6 +2,8 @@
 Redis. No mocks: tests that need a service use the service."""
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 import os
 import socket
 import subprocess
@@ -44,16 +46,26 @@ def db_name() -> str:
     return "gk_test_" + uuid.uuid4().hex[:10]
 
 
-@pytest.fixture
-def store(mongo_url, db_name):
+@contextmanager
+def open_store(mongo_url: str, db_name: str, drop: bool = False):
+    """A set-up ``Store`` on a real server, closed (and its database dropped) after."""
     from storage.store import Store
 
     client = pymongo.MongoClient(mongo_url, tz_aware=True)
     s = Store(client, db_name)
     s.setup()
-    yield s
-    client.drop_database(db_name)
-    client.close()
+    try:
+        yield s
+    finally:
+        if drop:
+            client.drop_database(db_name)
+        client.close()
+
+
+@pytest.fixture
+def store(mongo_url, db_name):
+    with open_store(mongo_url, db_name, drop=True) as s:
+        yield s
 
 
 def port_open(host: str, port: int) -> bool:

@@ -23,7 +23,7 @@ FIGURE_FIELDS = ("quote", "value", "low", "high", "unit", "kind", "metric", "alt
 # prose and metadata work figures P 332/343, R 332/334, value+unit P 334/343, R 334/334,
 # body 42/48, year 47/48, title 48/48.  Floors, not targets: raise them when the
 # extractors get better.
-FLOORS = {"figures": (0.967, 0.994), "figures_value_unit": (0.973, 1.0)}
+FLOORS = {"figures": (0.97, 0.994), "figures_value_unit": (0.976, 1.0)}
 META_FLOORS = {"body_accuracy": 0.875, "year_accuracy": 0.979, "title_accuracy": 1.0}
 
 

@@ -205,3 +205,18 @@ def test_evaluate_prints_one_line_per_format():
     assert lines[2].split() == ["pdf", "73.3", "%", "(2185/2982)", "798", "23", "3", "24"]
     assert "not built: soffice not found" in lines[3]
     assert lines[4].split() == ["pdf/other", "99.9", "%", "(2980/2982)", "2", "1", "0", "25"]
+
+
+def test_every_layout_variant_of_a_range_is_scored(corpus_dir):
+    """``evaluate --renderings --variants A..B``: each paged format in each variant of the
+    range, labelled by it; a bad range is a usage error before anything is built."""
+    from click.testing import CliRunner
+
+    from gongkai.cli import main
+    from gongkai.eval_renderings import evaluate_renderings
+
+    [score] = evaluate_renderings(corpus_dir, formats=("html",), variants=range(3, 4))
+    assert score.fmt == "html/v3" and score.reports == len(IDS)
+    assert (score.cells_share, score.extra_fails, score.missing_fails) == (1.0, 0, 0)
+    bad = CliRunner().invoke(main, ["evaluate", "--renderings", "--variants", "x..2"])
+    assert bad.exit_code == 2 and "variant range" in bad.output

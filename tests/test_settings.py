@@ -96,3 +96,32 @@ def test_cli_in_process_leaves_environ_unchanged_and_hands_settings_on(tmp_path,
     finally:
         client.drop_database(db_name)
         client.close()
+
+
+NER_TEXT = ("平潭县人民政府2023年政府信息公开工作年度报告\n"
+            "本年度县政府信息公开工作办公室共受理申请3件。联系地址：翠园南路10号。\n")
+
+
+@pytest.mark.parametrize("args,env,want", [
+    ([], {}, False),                      # the default: entity rules and patterns only
+    (["--ner"], {}, True),
+    ([], {"GONGKAI_NER": "true"}, True),  # the setting decides when no flag is given
+    (["--no-ner"], {"GONGKAI_NER": "true"}, False),
+])
+def test_check_runs_the_ner_model_as_the_setting_says(tmp_path, monkeypatch, args, env, want):
+    import json
+
+    from click.testing import CliRunner
+
+    from gongkai.cli import main
+
+    path = tmp_path / "r.txt"
+    path.write_text(NER_TEXT, encoding="utf-8")
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    result = CliRunner().invoke(main, ["check", str(path), "--json", *args])
+    assert result.exit_code in (0, 1), result.output
+    entities = json.loads(result.output.strip().splitlines()[-1])["entities"]
+    texts = {e["text"] for e in entities}
+    assert "平潭县人民政府" in texts  # the patterns run either way
+    assert ("翠园南路10号" in texts) is want

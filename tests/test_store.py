@@ -42,6 +42,29 @@ def test_begin_takes_a_report_once_per_version(store):
     assert store.begin(rid, {"v": 2}, "task-3") is not None  # new rule/extractor version
 
 
+def test_begin_takes_an_expired_lease_and_counts_attempts(store):
+    from datetime import datetime, timedelta, timezone
+
+    rid, _ = store.put_raw(b"y", {"source": "y"})
+    assert store.begin(rid, {"v": 1}, "task-1")["attempts"] == 1
+    past = datetime.now(timezone.utc) - timedelta(seconds=1)
+    store.db.reports.update_one({"_id": rid}, {"$set": {"lease.until": past}})
+    taken = store.begin(rid, {"v": 1}, "task-2")  # the first worker died
+    assert taken["attempts"] == 2 and taken["lease"]["task"] == "task-2"
+    assert store.report(rid)["attempts"] == 2  # what begin returned is what is stored
+    assert store.begin(rid, {"v": 1}, "task-3") is None
+
+
+def test_begin_gives_a_report_to_one_of_many_takers_at_once(store):
+    from concurrent.futures import ThreadPoolExecutor
+
+    rid, _ = store.put_raw(b"z", {"source": "z"})
+    with ThreadPoolExecutor(8) as pool:
+        got = list(pool.map(lambda i: store.begin(rid, {"v": 1}, f"task-{i}"), range(8)))
+    assert sum(g is not None for g in got) == 1
+    assert store.report(rid)["attempts"] == 1
+
+
 def test_failed_input_is_stored_with_reason(store):
     rid, _ = store.put_raw(b"", {"source": "e.jsonl:2"}, failure={"code": "E300", "message": "empty"})
     doc = store.report(rid)
@@ -155,3 +178,20 @@ def test_content_first_met_as_a_bad_input_line_is_read_when_given_as_a_document(
     store.put_raw(b"{broken", {"source": "notes.txt", "filename": "notes.txt"})
     doc = store.report(rid)
     assert doc["status"] == "queued" and doc["error"] is None and doc["filename"] == "notes.txt"
+
+
+def test_duplicate_candidates_are_bounded_and_oldest_first(store):
+    """However many same-year reports share a MinHash band, a report reads a bounded
+    number of them (no step grows with the store)."""
+    from storage.related import DUPLICATE_SCAN
+
+    docs = [{"_id": f"{i:064x}", "sha256": f"{i:064x}", "size": 1, "sources": [{"source": f"s{i}"}],
+             "status": "done", "year": 2021, "body_key": f"body{i}", "seq": 1000 - i,
+             "lsh": ["b0:shared", f"b1:{i}"], "report": {"body": f"body{i}"}, "sections": []}
+            for i in range(DUPLICATE_SCAN + 25)]
+    store.db.reports.insert_many(docs)
+    found = store.duplicate_candidates("x" * 64, ["b0:shared"], 2021, "mine")
+    assert len(found) == DUPLICATE_SCAN
+    seqs = [store.report(c["id"])["seq"] for c in found]
+    assert seqs == sorted(seqs)
+    assert store.duplicate_candidates("x" * 64, ["b0:shared"], 2020, "mine") == []

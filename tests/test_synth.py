@@ -287,3 +287,41 @@ def test_html_reads_back_to_the_gold_cells(generated):
         table = parse_tables(read_document(path.read_bytes(), filename=path.name).text)
         got = {(c.key, c.column): (c.raw, c.state) for c in table.cells}
         assert got == {(c["key"], c["column"]): (c["raw"], c["state"]) for c in g["cells"]}, g["file"]
+
+
+def test_bodies_of_a_year_write_unlike_prose(tmp_path):
+    """Reports of different bodies in one year share their table labels but not their
+    prose, as real ones do: near-duplicate candidates (shared MinHash bands) stay few and
+    no pair comes near the near-duplicate threshold."""
+    import itertools
+    from collections import defaultdict
+
+    from extractors.crossyear import shingle_similarity, tokens
+    from extractors.dedup import signature
+
+    by_year = defaultdict(list)
+    for g in synth.generate(120, 3, tmp_path):
+        text = (tmp_path / g["file"]).read_text(encoding="utf-8")
+        by_year[g["year"]].append((g["body"], tokens(text), set(signature(text))))
+    sims, banded = [], 0
+    for items in by_year.values():
+        for (a, ta, la), (b, tb, lb) in itertools.combinations(items, 2):
+            sims.append(shingle_similarity(ta, tb))
+            banded += bool(la & lb)
+    sims.sort()
+    assert len(sims) > 100
+    assert sims[len(sims) // 2] < 0.42 and sims[-1] < 0.6  # similarity_warn is 0.6
+    assert banded / len(sims) < 0.35
+
+
+def test_phrase_file_is_checked(tmp_path):
+    from gongkai.synth import phrases
+
+    good = yaml.safe_load(phrases.PHRASES.read_text(encoding="utf-8"))
+    assert phrases.parse(good)["banks"]["intro"]
+    bad = {**good, "compose": {**good["compose"], "focus": [["围绕{topic}"], ["公开了3条"]]}}
+    with pytest.raises(phrases.PhraseError, match="no digit"):
+        phrases.parse(bad)
+    bad = {**good, "banks": {**good["banks"], "intro": ["{nobody}编写了报告。"]}}
+    with pytest.raises(phrases.PhraseError, match="placeholder"):
+        phrases.parse(bad)

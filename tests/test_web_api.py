@@ -6,12 +6,11 @@ from __future__ import annotations
 import csv
 import io
 
-import pymongo
 import pytest
 from fastapi.testclient import TestClient
 
 from storage import queue_index, review
-from storage.store import Store
+from tests.conftest import open_store
 from tests.web_support import PASSWORD, SCRIPT_TEXT, web_db  # noqa: F401  (fixture)
 from web.app import create_app
 from web.auth import LoginLimiter
@@ -21,11 +20,8 @@ ERROR_KEYS = {"status", "code", "message", "detail"}
 
 @pytest.fixture(scope="module")
 def store(web_db):
-    client = pymongo.MongoClient(web_db["mongo_url"], tz_aware=True)
-    s = Store(client, web_db["db_name"])
-    s.setup()
-    yield s
-    client.close()
+    with open_store(web_db["mongo_url"], web_db["db_name"]) as s:
+        yield s
 
 
 @pytest.fixture(scope="module")

@@ -59,18 +59,22 @@ class BodyLimit:
 def create_app(store, *, max_body: int = MAX_BODY_BYTES,
                limiter: LoginLimiter | None = None) -> FastAPI:
     from storage import audit
-    from web import routes_body, routes_finding, routes_misc, routes_queue
+    from web import (routes_body, routes_finding, routes_misc, routes_queue, routes_research,
+                     routes_stats)
 
     app = FastAPI(title="gongkai review", version="1", docs_url=None, redoc_url=None,
                   description="Auditors' review of findings. Every page has a JSON twin "
                               "under /api; errors are {error: {status, code, message, "
                               "detail}}. Authenticate with a session cookie (pages) or "
-                              "Authorization: Bearer TOKEN (POST /api/token).")
+                              "Authorization: Bearer TOKEN (POST /api/token). Researchers "
+                              "query reports, cells, claims, commitments and findings "
+                              "under /api/{collection} (read-only).")
     app.state.store = store
     app.state.limiter = limiter or LoginLimiter()
     app.state.queue_index = QueueIndex()
     errors.install(app)
-    for module in (routes_misc, routes_queue, routes_finding, routes_body):
+    for module in (routes_misc, routes_queue, routes_finding, routes_body, routes_research,
+                   routes_stats):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
     app.add_middleware(BodyLimit, limit=max_body)

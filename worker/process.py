@@ -19,7 +19,7 @@ from pymongo.errors import AutoReconnect, ConnectionFailure, NetworkTimeout
 
 from extractors.errors import DocumentError
 from config.settings import Settings, current
-from storage.store import Store, is_input_failure
+from storage.store import Store, is_fresh, is_input_failure
 
 log = logging.getLogger("gongkai.worker")
 
@@ -79,9 +79,10 @@ def process_report(report_id: str, task_id: str | None = None, force: bool = Fal
                             "please report it with this report id"}
         store.mark_failed(report_id, error, vers)
         return {"id": report_id, "status": "failed", "error": error}
-    store.save_result(report_id, analysis.record, analysis.text, _tokens)
+    fresh = is_fresh(before, doc)  # first attempt: nothing of it stored, fewer round trips
+    saved = store.save_result(report_id, analysis.record, analysis.text, _tokens, fresh=fresh)
     mine = {**analysis.record, "id": report_id, "text": analysis.text}
-    counts = relate_safely(store, report_id, mine)
+    counts = relate_safely(store, report_id, mine, saved if fresh else None)
     return {"id": report_id, "status": "done", "counts": counts,
             "template": analysis.record["report"].get("template")}
 
@@ -109,11 +110,11 @@ def _tokens(text: str) -> list[str]:
     return sorted({t for t in tokens(text) if t.strip()})
 
 
-def relate_safely(store: Store, report_id: str, mine: dict) -> dict:
+def relate_safely(store: Store, report_id: str, mine: dict, saved: dict | None = None) -> dict:
     """``relate_report``; an error in the relating code (not a transient one) leaves the
     report done with its own findings, logged, instead of stopping the whole ingest."""
     try:
-        return relate_report(store, report_id, mine)
+        return relate_report(store, report_id, mine, saved)
     except TRANSIENT_ERRORS:
         raise
     except Exception:
@@ -121,44 +122,62 @@ def relate_safely(store: Store, report_id: str, mine: dict) -> dict:
         return store.refresh_counts([report_id]).get(report_id, {})
 
 
-def relate_report(store: Store, report_id: str, mine: dict | None = None) -> dict:
+def relate_report(store: Store, report_id: str, mine: dict | None = None,
+                  saved: dict | None = None) -> dict:
     """Relate a freshly stored report to the stored ones and return its counts.
 
     Under leases on its body and its year (so that two workers never relate the same
     reports at once): recognise the renderings among the done reports of its body and
     year, drop what renderings no longer hold, and run the cross-year and near-duplicate
     checks of the reports that are not renderings.  ``mine``: the report's record with
-    its text, when the caller has it (saves reading it back)."""
+    its text, when the caller has it (saves reading it back).  ``saved``: the counts
+    ``save_result`` stored for a fresh report (its first processing: nothing about it is
+    stored yet, so there is nothing to drop, and its counts need no recount unless a
+    related finding was written on it)."""
     from extractors.related import renderings
 
-    doc = store.report(report_id) or {}
-    body_key, year = doc.get("body_key"), doc.get("year")
+    fresh = saved is not None and mine is not None
+    if fresh:
+        body_key, year = mine.get("body_key"), (mine.get("report") or {}).get("year")
+    else:
+        doc = store.report(report_id) or {}
+        body_key, year = doc.get("body_key"), doc.get("year")
     if not body_key or not year:
-        return store.refresh_counts([report_id]).get(report_id, {})
+        return saved if fresh else store.refresh_counts([report_id]).get(report_id, {})
     with store.locked([f"body:{body_key}", f"year:{year}"]):
         ids = store.same_body_year(body_key, year)
-        group = [r for r in (mine if mine and rid == report_id else _with_text(store, rid)
+        stored = store.records_for_relating([rid for rid in ids if not (mine and rid == report_id)])
+        group = [r for r in (mine if mine and rid == report_id else stored.get(rid)
                              for rid in ids) if r is not None]
         roles = renderings(group)
-        touched = store.drop_related(store.set_renderings(roles)) | {report_id}
+        if fresh and roles == {report_id: None}:  # alone, as save_result stored it
+            touched: set[str] = set()
+        else:
+            touched = store.drop_related(store.set_renderings(roles)) | {report_id}
         for record in group:
             if roles.get(record["id"]) is None:
-                touched |= run_cross_year(store, record["id"], record)
-                touched |= run_duplicates(store, record["id"], record)
-        return store.refresh_counts(touched).get(report_id, {})
+                new = fresh and record["id"] == report_id
+                touched |= run_cross_year(store, record["id"], record, fresh=new)
+                touched |= run_duplicates(store, record["id"], record, fresh=new)
+        if fresh and not touched:
+            return saved
+        return store.refresh_counts(touched | {report_id}).get(report_id, {})
 
 
-def run_cross_year(store: Store, report_id: str, record: dict) -> set[str]:
+def run_cross_year(store: Store, report_id: str, record: dict, fresh: bool = False) -> set[str]:
     """Cross-year findings with each neighbour that is not a rendering, stored on the
-    later year's report; returns the reports whose findings were written."""
+    later year's report; returns the reports whose findings were written.  ``fresh``:
+    the report's first processing (no cross-year findings of it or about it to drop)."""
     from extractors.crossyear import cross_year
 
     body_key, year = record.get("body_key"), record["report"].get("year")
     if not body_key or not year:
         return set()
-    touched, prev_ids = {report_id}, []
-    for neighbour in store.neighbours(body_key, year):
-        other = _with_text(store, neighbour["_id"])
+    touched, prev_ids = set() if fresh else {report_id}, []
+    neighbours = store.neighbours(body_key, year)
+    stored = store.records_for_relating([n["_id"] for n in neighbours])
+    for neighbour in neighbours:
+        other = stored.get(neighbour["_id"])
         if other is None:
             continue
         if neighbour["year"] < year:
@@ -167,10 +186,13 @@ def run_cross_year(store: Store, report_id: str, record: dict) -> set[str]:
         else:
             prev, cur, prev_id, cur_id = record, other, report_id, neighbour["_id"]
         findings = [f.to_dict() for f in cross_year(prev, cur)]
+        if fresh and not findings:
+            continue  # nothing to write; nothing of the pair to remove (see run_duplicates)
         store.replace_findings(cur_id, findings, {**_base(cur), "body_key": body_key},
                                scope="cross_year", prev_report_id=prev_id)
         touched.add(cur_id)
-    store.drop_cross_year(report_id, prev_ids)
+    if not fresh:
+        store.drop_cross_year(report_id, prev_ids)
     return touched
 
 
@@ -189,10 +211,14 @@ def _base(record: dict) -> dict:
             "level": rep.get("level")}
 
 
-def run_duplicates(store: Store, report_id: str, record: dict) -> set[str]:
+def run_duplicates(store: Store, report_id: str, record: dict, fresh: bool = False) -> set[str]:
     """Near-duplicates between bodies of the same year among the best LSH candidates,
     stored on both reports (one body's consecutive years are the cross-year checks'
-    business); returns the reports whose findings were written."""
+    business); returns the reports whose findings were written.  ``fresh``: the
+    report's first processing: an empty result writes nothing.  (Another worker may have
+    related this pair already — once the report is done it is a candidate of theirs — but
+    it found the same, so what is stored is empty too; a non-empty result is written as
+    a replacement, never blindly inserted.)"""
     from extractors.crossyear import similarity_findings
     from extractors.related import light, rank_candidates
 
@@ -200,11 +226,14 @@ def run_duplicates(store: Store, report_id: str, record: dict) -> set[str]:
     candidates = rank_candidates(record.get("lsh", []), store.duplicate_candidates(
         report_id, record.get("lsh", []), record["report"].get("year"), record.get("body_key")))
     touched = set()
+    texts = store.get_texts([o["id"] for o in candidates]) if candidates else {}
     for other in candidates:
-        other["text"] = store.get_text(other["id"]) or ""
+        other["text"] = texts.get(other["id"]) or ""
         for this_id, a, that_id, b in ((report_id, this, other["id"], other),
                                        (other["id"], other, report_id, this)):
             found = [f.to_dict() for f in similarity_findings(b, a)]
+            if fresh and not found:
+                continue
             store.replace_findings(this_id, found, _base(a), scope="duplicate",
                                    prev_report_id=that_id)
             touched.add(this_id)

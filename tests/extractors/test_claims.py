@@ -215,6 +215,8 @@ def test_part_after_qizhong_is_not_the_total() -> None:
 @pytest.mark.parametrize("sentence", [
     "本报告由六部分组成，分别是总体情况、主动公开政府信息情况等。",  # the report's own structure
     "报告全文分为三个部分。",
+    # the count of the sections listed just before it
+    "本报告包括总体情况、主动公开政府信息情况、存在的主要问题及改进情况、其他需要报告的事项四个方面。",
     "全区常住人口52.3万人，地区生产总值达350亿元，辖区面积为371平方公里。",  # not disclosure work
     "紧紧围绕“四个聚焦”，开展五个专项治理，全面落实行政执法三项制度。",  # slogans
     "认真学习贯彻党的二十大和区委十三届四次全会精神。",  # session numbering

@@ -193,3 +193,19 @@ def test_a_group_label_cut_with_its_split_row_names_every_row_of_the_group():
     assert cells[("t3.other.other", "natural")] == "108"
     assert cells[("t3.other.no_fee", "total")] == "6"
     assert not any(key.startswith("unknown") for key, _ in cells)
+
+
+def test_a_pre2019_header_row_broken_by_the_page_is_one_header():
+    """The table starts at the foot of a page with only its header row, broken after the
+    year ("2015" | "年度", "计量单" | "位"): the two parts are one header, and the rows on
+    the next page are read under it (they were all unknown rows)."""
+    edges = [0, 250, 310, 370, 430]
+    first = PdfTable([["指标名称", "计量单", "2015", "历年累"]], edges)
+    second = PdfTable([["", "位", "年度", "计"], ["主动公开文件数", "条", "2949", "81916"],
+                       ["受理依申请公开信息总数", "条", "0", "1"]], edges)
+    lines = _joined(first, second)
+    assert lines[0] == "指标名称 | 计量单位 | 2015年度 | 历年累计"
+    cells = _cells(lines, heading="政府信息公开情况统计表")
+    assert cells[("p.proactive.total", "cumulative")] == "81916"
+    assert cells[("p.apply.received", "value")] == "0"
+    assert not any(key.startswith("unknown") for key, _ in cells)
