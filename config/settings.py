@@ -28,6 +28,7 @@ class Settings(BaseModel):
     broker_url: str = ""
     workers: int = Field(0, ge=0)
     max_document_mb: float = Field(20, gt=0)
+    max_archive_ratio: float = Field(100, gt=1)
     ner: bool = False
     log_level: str = "WARNING"
     # limits and recovery (README "Running at scale")

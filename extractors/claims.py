@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 from functools import cache
+from itertools import islice
 from typing import Any
 
 from extractors.enumerations import enumeration
@@ -33,6 +34,9 @@ FIGURE_ID, RATE_ID, CHANGE_ID = "num.figure@1", "num.rate@1", "num.change@1"
 _DELIMS = "，,。；;：:、（()）“”\"‘’！？!?【】[]《》 "
 _CLAUSE_TAIL = re.compile(rf"[^{re.escape(_DELIMS)}]*$")
 _WINDOW = 40  # characters of context looked at before a number
+# Numbers read as figures in one sentence: the corpus has at most 17; a "sentence" of
+# thousands of numbers is a dump, not prose (the pipeline flags ``sentence_figures_capped``).
+MAX_FIGURES_PER_SENTENCE = 100
 
 
 @cache
@@ -196,7 +200,8 @@ def _bare_figure(ctext: str, m: re.Match[str], floor: int) -> bool:
     """A number without a unit is a figure when hedged/multiplied ("超2300万") or when its
     phrase ends with a count word ("不予公开信息数1402"); never a date, year or code."""
     lex = load_lexicon()
-    if ctext.startswith(tuple(lex["not_after"]), m.end()) or re.fullmatch(r"(?:19|20)\d\d", m.group("num")):
+    num = m.group("num") or ""  # None for a lone 百/千/万 ("万余本年")
+    if ctext.startswith(tuple(lex["not_after"]), m.end()) or re.fullmatch(r"(?:19|20)\d\d", num):
         return False
     if m.group("mult") or m.group("pre") or m.group("inner"):
         return True
@@ -232,7 +237,7 @@ def _number_claims(ctx: Sentence) -> list[tuple[Claim, re.Match[str]]]:
     out: list[tuple[Claim, re.Match[str]]] = []
     floor, last, off_topic = 0, None, False
     rate_units = set(load_lexicon()["rate_units"])
-    for q, m in quantities_in(ctx.comp, ctx.text):
+    for q, m in islice(quantities_in(ctx.comp, ctx.text), MAX_FIGURES_PER_SENTENCE):
         why = _not_a_figure(ctx.comp.text, m, floor, off_topic)
         if why is not None:
             floor, off_topic = m.end(), off_topic or why == "not_work"

@@ -68,6 +68,13 @@ class NoReportText(DocumentError):
     code = "E207"
 
 
+class NestingTooDeep(DocumentError):
+    """An HTML/XML document nested deeper than the parser reads (libxml2 stops at 256
+    levels and drops what lies below; real report pages nest fewer than 50)."""
+
+    code = "E208"
+
+
 class InputError(GongkaiError):
     """A bad ingest input (a truncated archive, a bad JSONL line) that is not one document."""
 

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
 
@@ -47,6 +48,10 @@ _ARABIC = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
 _CN_CHARS = "零〇○一二两三四五六七八九十百千万亿壹贰貳叁參肆伍陆陸柒捌玖拾佰仟萬"
 _CN_NUM = rf"[{_CN_CHARS}]*[一二两三四五六七八九十壹贰貳叁參肆伍陆陸柒捌玖拾][{_CN_CHARS}]*"
 _TABLE_ROW = re.compile(r"\||\S {3,}\S")
+# Past this a digit run is no figure of a report (an id, a garbled or hostile run): a
+# double holds integers exactly below 2**53 ≈ 9.0e15, and a larger value would overflow
+# the arithmetic of the cross-checks (float(int) of a 400-digit run raises OverflowError).
+MAX_FIGURE = 1e15
 
 
 @dataclass(frozen=True)
@@ -67,7 +72,9 @@ class Quantity:
 def _parse_chinese(s: str) -> float | None:
     s = s.translate(_FINANCIAL)
     if len(s) > 1 and all(ch in _DIGITS for ch in s):  # 二〇一七: digit by digit
-        return float("".join(str(_DIGITS[ch]) for ch in s))
+        if len(s) > 16:
+            return None
+        return _figure_size(float("".join(str(_DIGITS[ch]) for ch in s)))
     total = section = number = 0
     for ch in s:
         if ch in _DIGITS:
@@ -80,7 +87,11 @@ def _parse_chinese(s: str) -> float | None:
             section = number = 0
         else:
             return None
-    return float(total + section + number) if s else None
+    return _figure_size(float(total + section + number)) if s else None
+
+
+def _figure_size(x: float) -> float | None:
+    return x if abs(x) < MAX_FIGURE else None
 
 
 def parse_number(s: str) -> float | None:
@@ -90,12 +101,16 @@ def parse_number(s: str) -> float | None:
     (1234.0, 12000.0, 128.0)
     >>> parse_number("二〇一七"), parse_number("壹佰贰拾捌"), parse_number("１２８")
     (2017.0, 128.0, 128.0)
+    >>> parse_number("1" * 400), parse_number("二" * 400)  # no figure: too large to be one
+    (None, None)
     """
     s = s.translate(FULLWIDTH).strip()
     s = re.sub(r"(?<=\d)[, ](?=\d{3}(?!\d))", "", s)
     m = re.fullmatch(r"(\d+(?:\.\d+)?)\s*([万亿])?", s)
     if m:
-        return float(m.group(1)) * (_BIG[m.group(2)] if m.group(2) else 1)
+        if len(m.group(1).split(".")[0].lstrip("0")) > 16:
+            return None
+        return _figure_size(float(m.group(1)) * (_BIG[m.group(2)] if m.group(2) else 1))
     if re.fullmatch(rf"(?:{_CN_NUM})|[零〇○]", s):
         return _parse_chinese(s)
     return None
@@ -271,24 +286,46 @@ def _idiom_starts(ctext: str) -> list[tuple[int, int]]:
     return [m.span() for m in _idiom_regex().finditer(ctext)]
 
 
-def quantities_in(compact: Compact, text: str) -> list[tuple[Quantity, re.Match[str]]]:
-    """Quantities in a compacted span, with their matches on ``compact.text``."""
-    out = []
+def quantities_in(compact: Compact, text: str) -> Iterator[tuple[Quantity, re.Match[str]]]:
+    """Quantities in a compacted span, in order, with their matches on ``compact.text``
+    (lazily: a reader that needs only the first few stops there)."""
     ordinal = tuple(load_lexicon()["ordinal"])
-    idioms = _idiom_starts(compact.text) + _titles(compact.text) + _quoted_names(compact.text)
+    inside = _Covered(_idiom_starts(compact.text) + _titles(compact.text) + _quoted_names(compact.text))
     for m in quantity_regex().finditer(compact.text):
         at = _lone_span(m) if _lone(m) else m.start("num")
         if m.start() > 0 and compact.text[m.start() - 1] in ordinal and not m.group("pre"):
             continue
-        if idioms and any(a <= at < b for a, b in idioms):
+        if inside(at):
             continue  # an idiom, a number inside a quoted title (《…二十条措施》) or name (“四个聚焦”)
         if _names_something(compact.text, m) or _is_article(compact.text, m):
             continue
         start, end = compact.orig(m.start()), compact.orig_end(m.end())
         q = _quantity(m, text, start, end)
         if q is not None:
-            out.append((q, m))
-    return out
+            yield q, m
+
+
+class _Covered:
+    """Whether an offset lies inside any of some (possibly overlapping) spans, in
+    O(log n) a query (a scan of every span for every number was quadratic on a sentence of
+    thousands of 《titles》).
+
+    >>> inside = _Covered([(5, 9), (0, 3), (1, 2)])
+    >>> [i for i in range(10) if inside(i)]
+    [0, 1, 2, 5, 6, 7, 8]
+    """
+
+    def __init__(self, spans: list[tuple[int, int]]) -> None:
+        spans = sorted(spans)
+        self.starts = [a for a, _ in spans]
+        self.reach, far = [], -1  # the furthest end among the spans starting at or before each
+        for _, b in spans:
+            far = max(far, b)
+            self.reach.append(far)
+
+    def __call__(self, at: int) -> bool:
+        k = bisect_right(self.starts, at) - 1
+        return k >= 0 and self.reach[k] > at
 
 
 def find_quantities(text: str) -> list[Quantity]:

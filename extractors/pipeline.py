@@ -14,6 +14,12 @@ from typing import Any
 from extractors import __version__ as EXTRACTOR_VERSION
 from extractors.errors import DocumentTooLarge
 
+# Characters of normalized text analysed (prose, tables, entities): an annual report has
+# 5,000-100,000; past this the rest is not analysed and the record is flagged
+# ``text_truncated`` (the offsets still point into the whole text).  Every step is linear,
+# but at ~10 µs a character a 15 MB line would hold a worker for minutes.
+MAX_TEXT_CHARS = 500_000
+
 
 @dataclass(frozen=True)
 class Analysis:
@@ -67,6 +73,8 @@ def analyse_text(text: str, *, title_hint: str | None = None, source: str | None
     from extractors.sections import segment
     from extractors.tables import parse_tables
 
+    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    text, flags = _bounded(text, flags)
     sections = segment(text)
     table = parse_tables(text)
     meta = extract_metadata(text, sections, title_hint=title_hint, source=source)
@@ -77,10 +85,10 @@ def analyse_text(text: str, *, title_hint: str | None = None, source: str | None
     commitments = extract_commitments(text, sections, year=meta.year)
     entities = extract_entities(text, use_ner=use_ner, focus=ner_focus(claims, commitments))
     findings = cross_check(table, claims, sections=sections, text=text, meta=meta, source=source)
-    all_flags = sorted(set(flags) | set(table.flags))
+    all_flags = sorted(set(flags) | set(table.flags) | _claim_flags(claims))
     return with_measures({
         "source": source,
-        "sha256": hashlib.sha256(text.encode("utf-8")).hexdigest(),
+        "sha256": digest,
         "report": report,
         "body_key": body_key(meta.body) if meta.body else None,
         "table": {"template": table.template, "variant": table.variant,
@@ -96,6 +104,25 @@ def analyse_text(text: str, *, title_hint: str | None = None, source: str | None
         "lsh": signature(text),
         "versions": versions(),
     }, prose_template)
+
+
+def _claim_flags(claims: list) -> set[str]:
+    from collections import Counter
+
+    from extractors.claims import MAX_FIGURES_PER_SENTENCE
+
+    per_sentence = Counter(c.sentence for c in claims if c.kind != "enumeration")
+    full = per_sentence and max(per_sentence.values()) >= MAX_FIGURES_PER_SENTENCE
+    return {"sentence_figures_capped"} if full else set()
+
+
+def _bounded(text: str, flags: tuple[str, ...]) -> tuple[str, tuple[str, ...]]:
+    """The text to analyse: all of it, or its first :data:`MAX_TEXT_CHARS` characters cut
+    at a line end when there is one in the last tenth (flag ``text_truncated``)."""
+    if len(text) <= MAX_TEXT_CHARS:
+        return text, flags
+    cut = text.rfind("\n", MAX_TEXT_CHARS * 9 // 10, MAX_TEXT_CHARS)
+    return text[:cut if cut > 0 else MAX_TEXT_CHARS], (*flags, "text_truncated")
 
 
 def claim_from_dict(d: dict[str, Any]) -> "Claim":

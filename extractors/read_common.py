@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 
 from extractors import errors
 from extractors.models import Document
@@ -41,35 +42,76 @@ def is_number_cell(text: str | None) -> bool:
     return bool(text) and bool(_NUMBER_CELL.match(text))
 
 
-def expand_grid(rows: Iterable[Iterable[tuple[str, int, int]]]) -> list[list[str | None]]:
+MAX_GRID_CELLS = 100_000  # a statistics table has a few hundred; a page of real tables, a few thousand
+# A spanned cell's text is repeated in the positions it covers only up to this length: a
+# label or header (under 100 characters in every report seen); a longer text, such as a
+# nested table rendered into its cell, is written once, or nesting would multiply it.
+MAX_SPANNED_TEXT = 200
+
+
+# Grid positions all tables of one document may fill with their spans expanded: a report's
+# tables fill a few thousand; past this a table is laid out as written (linear in its cells).
+MAX_PAGE_GRID_CELLS = 50_000
+
+
+@dataclass
+class Notes:
+    """What reading one document met and spent: document flags (``table_spans_ignored``)
+    and the grid positions its tables may still fill (:data:`MAX_PAGE_GRID_CELLS`)."""
+
+    flags: set[str] = field(default_factory=set)
+    cells_left: int = MAX_PAGE_GRID_CELLS
+
+
+class GridTooLarge(ValueError):
+    """A table whose spans would expand past :data:`MAX_GRID_CELLS` positions."""
+
+
+def expand_grid(rows: Iterable[Iterable[tuple[str, int, int]]],
+                max_cells: int = MAX_GRID_CELLS) -> list[list[str | None]]:
     """Place ``(text, rowspan, colspan)`` cells on a grid, repeating a spanned cell's text
     in every position it covers, except a number: a value counts once, so the positions
-    it covers are holes (``None``: empty inside a row, dropped at its end).
+    it covers are holes (``None``: empty inside a row, dropped at its end); so are the
+    positions of a text longer than :data:`MAX_SPANNED_TEXT`.
+
+    A rowspan ends at the table's last row (as a browser lays it out).  The work is linear
+    in the positions filled, and those are capped: past ``max_cells`` it raises
+    :class:`GridTooLarge` (the caller lays the table out as written, see
+    :func:`unspanned_grid`), so a small hostile page of ``rowspan=500 colspan=100`` cells
+    cannot take minutes and gigabytes.
 
     >>> expand_grid([[("a", 2, 1), ("b", 1, 2)], [("c", 1, 1), ("d", 1, 1)]])
     [['a', 'b', 'b'], ['a', 'c', 'd']]
     >>> expand_grid([[("行政许可", 1, 1), ("550", 1, 3)]])
     [['行政许可', '550', None, None]]
+    >>> expand_grid([[("a", 9, 1)], [("b", 1, 1)]])
+    [['a'], ['a', 'b']]
     """
-    grid: dict[tuple[int, int], str | None] = {}
-    n_rows = 0
+    rows = [list(row) for row in rows]
+    grid: list[dict[int, str | None]] = [{} for _ in rows]
+    filled = 0
     for r, row in enumerate(rows):
-        n_rows = r + 1
         c = 0
         for text, rowspan, colspan in row:
-            while (r, c) in grid:
+            while c in grid[r]:
                 c += 1
-            copy = None if is_number_cell(text) else text
-            for dr in range(rowspan):
+            copy = None if is_number_cell(text) or len(text) > MAX_SPANNED_TEXT else text
+            height = max(1, min(rowspan, len(rows) - r))
+            filled += height * colspan
+            if filled > max_cells:
+                raise GridTooLarge(f"the table's spans expand past {max_cells} cells")
+            for dr in range(height):
+                line = grid[r + dr]
                 for dc in range(colspan):
-                    grid.setdefault((r + dr, c + dc), text if dr == dc == 0 else copy)
+                    line.setdefault(c + dc, text if dr == dc == 0 else copy)
             c += colspan
-    return [_grid_row(grid, r) for r in range(n_rows)]
+    return [[line.get(c, "") for c in range(max(line) + 1)] if line else [] for line in grid]
 
 
-def _grid_row(grid: dict[tuple[int, int], str | None], r: int) -> list[str | None]:
-    cols = [c for (rr, c) in grid if rr == r]
-    return [grid.get((r, c), "") for c in range(max(cols) + 1)] if cols else []
+def unspanned_grid(rows: Iterable[Iterable[tuple[str, int, int]]]) -> list[list[str | None]]:
+    """The table as written, every cell once (spans ignored): the fallback for a table too
+    large to expand."""
+    return [[text for text, _, _ in row] for row in rows]
 
 
 def render_rows(rows: Iterable[list[str | None]]) -> list[str]:

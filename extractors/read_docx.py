@@ -10,7 +10,7 @@ from collections.abc import Iterator
 
 from extractors import errors
 from extractors.models import Document
-from extractors.read_common import _finish, _name, clean_line, is_number_cell, render_rows
+from extractors.read_common import MAX_SPANNED_TEXT, Notes, _finish, _name, clean_line, is_number_cell, render_rows
 
 # --------------------------------------------------------------------------------- docx
 
@@ -28,12 +28,14 @@ def read_docx(data: bytes, filename: str | None) -> Document:
     if "word/document.xml" not in names:
         raise errors.UnsupportedFormat(f"{_name(filename)} is a ZIP archive but not a DOCX (no word/document.xml)")
     docx_doc = _open_docx(data, filename)
+    notes = Notes()
     try:
-        lines = list(docx_lines(docx_doc))
+        lines = list(docx_lines(docx_doc, notes))
     except (IndexError, ValueError, KeyError) as exc:  # python-docx on a malformed table grid
         raise errors.CorruptDocument(f"{_name(filename)} has a malformed table ({type(exc).__name__}: {exc})") from exc
     props = docx_doc.core_properties
-    return _finish("\n".join(lines), "docx", filename, title_hint=(props.title or None))
+    return _finish("\n".join(lines), "docx", filename, title_hint=(props.title or None),
+                   flags=tuple(sorted(notes.flags)))
 
 
 def _open_docx(data: bytes, filename: str | None):
@@ -50,8 +52,9 @@ def _open_docx(data: bytes, filename: str | None):
         raise errors.CorruptDocument(f"{_name(filename)} is a damaged DOCX ({type(exc).__name__}: {exc})") from exc
 
 
-def docx_lines(docx_doc) -> Iterator[str]:
+def docx_lines(docx_doc, notes=None) -> Iterator[str]:
     """Paragraphs and tables in body order (content controls opened)."""
+    notes = notes if notes is not None else Notes()
     from docx.table import Table
     from docx.text.paragraph import Paragraph
 
@@ -63,24 +66,43 @@ def docx_lines(docx_doc) -> Iterator[str]:
                     yield line
             elif child.tag == _W + "tbl":
                 table = Table(child, docx_doc)
-                yield from render_rows(docx_table_grid(table))
+                yield from render_rows(docx_table_grid(table, notes))
             elif child.tag in (_W + "sdt", _W + "sdtContent", _W + "customXml"):
                 yield from walk(child)
 
     yield from walk(docx_doc.element.body)
 
 
-def docx_table_grid(table) -> list[list[str | None]]:
-    """python-docx already repeats a merged cell (gridSpan, vMerge) in every position it
-    covers; a repeated number becomes a hole, as in :func:`expand_grid`."""
-    seen: dict[int, object] = {}  # id -> element, kept alive so ids stay unique
+def docx_table_grid(table, notes=None) -> list[list[str | None]]:
+    """A table's grid: a merged cell (gridSpan, vMerge) repeated in every position it
+    covers, except a number or a long text, which becomes a hole (as in :func:`expand_grid`).
+
+    Read from the XML in one pass, keeping the text above each grid column for vertical
+    merges: python-docx's ``row.cells`` looks each continued cell up through every row
+    above it (a 400-row merge took 9 s; a longer one overflowed the recursion limit).
+    Past the page's grid budget (``notes``, as for HTML) the table is laid out as written."""
+    from docx.oxml.simpletypes import ST_Merge
+    from docx.table import _Cell
+
+    notes = notes if notes is not None else Notes()
+    rows = table._tbl.tr_lst
+    positions = sum(max(1, tc.grid_span) for tr in rows for tc in tr.tc_lst)
+    if positions > notes.cells_left:
+        notes.flags.add("table_spans_ignored")
+        return [[_Cell(tc, table).text for tc in tr.tc_lst] for tr in rows]
+    notes.cells_left -= positions
+    above: dict[int, str] = {}  # grid column -> the text of the cell covering it
     grid = []
-    for row in table.rows:
-        out: list[str | None] = []
-        for cell in row.cells:
-            covered = id(cell._tc) in seen
-            seen[id(cell._tc)] = cell._tc
-            out.append(None if covered and is_number_cell(cell.text) else cell.text)
+    for tr in rows:
+        col, out = tr.grid_before, []
+        for tc in tr.tc_lst:
+            span = max(1, tc.grid_span)
+            continued = tc.vMerge == ST_Merge.CONTINUE and col in above
+            text = above[col] if continued else _Cell(tc, table).text
+            copy = None if is_number_cell(text) or len(text) > MAX_SPANNED_TEXT else text
+            for k in range(span):
+                out.append(copy if continued or k else text)
+                above[col + k] = text
+            col += span
         grid.append(out)
     return grid
-

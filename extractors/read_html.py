@@ -9,12 +9,23 @@ from collections.abc import Iterator
 
 from extractors import errors
 from extractors.models import Document
-from extractors.read_common import _finish, _name, clean_cell, clean_line, expand_grid, render_rows
+from extractors.read_common import (
+    GridTooLarge,
+    Notes,
+    _finish,
+    _name,
+    clean_cell,
+    clean_line,
+    expand_grid,
+    render_rows,
+    unspanned_grid,
+)
 from extractors.reader import _CJK, decode_bytes
 
 # --------------------------------------------------------------------------------- html
 
 _WORD_JUNK = re.compile(rb"<!\[(?:if[^\]]*|endif)\]>|<!--\[if[^\]]*\]>.*?<!\[endif\]-->", re.I | re.S)
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 _META_CHARSET = re.compile(rb"<meta[^>]+charset\s*=\s*[\"']?([\w-]+)", re.I)
 _BLOCK_TAGS = frozenset(
     "p div h1 h2 h3 h4 h5 h6 li ul ol dl dt dd br tr table section article center blockquote "
@@ -28,13 +39,14 @@ def read_html(data: bytes, filename: str | None) -> Document:
     root = _parse_html(text, filename)
     title = _html_title(root)
     article = find_article(root)
-    lines = list(render_html(article)) if article is not None else []
+    notes = Notes()
+    lines = list(render_html(article, notes)) if article is not None else []
     if sum(len(_CJK.findall(line)) for line in lines) < 20:
         raise errors.NoReportText(
             f"{_name(filename)} is an HTML page without report text (the article is empty; "
             "the report may be an attachment or an image: fetch that instead)"
         )
-    flags = ("encoding_uncertain",) if uncertain else ()
+    flags = (("encoding_uncertain",) if uncertain else ()) + tuple(sorted(notes.flags))
     return _finish("\n".join(lines), "html", filename, encoding=enc, flags=flags, title_hint=title)
 
 
@@ -54,15 +66,39 @@ def _parse_html(text: str, filename: str | None):
     import lxml.html
     from lxml import etree
 
-    cleaned = _WORD_JUNK.sub(b"", text.encode("utf-8"))
+    # lxml keeps control characters it parsed but refuses them in any text set later
+    # (drop_tree moves a dropped <script>'s tail into its parent: ValueError); they are
+    # no report text
+    text = _NOT_XML.sub(" ", text)
+    cleaned = _WORD_JUNK.sub(b"", text.encode("utf-8", "replace"))
+    parser = lxml.html.HTMLParser(encoding="utf-8")
     try:
-        root = lxml.html.document_fromstring(cleaned, parser=lxml.html.HTMLParser(encoding="utf-8"))
+        root = lxml.html.document_fromstring(cleaned, parser=parser)
     except (etree.ParserError, ValueError) as exc:
         raise errors.NoReportText(f"{_name(filename)} looks like HTML but has no parsable content: {exc}") from exc
+    _refuse_over_limits(parser, filename)
     for el in list(root.iter(etree.Comment, etree.ProcessingInstruction, *_DROP_TAGS)):
         if el.getparent() is not None:
             el.drop_tree()
     return root
+
+
+def _refuse_over_limits(parser, filename: str | None) -> None:
+    """libxml2 stops reading at its resource limits (nesting 256 deep, a text node over
+    10 MB) and silently drops what lies past them: say so instead of reading half a page.
+    The limits stay on (no ``huge_tree``): they are what keeps a hostile page bounded, the
+    walk below recurses once per level, and no real report page comes near them."""
+    for entry in parser.error_log:
+        if entry.type_name != "ERR_RESOURCE_LIMIT":
+            continue
+        if "depth" in entry.message.lower():
+            raise errors.NestingTooDeep(
+                f"{_name(filename)} nests its HTML elements deeper than 255 levels (line {entry.line}), "
+                "past what the HTML parser reads: it is not a report page as published; fetch the page again "
+                "or save its article text")
+        raise errors.DocumentTooLarge(
+            f"{_name(filename)} exceeds an HTML parser limit ({entry.message.strip()}, line {entry.line}): "
+            "save its article text instead")
 
 
 def _html_title(root) -> str | None:
@@ -145,10 +181,11 @@ def _is_inside(el, ancestor) -> bool:
     return el is ancestor or any(a is ancestor for a in el.iterancestors())
 
 
-def render_html(el) -> Iterator[str]:
+def render_html(el, notes: Notes | None = None) -> Iterator[str]:
     """Lines of an element: one paragraph per line, each table row one `` | `` line."""
     buf: list[str] = []
-    for kind, value in _walk(el):
+    notes = Notes() if notes is None else notes
+    for kind, value in _walk(el, notes):
         if kind == "text":
             buf.append(value)
             continue
@@ -163,20 +200,20 @@ def render_html(el) -> Iterator[str]:
         yield line
 
 
-def _walk(el) -> Iterator[tuple[str, object]]:
+def _walk(el, notes: Notes) -> Iterator[tuple[str, object]]:
     """Yield ("text", str), ("break", None) and ("table", [lines]) in document order."""
     tag = el.tag if isinstance(el.tag, str) else ""
     if tag in ("ul", "ol", "li", "nav", "div") and _is_link_list(el):
         yield "break", None  # site navigation (tabs, menus, related links) inside the article container
     elif tag == "table":
-        yield "table", render_rows(html_table_grid(el))
+        yield "table", render_rows(html_table_grid(el, notes))
     else:
         if tag in _BLOCK_TAGS:
             yield "break", None
         if el.text and tag:
             yield "text", el.text
         for child in el:
-            yield from _walk(child)
+            yield from _walk(child, notes)
         if tag in _BLOCK_TAGS:
             yield "break", None
     if el.tail:
@@ -188,15 +225,24 @@ def _is_link_list(el) -> bool:
     return text > 0 and text == sum(_cjk(a.text_content()) for a in el.iter("a")) and el.find(".//table") is None
 
 
-def html_table_grid(table) -> list[list[str]]:
-    """The table's rows with rowspan/colspan expanded (nested tables flattened into their cell)."""
+def html_table_grid(table, notes: Notes | None = None) -> list[list[str | None]]:
+    """The table's rows with rowspan/colspan expanded (nested tables flattened into their
+    cell).  A table whose spans would fill more positions than the page has left (of
+    :data:`MAX_PAGE_GRID_CELLS`) is laid out as written, noted ``table_spans_ignored``."""
+    notes = Notes() if notes is None else notes
     rows = []
     for tr in table.iter("tr"):
         if _owning_table(tr) is not table:
             continue
         cells = [c for c in tr if isinstance(c.tag, str) and c.tag in ("td", "th")]
-        rows.append([(_cell_text(c), _span(c, "rowspan", 500), _span(c, "colspan", 100)) for c in cells])
-    return expand_grid(rows)
+        rows.append([(_cell_text(c, notes), _span(c, "rowspan", 500), _span(c, "colspan", 100)) for c in cells])
+    try:
+        grid = expand_grid(rows, max_cells=notes.cells_left)
+    except GridTooLarge:
+        notes.flags.add("table_spans_ignored")
+        grid = unspanned_grid(rows)
+    notes.cells_left = max(0, notes.cells_left - sum(len(row) for row in grid))
+    return grid
 
 
 def _owning_table(tr):
@@ -206,12 +252,16 @@ def _owning_table(tr):
 
 
 def _span(cell, attr: str, cap: int) -> int:
-    m = re.match(r"\s*(\d+)", cell.get(attr) or "")
-    return max(1, min(int(m.group(1)), cap)) if m else 1
+    """The cell's rowspan/colspan, 1 to ``cap`` (a 5,000-digit value is ``cap``, not a
+    ValueError from int())."""
+    m = re.match(r"\s*0*(\d+)", cell.get(attr) or "")
+    if not m:
+        return 1
+    return cap if len(m.group(1)) > len(str(cap)) else max(1, min(int(m.group(1)), cap))
 
 
-def _cell_text(cell) -> str:
-    parts = [clean_line(p) for p in render_html(cell)]
+def _cell_text(cell, notes: Notes) -> str:
+    parts = [clean_line(p) for p in render_html(cell, notes)]
     return "".join(p for p in parts if p)
 
 

@@ -31,6 +31,9 @@ from extractors.models import Cell, Table
 
 UNIT_TOKENS = ("万元", "人次", "元", "条", "件", "次", "篇", "个", "人", "项")
 _NUMBER = re.compile(r"^([+-]?)(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d+))?\s*(万元|元|%)?$")
+# A cell printing more integer digits than this is no count or amount (a double holds 15
+# exactly; a 400-digit run would overflow the float arithmetic of the cross-checks).
+MAX_CELL_DIGITS = 15
 _DASHES = {"-", "—", "－", "--", "——", "–", "―"}
 _SLASHES = {"/", "／", "\\"}
 
@@ -83,6 +86,8 @@ def cell_state(raw: str) -> tuple[str, float | int | None, int, str | None]:
     (('zero', 0, 0, None), ('blank', None, 0, None), ('slash', None, 0, None), 'none', 'slash')
     >>> cell_state("-18")
     ('number', -18, 0, None)
+    >>> cell_state("9" * 400)[:2]  # too many digits to be a figure: text
+    ('text', None)
     """
     s = raw.strip()
     if not s:
@@ -96,6 +101,8 @@ def cell_state(raw: str) -> tuple[str, float | int | None, int, str | None]:
         return "text", None, 0, None
     sign, whole, frac, unit = m.groups()
     digits = whole.replace(",", "")
+    if len(digits.lstrip("0")) > MAX_CELL_DIGITS:
+        return "text", None, 0, None
     value: float | int = float(f"{sign}{digits}.{frac}") if frac else int(f"{sign}{digits}")
     return ("zero" if value == 0 else "number"), value, len(frac or ""), unit
 

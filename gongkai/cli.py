@@ -199,7 +199,7 @@ def ingest(ctx, paths, wait, as_json, force, workers) -> None:
     store = _store(ctx)
     summary = ing.IngestSummary(mode="celery" if s.broker_url else "local")
     started = time.monotonic()
-    ing.store_inputs(store, list(paths), summary)
+    ing.store_inputs(store, list(paths), summary, ing.Limits.from_settings(s))
     todo = ing.pending(store, summary.ids, force)
     bar = tqdm(total=len(todo), unit="doc", disable=as_json or not todo, file=sys.stderr)
     tally = {"done": 0, "failed": 0}
@@ -534,6 +534,21 @@ def synth(synth_args) -> None:
     from gongkai.synth import main as synth_main
 
     sys.exit(synth_main(list(synth_args)) or 0)
+
+
+@main.command()
+@click.option("--minutes", type=float, default=10.0, show_default=True, help="How long to fuzz.")
+@click.option("--out", type=click.Path(file_okay=False), default="tmp/fuzz", show_default=True,
+              help="Folder for crashing (crashes/<class>/) and slow (slow/) inputs.")
+@click.option("--ner", is_flag=True, help="Also run the NER model (slower).")
+def fuzz(minutes, out, ner) -> None:
+    """Fuzz the pipeline with hostile variants of the corpus; exit 1 on any crash or slow input."""
+    try:
+        from gongkai.fuzz import main as fuzz_main
+    except ImportError as exc:
+        raise click.ClickException(f"gongkai fuzz needs the test extra ({exc.name} is missing): "
+                                   "pip install -e '.[test]'") from exc
+    sys.exit(fuzz_main(["--minutes", str(minutes), "--out", out] + ["--ner"] * ner))
 
 
 def run() -> None:  # pragma: no cover - console entry

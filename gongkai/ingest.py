@@ -12,7 +12,7 @@ from typing import Callable
 from pymongo.errors import PyMongoError
 
 from extractors.errors import BrokerUnreachable
-from gongkai.inputs import iter_items
+from gongkai.inputs import Limits, iter_items
 from storage import work
 from storage.store import Store
 
@@ -50,9 +50,10 @@ class IngestSummary:
         return not self.status.get("failed") and not self.unfinished
 
 
-def store_inputs(store: Store, paths: list[str], summary: IngestSummary) -> None:
+def store_inputs(store: Store, paths: list[str], summary: IngestSummary,
+                 limits: Limits | None = None) -> None:
     seen: set[str] = set()
-    for item in iter_items(paths):
+    for item in iter_items(paths, limits):
         source = {"source": item.source, "filename": item.filename, **item.meta}
         rid, created = store.put_raw(item.data, source, failure=item.failure)
         summary.documents += 1

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from extractors.claims import extract_claims
+from extractors.claims import MAX_FIGURES_PER_SENTENCE, extract_claims
 from extractors.errors import ConfigError
 from extractors.patterns import PATTERN_DIR, load_all, load_figures, load_statements
 
@@ -348,8 +348,12 @@ def test_five_megabyte_paragraph() -> None:
     claims = extract_claims(text, template="pre2019")
     elapsed = time.perf_counter() - start
     print(f"5 MB single paragraph: {len(claims)} claims in {elapsed:.1f} s")
-    assert len(claims) > 200_000 and elapsed < 240
-    _check_offsets(text, claims[:1000] + claims[-1000:])
+    # one sentence (no 。): its first MAX_FIGURES_PER_SENTENCE numbers are read, the rest
+    # is a dump, not prose (the pipeline flags it sentence_figures_capped)
+    figures = [c for c in claims if c.start < 1000]
+    assert figures and len([c for c in claims if c.kind != "statement"]) <= MAX_FIGURES_PER_SENTENCE + 20
+    assert elapsed < 240
+    _check_offsets(text, claims)
 
 
 # --- real corpus -----------------------------------------------------------------------
