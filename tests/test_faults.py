@@ -199,6 +199,28 @@ def test_rerun_after_kill_does_not_report_success_with_work_left(cli_env, procs,
     assert summary["status"] == {"done": len(os.listdir(folder))} and summary["unfinished"] == 0
 
 
+
+def test_two_ingests_of_one_folder_at_once_process_each_report_once(cli_env, procs,
+                                                                   corpus_dir, tmp_path):
+    """Two local ingests of the same folder into one data dir at the same time: both end
+    (exit 0) saying every report is done, none is left leased or pending, and each
+    report's findings are stored once."""
+    env = {**cli_env, **FAST}
+    folder = copy_reports(corpus_dir, tmp_path / "in")
+    first = gongkai(["ingest", str(folder), "--workers", "1", "--json"], env, tmp_path / "a.log")
+    second = gongkai(["ingest", str(folder), "--workers", "1", "--json"], env, tmp_path / "b.log")
+    procs += [first, second]
+    for p in (first, second):
+        assert p.wait(600) == 0, p.output()[-2000:]
+    db = db_of(env)
+    n = len(os.listdir(folder))
+    assert statuses(db) == {"done": n}
+    assert db.reports.count_documents({"$or": [{"lease": {"$ne": None}}, {"pending": {"$ne": None}}]}) == 0
+    ids = [d["_id"] for d in db.findings.find({}, {"_id": 1})]
+    assert len(ids) == len(set(ids))
+    for p in (first, second):
+        assert _summary(p.output())["status"] == {"done": n}
+
 # ------------------------------------------------------------------ limits
 @pytest.mark.parametrize("mode", ["local", "celery"])
 def test_slow_document_fails_on_its_time_limit_and_blocks_no_one(mode, cli_env, redis_url,
