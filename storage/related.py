@@ -68,10 +68,19 @@ class RelatedStore:
                 pause = min(pause * 2, 0.5)
 
     def next_seq(self) -> int:
-        """Arrival number of a newly stored report."""
-        doc = self.db.counters.find_one_and_update(
-            {"_id": "reports"}, {"$inc": {"n": 1}}, upsert=True, return_document=True)
-        return int(doc["n"])
+        """Arrival number of a newly stored report.  Two processes creating the counter at
+        once race on the upsert: the loser gets a duplicate key (MongoDB) or no document
+        (the embedded server) and tries again, the counter now existing."""
+        for _ in range(5):
+            try:
+                doc = self.db.counters.find_one_and_update(
+                    {"_id": "reports"}, {"$inc": {"n": 1}}, upsert=True, return_document=True)
+            except DuplicateKeyError:
+                doc = None
+            if doc is not None:
+                return int(doc["n"])
+            time.sleep(0.05)
+        raise RuntimeError("could not number a new report: the reports counter kept changing")
 
     def same_body_year(self, body_key: str, year: int) -> list[str]:
         """Ids of the done reports of one body and year, oldest first."""

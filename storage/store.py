@@ -23,9 +23,6 @@ reports in storage/related.py.
 from __future__ import annotations
 
 import hashlib
-import os
-import socket
-import time
 from datetime import datetime, timezone
 from typing import Any
 
@@ -40,7 +37,6 @@ from storage.findings import FindingStore, counts_of, finding_counts, finding_id
 from storage.related import ARRIVAL_ORDER, RelatedStore
 
 STATUSES = ("queued", "processing", "done", "failed")
-LEASE_SECONDS = 600
 INLINE_BLOB_BYTES = 8 * 1024 * 1024
 ITEM_COLLECTIONS = ("claims", "commitments")
 
@@ -96,26 +92,10 @@ def sha256(data: bytes) -> str:
 
 
 def is_fresh(before: dict, taken: dict) -> bool:
-    """The report, as it was before ``begin`` and as ``begin`` took it, is on its first
+    """The report, as it was before ``work.take`` and as ``take`` returned it, is on its first
     attempt and was never processed: nothing derived from it is stored anywhere (its
     own items, others' cross-year or near-duplicate findings about it)."""
     return not before.get("processed_at") and taken.get("attempts") == 1
-
-
-def _takeable(doc: dict, versions: dict, task_id: str, force: bool, t: datetime) -> bool:
-    """Queued; done with other versions; processing under an expired lease or this task's
-    own; with ``force`` also done or failed."""
-    status, lease = doc.get("status"), doc.get("lease") or {}
-    if status == "queued" or (force and status in ("done", "failed")):
-        return True
-    if status == "done":
-        return doc.get("versions") != versions
-    if status == "processing":
-        until = lease.get("until")
-        if until is not None and until.tzinfo is None:  # a client without tz_aware
-            until = until.replace(tzinfo=timezone.utc)
-        return lease.get("task") == task_id or (until is not None and until < t)
-    return False
 
 
 def is_input_failure(error: dict | None) -> bool:
@@ -239,32 +219,6 @@ class Store(FindingStore, RelatedStore):
         return out
 
     # ---------------------------------------------------------------- processing
-    def begin(self, report_id: str, versions: dict, task_id: str,
-              force: bool = False) -> dict | None:
-        """Take the report for processing, or None when there is nothing to do
-        (already done with these versions, failed for this content, or leased).
-
-        Read, decide, then a compare-and-set on (status, attempts): of two takers only one
-        matches.  Not one ``find_one_and_update`` with an ``$or`` of the takeable states:
-        the embedded server answers that (and any findAndModify) by scanning the whole
-        collection — 50 ms a report at 3,000 stored, growing with the store — while a
-        find and an update by ``_id`` stay at a few ms at any size."""
-        t = now()
-        doc = self.db.reports.find_one({"_id": report_id})
-        if doc is None or not _takeable(doc, versions, task_id, force, t):
-            return None
-        lease = {"task": task_id, "host": f"{socket.gethostname()}:{os.getpid()}",
-                 "until": datetime.fromtimestamp(time.time() + LEASE_SECONDS, timezone.utc)}
-        taken = self.db.reports.update_one(
-            {"_id": report_id, "status": doc["status"], "attempts": doc.get("attempts")},
-            {"$set": {"status": "processing", "lease": lease, "updated_at": t},
-             "$inc": {"attempts": 1}})
-        if taken.modified_count != 1:
-            return None  # another worker took it in between
-        doc.update(status="processing", lease=lease, updated_at=t,
-                   attempts=(doc.get("attempts") or 0) + 1)
-        return doc
-
     def mark_failed(self, report_id: str, error: dict, versions: dict) -> None:
         """A failed report is no report's rendering and has none (they stand alone until
         related again); its cross-year and near-duplicate findings go."""

@@ -32,44 +32,61 @@ def test_validation_rejects_a_bad_status(store):
                                      "sources": [], "status": "bogus"})
 
 
-def test_begin_takes_a_report_once_per_version(store):
+def _take(store, rid, versions, task, seconds=600):
+    from storage import work
+
+    return work.take(store.db, rid, versions, task, seconds)
+
+
+def test_take_a_report_once_per_version(store):
     rid, _ = store.put_raw(b"x", {"source": "x"})
-    assert store.begin(rid, {"v": 1}, "task-1")["status"] == "processing"
-    assert store.begin(rid, {"v": 1}, "task-2") is None  # leased by task-1
-    assert store.begin(rid, {"v": 1}, "task-1") is not None  # redelivered to a new worker
-    store.db.reports.update_one({"_id": rid}, {"$set": {"status": "done", "versions": {"v": 1}}})
-    assert store.begin(rid, {"v": 1}, "task-3") is None  # done with these versions
-    assert store.begin(rid, {"v": 2}, "task-3") is not None  # new rule/extractor version
+    assert _take(store, rid, {"v": 1}, "task-1")["status"] == "processing"
+    assert _take(store, rid, {"v": 1}, "task-2") is None  # leased by task-1
+    assert _take(store, rid, {"v": 1}, "task-1") is None  # a redelivery never takes a live lease
+    store.db.reports.update_one({"_id": rid}, {"$set": {"status": "done", "versions": {"v": 1}},
+                                               "$unset": {"lease": ""}})
+    assert _take(store, rid, {"v": 1}, "task-3") is None  # done with these versions
+    assert _take(store, rid, {"v": 2}, "task-3") is not None  # new rule/extractor version
 
 
-def test_begin_takes_an_expired_lease_and_counts_attempts(store):
+def test_take_an_expired_lease_and_count_attempts(store):
     from datetime import datetime, timedelta, timezone
 
     rid, _ = store.put_raw(b"y", {"source": "y"})
-    assert store.begin(rid, {"v": 1}, "task-1")["attempts"] == 1
+    assert _take(store, rid, {"v": 1}, "task-1")["attempts"] == 1
     past = datetime.now(timezone.utc) - timedelta(seconds=1)
     store.db.reports.update_one({"_id": rid}, {"$set": {"lease.until": past}})
-    taken = store.begin(rid, {"v": 1}, "task-2")  # the first worker died
+    taken = _take(store, rid, {"v": 1}, "task-2")  # the first worker died
     assert taken["attempts"] == 2 and taken["lease"]["task"] == "task-2"
-    assert store.report(rid)["attempts"] == 2  # what begin returned is what is stored
-    assert store.begin(rid, {"v": 1}, "task-3") is None
+    stored = store.db.reports.find_one({"_id": rid})
+    assert stored["attempts"] == 2 and stored["lease"]["token"] == taken["lease"]["token"]
+    assert _take(store, rid, {"v": 1}, "task-3") is None
 
 
-def test_begin_gives_a_report_to_one_of_many_takers_at_once(store):
+def test_take_gives_a_report_to_one_of_many_takers_at_once(store):
     from concurrent.futures import ThreadPoolExecutor
 
     rid, _ = store.put_raw(b"z", {"source": "z"})
     with ThreadPoolExecutor(8) as pool:
-        got = list(pool.map(lambda i: store.begin(rid, {"v": 1}, f"task-{i}"), range(8)))
+        got = list(pool.map(lambda i: _take(store, rid, {"v": 1}, f"task-{i}"), range(8)))
     assert sum(g is not None for g in got) == 1
     assert store.report(rid)["attempts"] == 1
+
+
+def test_reports_are_numbered_once_each_by_concurrent_writers(store):
+    """The arrival counter is created by whichever writer comes first; the others retry."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(8) as pool:
+        got = list(pool.map(lambda i: store.next_seq(), range(16)))
+    assert sorted(got) == list(range(1, 17))
 
 
 def test_failed_input_is_stored_with_reason(store):
     rid, _ = store.put_raw(b"", {"source": "e.jsonl:2"}, failure={"code": "E300", "message": "empty"})
     doc = store.report(rid)
     assert doc["status"] == "failed" and doc["error"]["message"] == "empty"
-    assert store.begin(rid, {"v": 1}, "t") is None  # a bad document is not retried
+    assert _take(store, rid, {"v": 1}, "t") is None  # a bad document is not retried
 
 
 def test_review_survives_re_evaluation(store):
