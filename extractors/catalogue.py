@@ -210,19 +210,6 @@ class Catalogue:
 
 # ----------------------------------------------------------------------------- loading
 
-class _LineLoader(yamlio.SafeLoader):
-    """A safe loader that records the line of every mapping as ``__line__``."""
-
-
-def _mapping_with_line(loader: _LineLoader, node: yaml.MappingNode) -> dict:
-    mapping = loader.construct_mapping(node, deep=True)
-    mapping["__line__"] = node.start_mark.line + 1
-    return mapping
-
-
-_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mapping_with_line)
-
-
 def _fail(path: str, line: Any, entry_id: Any, fld: str, problem: str) -> ConfigError:
     where = f"{path}:{line}" if line else path
     return ConfigError(f"{where}: entry {entry_id!r}, field {fld!r}: {problem}",
@@ -332,7 +319,7 @@ def _build_columns(raw: dict, path: str) -> dict[str, ColumnDef]:
 def parse_catalogue(text: str, path: str = "<string>") -> Catalogue:
     """Build and validate a catalogue from YAML text (ConfigError on any problem)."""
     try:
-        raw = yaml.load(text, Loader=_LineLoader)
+        raw = yamlio.load_with_lines(text)
     except yaml.YAMLError as exc:
         raise ConfigError(f"{path}: not valid YAML: {exc}", file=path) from exc
     if not isinstance(raw, dict):

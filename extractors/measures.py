@@ -34,6 +34,7 @@ from typing import Any
 
 import yaml
 
+from extractors import yamlio
 from extractors.errors import ConfigError
 
 DEFAULT_PATH = Path(__file__).resolve().parents[1] / "config" / "measures.yaml"
@@ -93,19 +94,6 @@ class Measures:
 
 
 # --------------------------------------------------------------------------- loading
-class _LineLoader(yaml.SafeLoader):
-    """Records the line of every mapping (for errors that point into the file)."""
-
-
-def _with_line(loader: _LineLoader, node: yaml.MappingNode) -> dict:
-    data = loader.construct_mapping(node, deep=True)
-    data["__line__"] = node.start_mark.line + 1
-    return data
-
-
-_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _with_line)
-
-
 def _fail(path: str, line: Any, mid: Any, problem: str) -> ConfigError:
     where = f"{path}:{line}" if line else path
     return ConfigError(f"{where}: measure {mid!r}: {problem}", file=path, line=line, id=mid)
@@ -151,7 +139,7 @@ def _build(raw: Any, path: str, catalogue) -> Measure:
 def parse_measures(text: str, path: str = "<measures>", catalogue=None) -> Measures:
     """Validate a measures file; ``catalogue`` (optional) checks every cell exists."""
     try:
-        data = yaml.load(text, Loader=_LineLoader)
+        data = yamlio.load_with_lines(text)
     except yaml.YAMLError as exc:
         raise ConfigError(f"{path}: not valid YAML: {exc}", file=path) from exc
     if not isinstance(data, dict) or set(data) - {"version", "topics", "measures", "__line__"}:
