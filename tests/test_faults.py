@@ -35,6 +35,17 @@ def procs():
         p.stop()
 
 
+def _waiting_ingest_under_way(env, folder, procs, tmp_path):
+    """A worker and an ``ingest --wait`` of ``folder``, once a first report is done."""
+    w = worker(env, tmp_path / "w.log")
+    procs.append(w)
+    ingest = gongkai(["ingest", str(folder), "--wait", "--json"], env, tmp_path / "i.log")
+    procs.append(ingest)
+    db = db_of(env)
+    until(lambda: statuses(db).get("done", 0) >= 1, 300, "a first report done")
+    return w, ingest, db
+
+
 def _holder(db, rid):
     doc = db.reports.find_one({"_id": rid}, {"lease": 1, "status": 1})
     return doc.get("lease") if doc and doc["status"] == "processing" else None
@@ -80,12 +91,7 @@ def test_redis_restarted_midway(persistent, cli_env, procs, corpus_dir, tmp_path
     env = {**cli_env, **FAST, "GONGKAI_BROKER_URL": redis.url}
     try:
         folder = copy_reports(corpus_dir, tmp_path / "in")
-        w = worker(env, tmp_path / "w.log")
-        procs.append(w)
-        ingest = gongkai(["ingest", str(folder), "--wait", "--json"], env, tmp_path / "i.log")
-        procs.append(ingest)
-        db = db_of(env)
-        until(lambda: statuses(db).get("done", 0) >= 1, 300, "a first report done")
+        w, ingest, db = _waiting_ingest_under_way(env, folder, procs, tmp_path)
         redis.stop()
         time.sleep(4)
         redis.start()
@@ -112,12 +118,7 @@ def test_embedded_store_killed_and_restarted(restart, cli_env, redis_url, procs,
     try:
         url = run_cli(["db", "start"], env).stdout.strip()
         folder = copy_reports(corpus_dir, tmp_path / "in")
-        w = worker(env, tmp_path / "w.log")
-        procs.append(w)
-        ingest = gongkai(["ingest", str(folder), "--wait", "--json"], env, tmp_path / "i.log")
-        procs.append(ingest)
-        db = db_of(env)
-        until(lambda: statuses(db).get("done", 0) >= 1, 300, "a first report done")
+        w, ingest, db = _waiting_ingest_under_way(env, folder, procs, tmp_path)
         info = json.loads((data / "server.json").read_text())
         os.kill(info["pid"], signal.SIGKILL)
         time.sleep(2)
