@@ -162,5 +162,6 @@ class QueueIndex:
         rows = [r for r in self.rows.values() if in_scope(_scope_doc(r), regions)]
         return {"code": sorted({r.code for r in rows if r.code}),
                 "level": sorted({r.level for r in rows if r.level}),
+                "province": sorted({r.province for r in rows if r.province}),
                 "template": sorted({r.template for r in rows if r.template}),
                 "year": sorted({r.year for r in rows if r.year is not None})}

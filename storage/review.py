@@ -162,8 +162,8 @@ def queue_ids(db: Database, flt: QueueFilter, regions: list[str] | None,
 def filter_values(db: Database, regions: list[str] | None = None) -> dict[str, list]:
     """Distinct values for the queue's filter menus."""
     scope = scope_query(regions)
-    return {name: sorted(v for v in db.findings.distinct(name, scope) if v is not None)
-            for name in ("code", "level", "template", "year")}
+    return {name: sorted(v for v in db.findings.distinct(name, scope) if v)
+            for name in ("code", "level", "province", "template", "year")}
 
 
 # ------------------------------------------------------------------------- one finding

@@ -95,6 +95,18 @@ def test_the_queue_filters_by_province(api):
         assert got.status_code == 200 and {i["body"] for i in got.json()["items"]} == bodies
 
 
+def test_the_queue_page_offers_the_provinces_it_holds(api):
+    """The queue's province field lists the provinces of the findings in the auditor's
+    scope, and choosing one keeps it selected and filters the rows."""
+    client, h = api
+    options = client.get("/api/queue", headers=h["ana"], params=ALL).json()["options"]
+    assert options["province"] == ["江苏省"]
+    page = client.get("/queue", headers=h["ana"], params={**ALL, "province": "江苏省"}).text
+    assert '<select name="province"' in page and '<option value="江苏省" selected>' in page
+    assert HUAIAN in page and "平江县民政局" not in page
+    assert client.get("/api/queue", headers=h["zhe"], params=ALL).json()["options"]["province"] == []
+
+
 def test_other_provinces_auditors_do_not(api):
     client, h = api
     item = client.get("/api/queue", headers=h["su"], params=ALL).json()["items"][0]
