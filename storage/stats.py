@@ -99,31 +99,26 @@ def _scope(regions: list[str] | None, region: str, body: str) -> dict:
 
 def report_match(flt: StatsFilter, regions: list[str] | None = None) -> dict:
     """The canonical reports a filter selects, on the ``reports`` collection."""
-    m: dict[str, Any] = {"canonical": True}
-    if _years(flt) not in ({}, None):
-        m["year"] = _years(flt)
-    if flt.level:
-        m["report.level"] = flt.level
-    if flt.template:
-        m["report.template"] = flt.template
-    if flt.region:
-        m["report.region"] = _prefix(flt.region)
-    return _and(m, _scope(regions, "report.region", "report.body"))
+    return _match(flt, regions, "report.")
 
 
 def item_match(flt: StatsFilter, regions: list[str] | None = None) -> dict:
     """The same filter on a collection of denormalised items (cells, claims, findings:
     flat ``canonical``, ``year``, ``region``, ``level``, ``template``, ``body``)."""
+    return _match(flt, regions, "")
+
+
+def _match(flt: StatsFilter, regions: list[str] | None, at: str) -> dict:
+    """``at`` is where the report's fields sit: under ``report.`` or flat."""
     m: dict[str, Any] = {"canonical": True}
     if _years(flt) not in ({}, None):
         m["year"] = _years(flt)
-    if flt.level:
-        m["level"] = flt.level
-    if flt.template:
-        m["template"] = flt.template
+    for name in ("level", "template"):
+        if getattr(flt, name):
+            m[at + name] = getattr(flt, name)
     if flt.region:
-        m["region"] = _prefix(flt.region)
-    return _and(m, _scope(regions, "region", "body"))
+        m[at + "region"] = _prefix(flt.region)
+    return _and(m, _scope(regions, at + "region", at + "body"))
 
 
 def _result(stat: str, flt: StatsFilter, columns: list[str], rows: list[dict], **extra) -> dict:
