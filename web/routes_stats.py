@@ -178,37 +178,33 @@ def answer(request: Request, name: str, q: StatsQuery, user: dict):
 
 
 User = Depends(auth.require_user)
+ROUTES = {  # statistic: (its parameters, the summary in the OpenAPI document)
+    "reports": (ReportsQuery, "Canonical reports per year / region / level / template "
+                              "(repeat by=)"),
+    "rules": (RulesQuery, "Per rule and year: reports with a fail, a warn, either, and "
+                          "their share of the year's reports"),
+    "prose": (ProseQuery, "Prose-vs-table agreement rate per year (by_level=true: and level)"),
+    "timeliness": (StatsQuery, "Per year: reports published on time, late (《条例》第五十条), "
+                               "not assessable"),
+    "distribution": (DistributionQuery, "A measure's (or one cell's) distribution per level "
+                                        "and year: quartiles and histogram"),
+}
 
 
-@router.get("/api/stats/reports", summary="Canonical reports per year / region / level / "
-                                         "template (repeat by=)")
-def api_reports(request: Request, q: Annotated[ReportsQuery, Query()], user: dict = User):
-    return answer(request, "reports", q, user)
+def _add_route(name: str, model: type[StatsQuery], summary: str) -> None:
+    def endpoint(request, q, user=User):
+        return answer(request, name, q, user)
+
+    # real objects, not the strings this module's annotations become, so that FastAPI
+    # reads each statistic's own parameter model
+    endpoint.__annotations__ = {"request": Request, "q": Annotated[model, Query()],
+                                "user": dict}
+    endpoint.__name__ = f"api_{name}"
+    router.add_api_route(f"/api/stats/{name}", endpoint, methods=["GET"], summary=summary)
 
 
-@router.get("/api/stats/rules", summary="Per rule and year: reports with a fail, a warn, "
-                                       "either, and their share of the year's reports")
-def api_rules(request: Request, q: Annotated[RulesQuery, Query()], user: dict = User):
-    return answer(request, "rules", q, user)
-
-
-@router.get("/api/stats/prose", summary="Prose-vs-table agreement rate per year "
-                                       "(by_level=true: and level)")
-def api_prose(request: Request, q: Annotated[ProseQuery, Query()], user: dict = User):
-    return answer(request, "prose", q, user)
-
-
-@router.get("/api/stats/timeliness", summary="Per year: reports published on time, late "
-                                            "(《条例》第五十条), not assessable")
-def api_timeliness(request: Request, q: Annotated[StatsQuery, Query()], user: dict = User):
-    return answer(request, "timeliness", q, user)
-
-
-@router.get("/api/stats/distribution", summary="A measure's (or one cell's) distribution "
-                                              "per level and year: quartiles and histogram")
-def api_distribution(request: Request, q: Annotated[DistributionQuery, Query()],
-                     user: dict = User):
-    return answer(request, "distribution", q, user)
+for _name, (_model, _summary) in ROUTES.items():
+    _add_route(_name, _model, _summary)
 
 
 # ------------------------------------------------------------------ dashboard
