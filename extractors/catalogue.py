@@ -45,8 +45,10 @@ MIN_INFIX = 8  # characters of a label's middle that may (a cut on both sides)
 _NON_WORD = re.compile(r"[\W_]+")
 
 
+@lru_cache(maxsize=1 << 16)
 def normalize_label(label: str, *, drop_notes: bool = False) -> str:
-    """Reduce a printed label to the form the index is keyed on.
+    """Reduce a printed label to the form the index is keyed on (cached: table parsing
+    and the cross-checks normalize the same labels thousands of times a report).
 
     >>> normalize_label("其中：1．网站公开")
     '网站公开'

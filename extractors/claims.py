@@ -168,11 +168,16 @@ def _rate(ctx: Sentence, q: Quantity, m: re.Match[str], floor: int, last: Claim 
     return ctx.claim("rate", q, cstart, m.end(), phrase=phrase, base=base, confidence=0.7, pattern=RATE_ID)
 
 
+@cache
+def _statements_compiled() -> tuple[tuple[re.Pattern[str], dict], ...]:
+    return tuple((re.compile(rec["regex"]), rec) for rec in load_statements())
+
+
 def _statements(ctx: Sentence) -> list[Claim]:
     assert ctx.comp is not None
     out = []
-    for rec in load_statements():
-        for m in re.finditer(rec["regex"], ctx.comp.text):
+    for regex, rec in _statements_compiled():
+        for m in regex.finditer(ctx.comp.text):
             implies = _implied(ctx, rec, m)
             if implies is None:
                 continue
