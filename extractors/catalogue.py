@@ -42,6 +42,7 @@ _PREFIX = re.compile(
 _PAREN = re.compile(r"\([^()]*\)")
 MIN_PREFIX = 4  # characters of a cut label's start that may name its row
 MIN_INFIX = 8  # characters of a label's middle that may (a cut on both sides)
+MEMO_SIZE = 1 << 16  # remembered match_any / match_column answers
 _NON_WORD = re.compile(r"[\W_]+")
 
 
@@ -115,6 +116,8 @@ class Catalogue:
     _short_index: dict[str, list[str]] = field(default_factory=dict, repr=False)
     _column_index: dict[str, str] = field(default_factory=dict, repr=False)
     _role_index: dict[str, str] = field(default_factory=dict, repr=False)
+    # answers of match_any / match_column by argument (the indexes never change once built)
+    _memo: dict[tuple, Any] = field(default_factory=dict, repr=False, compare=False)
 
     def entry(self, key: str) -> Entry:
         return self.entries[key]
@@ -147,11 +150,15 @@ class Catalogue:
     def match_any(self, label: str, template: str | None = None) -> list[str]:
         """Every key a printed label may name, whatever the rows above it (for telling a
         label from a fragment of one)."""
-        out: list[str] = []
-        full, short = normalize_label(label), normalize_label(label, drop_notes=True)
-        for index, form in ((self._index, full), (self._index, short), (self._short_index, short)):
-            out += [k for k in index.get(form, ()) if self._fits(k, template) and k not in out]
-        return out
+        memo = ("any", label, template)
+        if memo not in self._memo:
+            self._bound_memo()
+            out: list[str] = []
+            full, short = normalize_label(label), normalize_label(label, drop_notes=True)
+            for index, form in ((self._index, full), (self._index, short), (self._short_index, short)):
+                out += [k for k in index.get(form, ()) if self._fits(k, template) and k not in out]
+            self._memo[memo] = tuple(out)
+        return list(self._memo[memo])
 
     def match_fragment(self, fragment: str, template: str | None, section: str,
                        exclude: Iterable[str] = ()) -> str | None:
@@ -183,6 +190,13 @@ class Catalogue:
 
     def match_column(self, header: str) -> str | None:
         """The canonical column id a printed header cell names, or None."""
+        memo = ("column", header)
+        if memo not in self._memo:
+            self._bound_memo()
+            self._memo[memo] = self._match_column(header)
+        return self._memo[memo]
+
+    def _match_column(self, header: str) -> str | None:
         form = normalize_label(header)
         if form in self._column_index:
             return self._column_index[form]
@@ -195,7 +209,12 @@ class Catalogue:
         """'label', 'unit' or 'group' for header cells that name no value column."""
         return self._role_index.get(normalize_label(cell))
 
+    def _bound_memo(self) -> None:
+        if len(self._memo) >= MEMO_SIZE:  # a long-running worker reads endless new labels
+            self._memo.clear()
+
     def build_indexes(self) -> None:
+        self._memo.clear()
         for e in self.entries.values():
             for lab in e.labels:
                 for index, form in ((self._index, normalize_label(lab)),
