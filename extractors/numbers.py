@@ -194,8 +194,13 @@ def quantity_regex() -> re.Pattern[str]:
     # not inside "1,234" / "1.5" / "A3"; after a comma that a stored copy folded to ASCII
     # ("4304条,129.2万人次") a number starts
     num = rf"(?:(?<![\d.A-Za-z])(?<!\d,)(?:{_ARABIC})|{_CN_NUM})"
+    # every match starts with a hedge, a lone-numeral prefix, a numeral or a digit: the
+    # lookahead fails at once where none is (most positions), before the alternatives
+    lone = lex["lone_numerals"]
+    firsts = ({w[0] for kind in q.values() for w in kind.get("before", [])} | set(_CN_CHARS)
+              | {w[0] for w in lone["prefixes"]} | set(lone["numerals"]))
     return re.compile(
-        rf"(?P<pre>{before})?(?:{_lone_regex(lex)}|(?P<num>{num})(?:\s?(?P<sep>[-－~～至到])\s?(?P<num2>{num}))?)"
+        rf"(?=[{re.escape(''.join(sorted(firsts)))}\d])(?P<pre>{before})?(?:{_lone_regex(lex)}|(?P<num>{num})(?:\s?(?P<sep>[-－~～至到])\s?(?P<num2>{num}))?)"
         rf"(?P<inner0>{inner})?(?P<mult>[万亿])?(?P<inner>{inner})?"
         rf"(?:(?P<size>{_alt(lex['unit_modifiers'])})?(?P<unit>{_units(lex)}))?(?P<post>{after})?"
     )
