@@ -84,14 +84,14 @@ class Entry:
     note: str | None = None
 
     def columns_for(self, template: str | None) -> tuple[str, ...]:
-        if isinstance(self.columns, Mapping):
+        if not isinstance(self.columns, tuple):  # a mapping (an ABC check costs µs a call)
             if template in self.columns:
                 return self.columns[template]
             return next(iter(self.columns.values()), ())
         return self.columns
 
     def unit_for(self, column: str | None) -> str | None:
-        if isinstance(self.unit, Mapping):
+        if self.unit is not None and not isinstance(self.unit, str):  # a mapping
             return self.unit.get(column or "")
         return self.unit
 

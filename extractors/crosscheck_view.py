@@ -88,7 +88,11 @@ class Side:
     def add(self, cell: Cell, weight: float, rounded: bool = False) -> None:
         self.items.append((cell, weight))
         self.order.append((cell, weight))
-        self.interval = self.interval + cell_interval(cell, rounded).scale(weight)
+        # interval + cell_interval(cell).scale(weight), the same float operations without
+        # the two intermediate Intervals (thousands of cells a report)
+        own = cell_interval(cell, rounded)
+        a, b = own.lo * weight, own.hi * weight
+        self.interval = Interval(self.interval.lo + min(a, b), self.interval.hi + max(a, b))
 
     def add_unread(self, ref: str, weight: float) -> None:
         self.unread.append(ref)
