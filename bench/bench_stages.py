@@ -89,8 +89,8 @@ def _stages() -> dict[str, Callable[[dict[str, Any]], Any]]:
         "LSH signature": lambda c: signature(c["text"]),
         "serialization (to_dict)": lambda c: [r.to_dict() for r in _results(c)],
         "serialization (dataclasses.asdict)": lambda c: [dataclasses.asdict(r) for r in _results(c)],
-        "analyse --no-ner": lambda c: analyse(c["data"], filename=c["name"], use_ner=False),
-        "analyse (default: NER on)": lambda c: analyse(c["data"], filename=c["name"]),
+        "analyse as run by default (NER off)": lambda c: analyse(c["data"], filename=c["name"], use_ner=False),
+        "analyse with the NER model (--ner)": lambda c: analyse(c["data"], filename=c["name"]),
     }
 
 

@@ -42,11 +42,14 @@ _PREFIX = re.compile(
 _PAREN = re.compile(r"\([^()]*\)")
 MIN_PREFIX = 4  # characters of a cut label's start that may name its row
 MIN_INFIX = 8  # characters of a label's middle that may (a cut on both sides)
+MEMO_SIZE = 1 << 16  # remembered match_any / match_column answers
 _NON_WORD = re.compile(r"[\W_]+")
 
 
+@lru_cache(maxsize=1 << 16)
 def normalize_label(label: str, *, drop_notes: bool = False) -> str:
-    """Reduce a printed label to the form the index is keyed on.
+    """Reduce a printed label to the form the index is keyed on (cached: table parsing
+    and the cross-checks normalize the same labels thousands of times a report).
 
     >>> normalize_label("其中：1．网站公开")
     '网站公开'
@@ -81,14 +84,14 @@ class Entry:
     note: str | None = None
 
     def columns_for(self, template: str | None) -> tuple[str, ...]:
-        if isinstance(self.columns, Mapping):
+        if not isinstance(self.columns, tuple):  # a mapping (an ABC check costs µs a call)
             if template in self.columns:
                 return self.columns[template]
             return next(iter(self.columns.values()), ())
         return self.columns
 
     def unit_for(self, column: str | None) -> str | None:
-        if isinstance(self.unit, Mapping):
+        if self.unit is not None and not isinstance(self.unit, str):  # a mapping
             return self.unit.get(column or "")
         return self.unit
 
@@ -113,6 +116,8 @@ class Catalogue:
     _short_index: dict[str, list[str]] = field(default_factory=dict, repr=False)
     _column_index: dict[str, str] = field(default_factory=dict, repr=False)
     _role_index: dict[str, str] = field(default_factory=dict, repr=False)
+    # answers of match_any / match_column by argument (the indexes never change once built)
+    _memo: dict[tuple, Any] = field(default_factory=dict, repr=False, compare=False)
 
     def entry(self, key: str) -> Entry:
         return self.entries[key]
@@ -145,11 +150,15 @@ class Catalogue:
     def match_any(self, label: str, template: str | None = None) -> list[str]:
         """Every key a printed label may name, whatever the rows above it (for telling a
         label from a fragment of one)."""
-        out: list[str] = []
-        full, short = normalize_label(label), normalize_label(label, drop_notes=True)
-        for index, form in ((self._index, full), (self._index, short), (self._short_index, short)):
-            out += [k for k in index.get(form, ()) if self._fits(k, template) and k not in out]
-        return out
+        memo = ("any", label, template)
+        if memo not in self._memo:
+            self._bound_memo()
+            out: list[str] = []
+            full, short = normalize_label(label), normalize_label(label, drop_notes=True)
+            for index, form in ((self._index, full), (self._index, short), (self._short_index, short)):
+                out += [k for k in index.get(form, ()) if self._fits(k, template) and k not in out]
+            self._memo[memo] = tuple(out)
+        return list(self._memo[memo])
 
     def match_fragment(self, fragment: str, template: str | None, section: str,
                        exclude: Iterable[str] = ()) -> str | None:
@@ -181,6 +190,13 @@ class Catalogue:
 
     def match_column(self, header: str) -> str | None:
         """The canonical column id a printed header cell names, or None."""
+        memo = ("column", header)
+        if memo not in self._memo:
+            self._bound_memo()
+            self._memo[memo] = self._match_column(header)
+        return self._memo[memo]
+
+    def _match_column(self, header: str) -> str | None:
         form = normalize_label(header)
         if form in self._column_index:
             return self._column_index[form]
@@ -193,7 +209,12 @@ class Catalogue:
         """'label', 'unit' or 'group' for header cells that name no value column."""
         return self._role_index.get(normalize_label(cell))
 
+    def _bound_memo(self) -> None:
+        if len(self._memo) >= MEMO_SIZE:  # a long-running worker reads endless new labels
+            self._memo.clear()
+
     def build_indexes(self) -> None:
+        self._memo.clear()
         for e in self.entries.values():
             for lab in e.labels:
                 for index, form in ((self._index, normalize_label(lab)),

@@ -25,7 +25,7 @@ from typing import Any
 from extractors.enumerations import enumeration
 from extractors.models import Claim, Sections
 from extractors.nlp import sentence_spans
-from extractors.numbers import Quantity, quantities_in
+from extractors.numbers import Compact, Quantity, quantities_in
 from extractors.patterns import for_template, load_lexicon, load_statements, pattern_ref
 from extractors.phrases import alt, map_metric, metric_of
 from extractors.sentence import Sentence
@@ -168,11 +168,37 @@ def _rate(ctx: Sentence, q: Quantity, m: re.Match[str], floor: int, last: Claim 
     return ctx.claim("rate", q, cstart, m.end(), phrase=phrase, base=base, confidence=0.7, pattern=RATE_ID)
 
 
+@cache
+def _statements_compiled() -> tuple[tuple[re.Pattern[str], dict, bool], ...]:
+    """(regex, record, whether a report without a match cannot have one in a sentence)."""
+    return tuple((re.compile(rec["regex"]), rec, _context_free(rec["regex"])) for rec in load_statements())
+
+
+_LITERAL_LOOKBEHIND = re.compile(r"\(\?<![^\\()\[\].*+?{}|^$]+\)")
+
+
+def _context_free(pattern: str) -> bool:
+    """Whether a match of ``pattern`` in a sentence is a match in the sentences joined by
+    line breaks: no anchors or lookarounds, bar a negative lookbehind of literal words
+    (a line break is no word)."""
+    rest = _LITERAL_LOOKBEHIND.sub("", pattern).replace("(?:", "")
+    return not any(t in rest for t in ("(?", "^", "$", "\\b", "\\B", "\\A", "\\Z"))
+
+
+def statements_possible(sentences: list[str]) -> tuple[tuple[re.Pattern[str], dict], ...]:
+    """The statement regexes that may match one of the (compacted) sentences: a
+    context-free regex without a match in all of them joined is tried on none."""
+    joined = "\n".join(sentences)
+    return tuple((regex, rec) for regex, rec, free in _statements_compiled()
+                 if not free or regex.search(joined))
+
+
 def _statements(ctx: Sentence) -> list[Claim]:
     assert ctx.comp is not None
     out = []
-    for rec in load_statements():
-        for m in re.finditer(rec["regex"], ctx.comp.text):
+    tried = ctx.statements if ctx.statements is not None else [r[:2] for r in _statements_compiled()]
+    for regex, rec in tried:
+        for m in regex.finditer(ctx.comp.text):
             implies = _implied(ctx, rec, m)
             if implies is None:
                 continue
@@ -277,8 +303,11 @@ def extract_claims(text: str, sections: Sections | None = None, nlp: Any = None,
     ``body`` (the reporting body) lets a figure that a sub-unit states stay unmapped.
     """
     ctx = Sentence(text, template, body)
+    spans = sentence_spans(text)
+    comps = [Compact(text, s, e) for s, e in spans]
+    ctx.statements = statements_possible([c.text for c in comps])
     claims: list[Claim] = []
-    for s, e in sentence_spans(text):
-        ctx.read(s, e)
+    for (s, e), comp in zip(spans, comps):
+        ctx.read(s, e, comp)
         claims.extend(_sentence_claims(ctx))
     return sorted(claims, key=lambda c: (c.start, c.end))

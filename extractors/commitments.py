@@ -32,7 +32,7 @@ import re
 from functools import cache
 
 from extractors.models import Commitment, Sections
-from extractors.nlp import get_matcher, get_nlp, prose_blocks, sentence_spans
+from extractors.nlp import get_matcher, get_nlp, get_tokenizer, prose_blocks, sentence_spans
 from extractors.patterns import (for_template, load_commitment_rules, load_figures, load_spacy_patterns, pattern_ref,
                                  template_for_year)
 
@@ -54,7 +54,15 @@ def _rules() -> dict:
 
 
 def _has(rule_id: str, s: str) -> bool:
-    return any(w in s for w in _rules()["by_id"][rule_id]["words"])
+    rx = _words_regex(rule_id)
+    return rx is not None and rx.search(s) is not None
+
+
+@cache
+def _words_regex(rule_id: str) -> re.Pattern[str] | None:
+    """Any of a rule's words (one regex scan instead of a ``in`` test a word)."""
+    words = _rules()["by_id"][rule_id]["words"]
+    return re.compile("|".join(map(re.escape, words))) if words else None
 
 
 def _heading_mode(title: str) -> str | None:
@@ -96,10 +104,15 @@ def _deadline(item: str, year: int | None, in_section: bool) -> int | None:
     return None
 
 
-def _trim(phrase: str) -> str:
+@cache
+def _trim_regex() -> re.Pattern[str]:
     words = sorted(_rules()["by_id"]["adv.trim"]["words"], key=len, reverse=True)
     pat = "|".join(map(re.escape, words))
-    return re.sub(rf"^(?:{pat})+|(?:{pat})+$", "", phrase)
+    return re.compile(rf"^(?:{pat})+|(?:{pat})+$")
+
+
+def _trim(phrase: str) -> str:
+    return _trim_regex().sub("", phrase)
 
 
 def _direction(item: str) -> tuple[str | None, str | None]:
@@ -128,16 +141,31 @@ def _verbs() -> tuple[str, ...]:
     return tuple(w for r in ("dir.up", "dir.down") for w in _rules()["by_id"][r]["words"])
 
 
+# Where a target can be: every token of the target patterns is Han text or 、 and one is
+# a direction verb, so a match lies in a stretch of jieba's Han blocks and single 、 (or
+# Han characters past its block range, tokens of their own) holding a verb.  jieba cuts
+# each block on its own, so a stretch's tokens are the item's tokens there: only the
+# stretches with a verb are tokenized, and the first with a match holds the first match.
+_STRETCH = re.compile("(?:[\u4E00-\u9FD5a-zA-Z0-9+#&\\._%\\-]+|[\u9FD6-\u9FFF、])+")
+
+
 def _target(item: str) -> tuple[str, str] | None:
     """(direction, counted target phrase) of the first Matcher hit in the item, or None.
     Patterns start or end with the verb token; the target is the match without it."""
     verbs = _verbs()
     if not any(w in item for w in verbs):
         return None  # no direction verb: skip tokenizing
-    nlp = get_nlp()
-    doc = nlp.make_doc(re.sub(r"\s+", "", item)[:_TARGET_SCAN])
-    matches = get_matcher(TARGET_FILE)(doc)
-    if not matches:
+    from spacy.tokens import Doc
+
+    nlp, matcher = get_nlp(), get_matcher(TARGET_FILE)
+    for stretch in _STRETCH.findall(re.sub(r"\s+", "", item)[:_TARGET_SCAN]):
+        if any(w in stretch for w in verbs):
+            words = get_tokenizer().lcut(stretch)
+            doc = Doc(nlp.vocab, words=words, spaces=[False] * len(words))
+            matches = matcher(doc)
+            if matches:
+                break
+    else:
         return None
     mid, start, end = min(matches, key=lambda m: (m[1], -m[2]))
     span = doc[start + 1:end] if doc[start].text.endswith(verbs) else doc[start:end - 1]
@@ -145,13 +173,21 @@ def _target(item: str) -> tuple[str, str] | None:
     return (_target_labels()[nlp.vocab.strings[mid]], phrase) if phrase else None
 
 
+@cache
+def _phrase_ends() -> tuple[tuple[dict, re.Pattern[str] | None], ...]:
+    """Each figure record with the regex of a phrase ending in one of its phrases."""
+    return tuple((rec, re.compile("(?:" + "|".join(map(re.escape, rec["phrases"]))
+                                  + ")(?:数量|总量|数|量)?$") if rec["phrases"] else None)
+                 for rec in load_figures())
+
+
 def _canonical(phrase: str | None, year: int | None) -> str | None:
     if not phrase:
         return None
     template = template_for_year(year)
-    for rec in load_figures():
+    for rec, ends in _phrase_ends():
         key = for_template(rec.get("metric", {}), template)
-        if key and any(re.search(rf"{re.escape(p)}(?:数量|总量|数|量)?$", phrase) for p in rec["phrases"]):
+        if key and ends is not None and ends.search(phrase):
             return key
     return phrase
 

@@ -88,7 +88,11 @@ class Side:
     def add(self, cell: Cell, weight: float, rounded: bool = False) -> None:
         self.items.append((cell, weight))
         self.order.append((cell, weight))
-        self.interval = self.interval + cell_interval(cell, rounded).scale(weight)
+        # interval + cell_interval(cell).scale(weight), the same float operations without
+        # the two intermediate Intervals (thousands of cells a report)
+        own = cell_interval(cell, rounded)
+        a, b = own.lo * weight, own.hi * weight
+        self.interval = Interval(self.interval.lo + min(a, b), self.interval.hi + max(a, b))
 
     def add_unread(self, ref: str, weight: float) -> None:
         self.unread.append(ref)
@@ -261,10 +265,21 @@ class TableView:
         self.keys = {k for k, _ in self.index}
         self.absence = Absence(table, catalogue or load_catalogue(), text)
         self._derivations: dict[tuple[str, str], list] | None = None
+        # the view never changes: each (key, column) is looked up once (the rules ask
+        # for the same cells thousands of times a report)
+        self._cells: dict[tuple[str, str | None], Cell | None] = {}
+        self._unread: dict[tuple[str, str | None], bool] = {}
 
     def cell(self, key: str, column: str | None) -> Cell | None:
         """The cell at (key, column); a bare key takes the catalogue's default column, or
         the only placed column its row has (t2.licensing -> decisions)."""
+        try:
+            return self._cells[key, column]
+        except KeyError:
+            found = self._cells[key, column] = self._cell(key, column)
+            return found
+
+    def _cell(self, key: str, column: str | None) -> Cell | None:
         column = column or self.rs.default_column(key)
         if column:
             return self.index.get((key, column))
@@ -281,7 +296,11 @@ class TableView:
         return cols[0] if len(cols) == 1 else None
 
     def unread(self, key: str, column: str | None) -> bool:
-        return self.absence.unread(key, self.column_of(key, column))
+        try:
+            return self._unread[key, column]
+        except KeyError:
+            found = self._unread[key, column] = self.absence.unread(key, self.column_of(key, column))
+            return found
 
     def label(self, ref: str) -> str:
         """The catalogue's printed label of a reference's row (for cells not read)."""

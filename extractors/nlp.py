@@ -170,9 +170,20 @@ def _breaks_sentence(prev: str, line: str) -> bool:
     return bool(_CLAUSE_MARK.search(body)) and re.match(r"[\u4e00-\u9fff\d]", prev[-1]) is not None
 
 
+_last_blocks: tuple[str, tuple[tuple[int, int], ...]] = ("", ())
+
+
 def prose_blocks(text: str) -> list[tuple[int, int]]:
     """Spans of prose: one per paragraph line, wrapped PDF lines and sentences broken
-    across lines joined, tables skipped."""
+    across lines joined, tables skipped.  The last text's blocks are remembered: claims,
+    commitments and entities each ask for the same report's."""
+    global _last_blocks
+    if _last_blocks[0] is not text:
+        _last_blocks = (text, tuple(_prose_blocks(text)))
+    return list(_last_blocks[1])
+
+
+def _prose_blocks(text: str) -> list[tuple[int, int]]:
     lines = _lines(text)
     wrapped = _wrapped_layout(text, lines)
     blocks: list[list[int]] = []

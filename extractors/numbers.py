@@ -47,6 +47,9 @@ _BIG = {"万": 10_000, "亿": 100_000_000}
 _ARABIC = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
 _CN_CHARS = "零〇○一二两三四五六七八九十百千万亿壹贰貳叁參肆伍陆陸柒捌玖拾佰仟萬"
 _CN_NUM = rf"[{_CN_CHARS}]*[一二两三四五六七八九十壹贰貳叁參肆伍陆陸柒捌玖拾][{_CN_CHARS}]*"
+_THOUSANDS = re.compile(r"(?<=\d)[, ](?=\d{3}(?!\d))")
+_ARABIC_NUMBER = re.compile(r"(\d+(?:\.\d+)?)\s*([万亿])?")
+_CHINESE_NUMBER = re.compile(rf"(?:{_CN_NUM})|[零〇○]")
 _TABLE_ROW = re.compile(r"\||\S {3,}\S")
 # Past this a digit run is no figure of a report (an id, a garbled or hostile run): a
 # double holds integers exactly below 2**53 ≈ 9.0e15, and a larger value would overflow
@@ -104,14 +107,13 @@ def parse_number(s: str) -> float | None:
     >>> parse_number("1" * 400), parse_number("二" * 400)  # no figure: too large to be one
     (None, None)
     """
-    s = s.translate(FULLWIDTH).strip()
-    s = re.sub(r"(?<=\d)[, ](?=\d{3}(?!\d))", "", s)
-    m = re.fullmatch(r"(\d+(?:\.\d+)?)\s*([万亿])?", s)
+    s = _THOUSANDS.sub("", s.translate(FULLWIDTH).strip())
+    m = _ARABIC_NUMBER.fullmatch(s)
     if m:
         if len(m.group(1).split(".")[0].lstrip("0")) > 16:
             return None
         return _figure_size(float(m.group(1)) * (_BIG[m.group(2)] if m.group(2) else 1))
-    if re.fullmatch(rf"(?:{_CN_NUM})|[零〇○]", s):
+    if _CHINESE_NUMBER.fullmatch(s):
         return _parse_chinese(s)
     return None
 
@@ -192,8 +194,13 @@ def quantity_regex() -> re.Pattern[str]:
     # not inside "1,234" / "1.5" / "A3"; after a comma that a stored copy folded to ASCII
     # ("4304条,129.2万人次") a number starts
     num = rf"(?:(?<![\d.A-Za-z])(?<!\d,)(?:{_ARABIC})|{_CN_NUM})"
+    # every match starts with a hedge, a lone-numeral prefix, a numeral or a digit: the
+    # lookahead fails at once where none is (most positions), before the alternatives
+    lone = lex["lone_numerals"]
+    firsts = ({w[0] for kind in q.values() for w in kind.get("before", [])} | set(_CN_CHARS)
+              | {w[0] for w in lone["prefixes"]} | set(lone["numerals"]))
     return re.compile(
-        rf"(?P<pre>{before})?(?:{_lone_regex(lex)}|(?P<num>{num})(?:\s?(?P<sep>[-－~～至到])\s?(?P<num2>{num}))?)"
+        rf"(?=[{re.escape(''.join(sorted(firsts)))}\d])(?P<pre>{before})?(?:{_lone_regex(lex)}|(?P<num>{num})(?:\s?(?P<sep>[-－~～至到])\s?(?P<num2>{num}))?)"
         rf"(?P<inner0>{inner})?(?P<mult>[万亿])?(?P<inner>{inner})?"
         rf"(?:(?P<size>{_alt(lex['unit_modifiers'])})?(?P<unit>{_units(lex)}))?(?P<post>{after})?"
     )
@@ -286,15 +293,23 @@ def _idiom_starts(ctext: str) -> list[tuple[int, int]]:
     return [m.span() for m in _idiom_regex().finditer(ctext)]
 
 
+@cache
+def _ordinal() -> tuple[str, ...]:
+    return tuple(load_lexicon()["ordinal"])
+
+
 def quantities_in(compact: Compact, text: str) -> Iterator[tuple[Quantity, re.Match[str]]]:
     """Quantities in a compacted span, in order, with their matches on ``compact.text``
     (lazily: a reader that needs only the first few stops there)."""
-    ordinal = tuple(load_lexicon()["ordinal"])
-    inside = _Covered(_idiom_starts(compact.text) + _titles(compact.text) + _quoted_names(compact.text))
+    ordinal = _ordinal()
+    inside = None  # the spans of names and titles, found at the first number
     for m in quantity_regex().finditer(compact.text):
         at = _lone_span(m) if _lone(m) else m.start("num")
         if m.start() > 0 and compact.text[m.start() - 1] in ordinal and not m.group("pre"):
             continue
+        if inside is None:
+            inside = _Covered(_idiom_starts(compact.text) + _titles(compact.text)
+                              + _quoted_names(compact.text))
         if inside(at):
             continue  # an idiom, a number inside a quoted title (《…二十条措施》) or name (“四个聚焦”)
         if _names_something(compact.text, m) or _is_article(compact.text, m):
@@ -337,26 +352,30 @@ def find_quantities(text: str) -> list[Quantity]:
     return [q for q, _ in quantities_in(Compact(text), text)]
 
 
+@cache
+def _title_regexes() -> tuple[re.Pattern[str], ...]:
+    """One regex per quoted-title mark pair (lexicon ``quoted_titles``)."""
+    return tuple(re.compile(re.escape(opener) + "[^" + re.escape(opener + closer) + "]*"
+                            + re.escape(closer))
+                 for opener, closer, *_ in load_lexicon().get("quoted_titles", []))
+
+
 def _titles(text: str) -> list[tuple[int, int]]:
     """Spans of quoted titles (lexicon ``quoted_titles``: open/close mark pairs)."""
-    spans = []
-    for pair in load_lexicon().get("quoted_titles", []):
-        opener, closer = pair[0], pair[1]
-        for m in re.finditer(re.escape(opener) + "[^" + re.escape(opener + closer) + "]*"
-                             + re.escape(closer), text):
-            spans.append((m.start(), m.end()))
-    return spans
+    return [m.span() for regex in _title_regexes() for m in regex.finditer(text)]
+
+
+@cache
+def _quoted_name_regexes() -> tuple[re.Pattern[str], ...]:
+    conf = load_lexicon()["quoted_names"]
+    return tuple(re.compile(re.escape(opener) + rf"[{_CN_CHARS}][^{re.escape(opener + closer)}]"
+                            rf"{{0,{int(conf['max_chars']) - 1}}}" + re.escape(closer))
+                 for opener, closer in conf["marks"])
 
 
 def _quoted_names(text: str) -> list[tuple[int, int]]:
     """Spans of short quoted texts that begin with a Chinese numeral (“四个聚焦”)."""
-    conf = load_lexicon()["quoted_names"]
-    spans = []
-    for opener, closer in conf["marks"]:
-        body = rf"[{_CN_CHARS}][^{re.escape(opener + closer)}]{{0,{int(conf['max_chars']) - 1}}}"
-        for m in re.finditer(re.escape(opener) + body + re.escape(closer), text):
-            spans.append((m.start(), m.end()))
-    return spans
+    return [m.span() for regex in _quoted_name_regexes() for m in regex.finditer(text)]
 
 
 @cache

@@ -21,9 +21,11 @@ class Sentence:
         self.sentence: tuple[int, int] = (0, 0)
         self.comp: Compact | None = None
         self._found: dict[str, int] = {}
+        self.statements: tuple | None = None  # the statement regexes worth trying (claims)
 
-    def read(self, start: int, end: int) -> None:
-        self.sentence, self.comp, self._found = (start, end), Compact(self.text, start, end), {}
+    def read(self, start: int, end: int, comp: Compact | None = None) -> None:
+        self.sentence, self._found = (start, end), {}
+        self.comp = comp if comp is not None else Compact(self.text, start, end)
 
     def first(self, word: str) -> int:
         """Compact index of the first ``word`` in the sentence (-1 if absent), memoised."""

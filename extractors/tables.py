@@ -23,6 +23,7 @@ report here", like the slash, and are never read as a number), other text → te
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from dataclasses import dataclass, field
 from typing import Iterable
 
@@ -75,8 +76,10 @@ class Heading:
     row: Row | None = None  # the line read as a row printed without pipes (行政许可 97)
 
 
+@lru_cache(maxsize=1 << 16)
 def cell_state(raw: str) -> tuple[str, float | int | None, int, str | None]:
-    """(state, value, precision, unit) of a printed cell.
+    """(state, value, precision, unit) of a printed cell (cached: the table readers ask
+    about the same pieces many times).
 
     >>> cell_state("24252.311082")
     ('number', 24252.311082, 6, None)

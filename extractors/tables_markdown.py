@@ -145,10 +145,11 @@ def join_wrapped(events: list[Row | Heading], cat: Catalogue, template: str | No
     """The events with wrapped labels re-joined into one row each (across a page break:
     the page number, running header and repeated header rows between are kept after it)."""
     running = _running_lines(events, cat, template)
+    furniture = [_event_key(e) in running for e in events]
     out: list[Row | Heading] = []
     i = 0
     while i < len(events):
-        rows, skipped = _following(events, i, running)
+        rows, skipped = _following(furniture, i)
         merged, n = _wrap_at([events[k] for k in rows], cat, template)
         out.append(merged)
         if n > 1:
@@ -175,14 +176,16 @@ def _running_lines(events: list, cat: Catalogue, template: str | None) -> set:
                   and not any(p.search(e.text) for _, p in _SECTION_PATTERNS)}
 
 
-def _following(events: list, i: int, running: set) -> tuple[list[int], list[int]]:
-    """Indices of the row at ``i`` and the rows after it (page furniture stepped over),
-    and of the furniture stepped over."""
+def _event_key(e: Row | Heading) -> str | tuple[str, ...]:
+    return e.text if isinstance(e, Heading) else tuple(p.text for p in e.pieces)
+
+
+def _following(furniture: list[bool], i: int) -> tuple[list[int], list[int]]:
+    """Indices of the row at ``i`` and the rows after it (page furniture, the events
+    marked in ``furniture``, stepped over), and of the furniture stepped over."""
     rows, skipped = [i], []
-    for k in range(i + 1, min(len(events), i + 4 * MAX_WRAP)):
-        e = events[k]
-        key = e.text if isinstance(e, Heading) else tuple(p.text for p in e.pieces)
-        if key in running:
+    for k in range(i + 1, min(len(furniture), i + 4 * MAX_WRAP)):
+        if furniture[k]:
             skipped.append(k)
             continue
         rows.append(k)
