@@ -368,7 +368,7 @@ def main() -> None:
     if args.build_only:
         print(json.dumps({"load": load, "server_rss_gib": round(server_rss_gib(folder), 2)}))
         return
-    proc, base_url = serve(folder)
+    proc, base_url = serve(folder, tries=6000)  # a large store: the app loads its queue index
     try:
         result = {"load": load, **measure(base_url, folder, args.samples),
                   "server_rss_gib": round(server_rss_gib(folder), 2)}
