@@ -9,7 +9,11 @@ are answered from the serving process's cache while the store does not change
 
 How the store is built (running the whole pipeline 50,000 times would take hours on two
 cores): ``gongkai synth --n BASE`` and ``gongkai ingest`` store BASE reports the way a user
-does; then every stored report is cloned in bulk (``insert_many``) until N reports, with
+does; then every stored report is cloned in bulk (``insert_many``) until N reports — the
+first batch with the indexes in place (the load rate ingest sees), the rest with the
+secondary indexes dropped, which ``Store.setup``, the app's one set-up function, then
+builds again (``load`` in the output: documents/s with and without indexes, the index
+build's seconds) — with
 everything the research API and the statistics read — the report, its cells, claims,
 commitments and findings — under a new id and body name, the clone's year shifted within
 the synthetic range and a publication date drawn for it, whose TIME.DEADLINE verdict is
@@ -17,6 +21,10 @@ recomputed by the pure rule (extractors/timeliness.py), so timeliness is not uni
 Raw bytes and texts are not cloned (no research query reads them).
 
     python bench/bench_research.py [--n 50000] [--base 300] [--samples 40] [--keep DIR]
+                                   [--max-rss-gib 16] [--build-only]
+
+``--keep DIR`` keeps the store (a rerun with a larger N clones only the missing reports);
+cloning stops early when the embedded server's RSS passes ``--max-rss-gib``.
 """
 from __future__ import annotations
 
@@ -73,28 +81,112 @@ def _db(folder: Path):
     return pymongo.MongoClient(embedded.ensure_server(folder / "data"), tz_aware=True)["bench"]
 
 
-def amplify(db, n: int, seed: int = 7) -> float:
-    """Clone the ingested reports (with their items) until ``n`` canonical reports."""
+def amplify(db, n: int, folder: Path, max_rss_gib: float, seed: int = 7) -> dict:
+    """Clone the ingested reports (with their items) until ``n`` canonical reports.
+
+    The first batch is inserted with every index in place (the load rate an ingest
+    sees: the baseline); then the secondary indexes of the cloned collections are
+    dropped, the rest is inserted, and ``Store.setup`` — the one function that creates
+    the app's indexes — builds them again over the whole store.  The indexes after it
+    are checked to be those before the drop.  Cloning stops early (with a message)
+    when the embedded server's memory passes ``max_rss_gib``."""
     originals = list(db.reports.find({"canonical": True, "clone_of": None}))
     have = db.reports.count_documents({"canonical": True})
     if have >= n or not originals:
-        return 0.0
+        return {}
     items = {name: _by_report(db[name].find({"report_id": {"$in": [r["_id"] for r in originals]}}))
              for name in ITEMS}
-    rng = random.Random(seed)
-    start, copy, pending = time.perf_counter(), 0, {name: [] for name in ("reports", *ITEMS)}
+    last = list(db.reports.find({"clone_of": {"$ne": None}}, {"_id": 1}).sort("_id", -1).limit(1))
+    first = int(last[0]["_id"][:5]) + 1 if last else 1  # a rerun goes on with a new copy
+    batches = _batches(originals, items, random.Random(seed + first), have, n, first)
+    out: dict = {"from_reports": have}
+    before = _index_keys(db)
+    docs, seconds = _insert(db, [next(batches)])
+    out["with_indexes"] = {"docs": docs, "seconds": round(seconds, 1),
+                           "docs_per_s": round(docs / seconds)}
+    print(f"  with indexes: {out['with_indexes']}", flush=True)
+    for name in CLONED:
+        db[name].drop_indexes()
+    docs, seconds = _insert(db, batches, folder, max_rss_gib)
+    out["without_indexes"] = {"docs": docs, "seconds": round(seconds, 1),
+                              "docs_per_s": round(docs / seconds) if seconds else None}
+    print(f"  without indexes: {out['without_indexes']}", flush=True)
+    start = time.perf_counter()
+    _setup(db)
+    out["index_build_s"] = round(time.perf_counter() - start, 1)
+    missing = before - _index_keys(db)
+    if missing:
+        raise SystemExit(f"Store.setup did not create the indexes {sorted(missing)}")
+    out["to_reports"] = db.reports.count_documents({"canonical": True})
+    return out
+
+
+CLONED = ("reports", *ITEMS)
+
+
+def _setup(db) -> None:
+    """The app's indexes, by the app's one set-up function."""
+    from storage.store import Store
+
+    Store(db.client, db.name).setup()
+
+
+def _index_keys(db) -> set[tuple]:
+    return {(name, tuple(spec["key"])) for name in CLONED
+            for spec in db[name].index_information().values()}
+
+
+def _batches(originals: list[dict], items: dict, rng: random.Random, have: int, n: int,
+             copy: int):
+    """Batches of clones ({collection: docs}), about BATCH cells each."""
+    pending: dict[str, list] = {name: [] for name in CLONED}
     while have < n:
-        copy += 1
         for rep in originals:
             if have >= n:
                 break
             _clone(rep, copy, items, rng, pending)
             have += 1
             if len(pending["cells"]) >= BATCH:
-                _flush(db, pending)
-        print(f"  copy {copy}: {have} reports", flush=True)
-    _flush(db, pending)
-    return time.perf_counter() - start
+                yield {**pending, "reports_after": have}
+                pending = {name: [] for name in CLONED}
+        copy += 1
+    if pending["reports"]:
+        yield {**pending, "reports_after": have}
+
+
+def _insert(db, batches, folder: Path | None = None, max_rss_gib: float = 0) -> tuple[int, float]:
+    """Insert the batches; (documents, seconds).  Prints progress and the server's RSS."""
+    docs, seconds, last = 0, 0.0, time.perf_counter()
+    for batch in batches:
+        start = time.perf_counter()
+        for name in CLONED:
+            if batch[name]:
+                db[name].insert_many(batch[name], ordered=False)
+                docs += len(batch[name])
+        seconds += time.perf_counter() - start
+        if folder is None or time.perf_counter() - last < 30:
+            continue
+        last = time.perf_counter()
+        rss = server_rss_gib(folder)
+        print(f"  {batch['reports_after']} reports, {docs} docs in {seconds:.0f} s "
+              f"({docs / seconds:.0f} docs/s), server RSS {rss:.2f} GiB", flush=True)
+        if rss > max_rss_gib:
+            print(f"  stopping: the server's RSS passed {max_rss_gib} GiB", flush=True)
+            break
+    return docs, seconds
+
+
+def server_rss_gib(folder: Path) -> float:
+    from storage import embedded
+
+    info = embedded.read_info(folder / "data") or {}
+    try:
+        status = Path(f"/proc/{info.get('pid')}/status").read_text()
+    except OSError:
+        return 0.0
+    kib = next((int(line.split()[1]) for line in status.splitlines()
+                if line.startswith("VmRSS:")), 0)
+    return kib / 1024 / 1024
 
 
 def _by_report(docs) -> dict[str, list[dict]]:
@@ -148,13 +240,6 @@ def _timeliness(meta: dict, rep: dict) -> dict | None:
     return f.to_dict() if f else None
 
 
-def _flush(db, pending: dict) -> None:
-    for name, docs in pending.items():
-        if docs:
-            db[name].insert_many(docs, ordered=False)
-            docs.clear()
-
-
 # ------------------------------------------------------------------ measure
 def timings(client, url: str, samples: int) -> dict:
     times = []
@@ -185,29 +270,55 @@ def baseline_page(db, samples: int) -> dict:
 
 
 def export_rate(client, db) -> dict:
+    """The Parquet export over HTTP beside plain PyMongo cursors over the same rows in
+    the same run: the export's own query (its filter, projection and sort: what the
+    server has to do for it) and the filter alone, unsorted (the server's ceiling);
+    and what the export-limit count costs when it runs (a collection larger than the
+    limit); and our code alone (rows and Parquet from the same documents, in this
+    process)."""
     import io
 
     import pyarrow.parquet as pq
 
+    from storage import research, research_export
+    from storage.research_params import MAX_EXPORT, ResearchQuery
+
+    _, flt, proj, sort = research.export_query("cells", ResearchQuery(measure=["applications_*"]))
+    sum(1 for _ in db.cells.find(flt, proj).sort(sort))  # a warm-up: first reads are slower
     start = time.perf_counter()
     r = client.get(EXPORT)
     seconds = time.perf_counter() - start
     if r.status_code != 200:
         raise SystemExit(f"export: {r.status_code} {r.text[:300]}")
     rows = pq.read_table(io.BytesIO(r.content)).num_rows
-    measures = [m for m in _measures() if m.startswith("applications_")]
+    docs, same_s = _read(db.cells.find(flt, proj).sort(sort).batch_size(research.EXPORT_BATCH))
     start = time.perf_counter()
-    raw = sum(1 for _ in db.cells.find({"canonical": True, "measure": {"$in": measures}}))
-    raw_s = time.perf_counter() - start
+    plain = sum(1 for _ in db.cells.find(flt))
+    plain_s = time.perf_counter() - start
+    same = len(docs)
+    fields = list(research.SPECS["cells"].default_fields)
+    start = time.perf_counter()  # our code alone: the same documents, already read
+    for _ in research_export.chunks("parquet", "cells", fields,
+                                    research._rows(research.SPECS["cells"], fields, iter([docs]))):
+        pass
+    ours_s = time.perf_counter() - start
+    start = time.perf_counter()
+    db.cells.count_documents(flt)
+    count_s = time.perf_counter() - start
     return {"rows": rows, "seconds": round(seconds, 2), "rows_per_s": round(rows / seconds),
-            "baseline_pymongo_rows_per_s": round(raw / raw_s),
-            "ratio_to_baseline": round((rows / seconds) / (raw / raw_s), 2)}
+            "pymongo_same_query_rows_per_s": round(same / same_s),
+            "pymongo_unsorted_rows_per_s": round(plain / plain_s),
+            "ratio_to_same_query": round((rows / seconds) / (same / same_s), 2),
+            "ratio_to_unsorted": round((rows / seconds) / (plain / plain_s), 2),
+            "our_code_alone_rows_per_s": round(same / ours_s),
+            "limit_count_s": round(count_s, 2),
+            "limit_count_runs": db.cells.estimated_document_count() > MAX_EXPORT}
 
 
-def _measures() -> list[str]:
-    from extractors.measures import load_measures
-
-    return [m.id for m in load_measures().measures]
+def _read(cursor) -> tuple[list, float]:
+    start = time.perf_counter()
+    docs = list(cursor)
+    return docs, time.perf_counter() - start
 
 
 def measure(base_url: str, folder: Path, samples: int) -> dict:
@@ -242,16 +353,25 @@ def main() -> None:
     ap.add_argument("--base", type=int, default=300, help="reports ingested before cloning")
     ap.add_argument("--samples", type=int, default=40)
     ap.add_argument("--keep", type=Path, help="folder to build in (reused when it exists)")
+    ap.add_argument("--max-rss-gib", type=float, default=16.0,
+                    help="stop cloning when the embedded server uses more memory")
+    ap.add_argument("--build-only", action="store_true", help="build the store, measure nothing")
     args = ap.parse_args()
     folder = args.keep or Path(tempfile.mkdtemp(prefix="gongkai-bench-research-"))
     if not (folder / "data").exists():
         print(f"ingesting {args.base} synthetic reports in {folder} …", flush=True)
         print(f"synth + ingest: {build(folder, args.base):.0f} s", flush=True)
     print(f"cloning to {args.n} reports …", flush=True)
-    print(f"cloning: {amplify(_db(folder), args.n):.0f} s", flush=True)
-    proc, base_url = serve(folder)
+    db = _db(folder)
+    load = amplify(db, args.n, folder, args.max_rss_gib)
+    _setup(db)  # a no-op unless an earlier run stopped before building the indexes
+    if args.build_only:
+        print(json.dumps({"load": load, "server_rss_gib": round(server_rss_gib(folder), 2)}))
+        return
+    proc, base_url = serve(folder, tries=6000)  # a large store: the app loads its queue index
     try:
-        result = measure(base_url, folder, args.samples)
+        result = {"load": load, **measure(base_url, folder, args.samples),
+                  "server_rss_gib": round(server_rss_gib(folder), 2)}
     finally:
         proc.terminate()
         proc.wait(timeout=30)

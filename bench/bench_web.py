@@ -103,11 +103,11 @@ def _port() -> int:
         return s.getsockname()[1]
 
 
-def serve(folder: Path) -> tuple[subprocess.Popen, str]:
+def serve(folder: Path, tries: int = 600) -> tuple[subprocess.Popen, str]:
     port = _port()
     proc = subprocess.Popen([sys.executable, "-m", "gongkai", "serve", "--port", str(port)],
                             env=_env(folder / "data"), cwd=ROOT)
-    for _ in range(600):
+    for _ in range(tries):
         try:
             socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
             return proc, f"http://127.0.0.1:{port}"

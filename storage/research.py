@@ -293,7 +293,8 @@ def _get(doc: dict, path: str) -> Any:
 def row_of(spec: Spec, doc: dict, fields: list[str]) -> dict:
     out = {}
     for name in fields:
-        value = _get(doc, spec.fields[name][0])
+        path = spec.fields[name][0]
+        value = doc.get(path) if "." not in path else _get(doc, path)
         out[name] = str(value) if isinstance(value, ObjectId) else value
     return out
 
@@ -338,21 +339,93 @@ def export_rows(db: Database, collection: str, q: ResearchQuery,
                 regions: list[str] | None = None, max_rows: int = MAX_EXPORT
                 ) -> tuple[list[str], Iterator[dict]]:
     """(fields, rows) of every row the query selects, streamed from one cursor; raises
-    ExportTooLarge (before anything is read) when more than ``max_rows`` match."""
+    ExportTooLarge (before anything is read) when more than ``max_rows`` match.
+
+    The limit is checked by a count only when the collection holds more documents than
+    the limit (on the embedded server a count costs as much as reading the rows).  The
+    cursor is read one batch ahead by a thread (:func:`_read_ahead`), so the server
+    prepares the next batch while the caller writes this one."""
+    spec = SPECS[collection]
+    fields, base, proj, sort = export_query(collection, q, regions)
+    limit = min(max_rows, q.export_limit or max_rows)
+    coll = db[collection]
+    if coll.estimated_document_count() > limit:
+        if coll.count_documents(base, limit=limit + 1) > limit:
+            raise ExportTooLarge(f"the query selects more than {limit} rows (the export "
+                                 "limit); narrow the filter (year, measure, region, ...)")
+    cursor = coll.find(base, proj).sort(sort).batch_size(EXPORT_BATCH)
+    return fields, _rows(spec, fields, _read_ahead(cursor, EXPORT_BATCH))
+
+
+def export_query(collection: str, q: ResearchQuery, regions: list[str] | None = None
+                 ) -> tuple[list[str], dict, dict, list]:
+    """(fields, filter, projection, sort) of an export's one query."""
     spec = SPECS[collection]
     q.check_for(collection)
     fields = q.fields or list(spec.default_fields)
-    base = filter_of(collection, q, regions)
-    limit = min(max_rows, q.export_limit or max_rows)
-    n = db[collection].count_documents(base, limit=limit + 1)
-    if n > limit:
-        raise ExportTooLarge(f"the query selects more than {limit} rows (the export limit); "
-                             "narrow the filter (year, measure, region, ...)")
     path, desc = _sort(q, spec)
     direction = DESCENDING if desc else ASCENDING
-    cursor = (db[collection].find(base, _projection(spec, fields))
-              .sort([(path, direction), ("_id", direction)]).batch_size(2000))
-    return fields, (row_of(spec, d, fields) for d in cursor)
+    return (fields, filter_of(collection, q, regions), _projection(spec, fields),
+            [(path, direction), ("_id", direction)])
+
+
+EXPORT_BATCH = 5000
+
+
+def _rows(spec: Spec, fields: list[str], batches: Iterator[list[dict]]) -> Iterator[dict]:
+    for batch in batches:
+        for d in batch:
+            yield row_of(spec, d, fields)
+
+
+def _read_ahead(cursor, size: int) -> Iterator[list[dict]]:
+    """The cursor's documents in lists of ``size``, read by a thread that stays one list
+    ahead; the cursor is closed when the caller stops early (a client hung up)."""
+    import queue
+    import threading
+
+    ready: queue.Queue = queue.Queue(maxsize=1)
+    stop = threading.Event()
+    done = object()
+
+    def put(item) -> bool:
+        while not stop.is_set():
+            try:
+                ready.put(item, timeout=0.5)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def read() -> None:
+        try:
+            batch: list[dict] = []
+            for doc in cursor:
+                batch.append(doc)
+                if len(batch) >= size:
+                    if not put(batch):
+                        return
+                    batch = []
+            put(batch)
+            put(done)
+        except Exception as exc:  # handed to the caller, raised there
+            put(exc)
+        finally:
+            cursor.close()
+
+    thread = threading.Thread(target=read, name="export-read-ahead", daemon=True)
+    thread.start()
+    try:
+        while True:
+            item = ready.get()
+            if item is done:
+                return
+            if isinstance(item, Exception):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        thread.join(timeout=5)
 
 
 def explain(db: Database, collection: str, q: ResearchQuery) -> list[dict]:
@@ -376,6 +449,7 @@ __all__ = [
     "canonical_of",
     "describe_findings",
     "explain",
+    "export_query",
     "export_rows",
     "filter_of",
     "mark_canonical",

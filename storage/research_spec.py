@@ -1,7 +1,8 @@
 """What the research query layer offers on each collection: the output fields (name, stored
 path, type), the filters (name → stored path and how it compares), the sorts, and the
 indexes that serve them.  Data only; ``storage.research`` builds queries from it, the API
-and CLI document it, ``Store.setup`` creates the indexes.
+and CLI document it, ``Store.setup`` creates the indexes (also those the statistics of
+storage/stats.py start on).
 
 Every research index starts with ``canonical`` (True for a done report that is no other
 report's rendering, and everything derived from it): every research query has it.  The
@@ -112,8 +113,9 @@ CLAIMS = Spec(
     sorts={**_BASE_SORTS, "value": "value", "measure": "measure", "kind": "kind",
            "metric": "metric"},
     default_sort="year",
+    # ("canonical", "verifiable", "year"): the prose-vs-table statistic (storage/stats.py)
     indexes=(("canonical", "measure", "year"), ("canonical", "topic", "year"),
-             ("canonical", "kind", "year"),
+             ("canonical", "kind", "year"), ("canonical", "verifiable", "year"),
              ("canonical", "metric", "year"), ("canonical", "tokens", "year"),
              ("canonical", "year"), ("canonical", "body", "year"), ("canonical", "region"),
              ("canonical", "body_key", "year"), ("canonical", "template", "year"),

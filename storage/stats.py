@@ -80,6 +80,26 @@ def _and(*parts: dict) -> dict:
     return {**merged, "$and": rest} if rest else merged
 
 
+def _matches(match: dict, later: dict | None = None) -> list[dict]:
+    """``match`` (and ``later``) as ``$match`` stages whose first the embedded server can
+    plan on an index: it does only for equalities and at most one range or ``$in``
+    (storage/research_spec.py), so the first stage keeps the equalities and the first
+    range, and a second stage holds the other conditions, ``$or``/``$and`` and ``later``
+    (conditions no research index has, such as ``versions.rules``).  MongoDB merges
+    adjacent ``$match`` stages, so a real server plans them as one."""
+    first: dict[str, Any] = {}
+    rest: dict[str, Any] = dict(later or {})
+    ranged = False
+    for k, v in match.items():
+        is_op = k.startswith("$") or isinstance(v, dict)
+        if k.startswith("$") or (is_op and ranged):
+            rest = _and(rest, {k: v})
+        else:
+            first[k] = v
+            ranged = ranged or is_op
+    return [{"$match": first}] + ([{"$match": rest}] if rest else [])
+
+
 def _prefix(text: str) -> dict:
     """Values that start with ``text`` as a range (an index serves it; no regex)."""
     return {"$gte": text, "$lt": text + "\U0010ffff"}
@@ -140,7 +160,7 @@ def reports_by(db: Database, by: Iterable[str], flt: StatsFilter = StatsFilter()
     if not dims or unknown:
         raise ValueError(f"dimensions {unknown or dims} not in {sorted(DIMENSIONS)}")
     rows = db.reports.aggregate([
-        {"$match": report_match(flt, regions)},
+        *_matches(report_match(flt, regions)),
         {"$group": {"_id": {d: DIMENSIONS[d] for d in dims}, "reports": {"$sum": 1}}}])
     out = [{**{d: (r["_id"] or {}).get(d) for d in dims}, "reports": r["reports"]} for r in rows]
     out.sort(key=lambda r: tuple(_key(r[d]) for d in dims))
@@ -150,7 +170,7 @@ def reports_by(db: Database, by: Iterable[str], flt: StatsFilter = StatsFilter()
 def _reports_per(db: Database, flt: StatsFilter, regions, dims: list[str],
                  extra: dict | None = None) -> dict[tuple, int]:
     rows = db.reports.aggregate([
-        {"$match": _and(report_match(flt, regions), extra or {})},
+        *_matches(report_match(flt, regions), extra),
         {"$group": {"_id": {d: DIMENSIONS[d] for d in dims}, "n": {"$sum": 1}}}])
     return {tuple((r["_id"] or {}).get(d) for d in dims): r["n"] for r in rows}
 
@@ -164,7 +184,7 @@ def rule_failures(db: Database, flt: StatsFilter = StatsFilter(),
     if code_prefix:
         match = _and(match, {"code": _prefix(code_prefix)})
     per_report = db.findings.aggregate([
-        {"$match": _and(match, {"status": {"$in": ["fail", "warn"]}})},
+        *_matches(_and(match, {"status": {"$in": ["fail", "warn"]}})),
         {"$group": {"_id": {"code": "$code", "year": "$year", "report": "$report_id"},
                     "fail": {"$max": {"$cond": [{"$eq": ["$status", "fail"]}, 1, 0]}},
                     "warn": {"$max": {"$cond": [{"$eq": ["$status", "warn"]}, 1, 0]}}}},
@@ -196,13 +216,17 @@ def prose_agreement(db: Database, flt: StatsFilter = StatsFilter(),
     dims = ["year", "level"] if by_level else ["year"]
     first = {d: {"$first": f"${d}"} for d in dims}
     group = {d: f"${d}" for d in dims}
+    match, verifiable = item_match(flt, regions), {"verifiable": True}
+    # (canonical, verifiable, year) serves the years alone; with a level, template or region
+    # their index does, and ``verifiable`` is checked in the second stage
     checked = db.claims.aggregate([
-        {"$match": _and(item_match(flt, regions), {"verifiable": True})},
+        *(_matches(_and(match, verifiable)) if set(match) <= {"canonical", "year"}
+          else _matches(match, verifiable)),
         {"$group": {"_id": "$report_id", **first, "claims": {"$sum": 1}}},
         {"$group": {"_id": group, "reports": {"$sum": 1}, "claims": {"$sum": "$claims"}}}])
     bad = db.findings.aggregate([
-        {"$match": _and(item_match(flt, regions), {"code": {"$in": list(PROSE_CODES)},
-                                                    "status": {"$in": ["fail", "warn"]}})},
+        *_matches(_and(item_match(flt, regions), {"code": {"$in": list(PROSE_CODES)},
+                                                  "status": {"$in": ["fail", "warn"]}})),
         {"$group": {"_id": "$report_id", **first, "findings": {"$sum": 1}}},
         {"$group": {"_id": group, "reports": {"$sum": 1}, "findings": {"$sum": "$findings"}}}])
     bad_by = {tuple(r["_id"].get(d) for d in dims): r for r in bad}
@@ -232,7 +256,7 @@ def timeliness(db: Database, flt: StatsFilter = StatsFilter(),
     evaluated = {"versions.rules": {"$in": [str(v) for v in range(TIME_FROM_RULES, current + 1)]}}
     totals = _reports_per(db, flt, regions, ["year"], evaluated)
     found = db.findings.aggregate([
-        {"$match": _and(item_match(flt, regions), {"code": TIME_CODE})},
+        *_matches(_and(item_match(flt, regions), {"code": TIME_CODE})),
         {"$group": {"_id": "$report_id", "year": {"$first": "$year"},
                     "status": {"$first": "$status"},
                     "late": {"$first": "$extra.timeliness.days_late"}}},
@@ -282,7 +306,7 @@ def measure_values(db: Database, measure: str | None, metric: str | None,
         which = {"measure": measure}
     known = {"$cond": [{"$in": ["$state", list(NUMBER_STATES)]}, 1, 0]}
     rows = db.cells.aggregate([
-        {"$match": _and({"canonical": True, **which}, item_match(flt, regions))},
+        *_matches(_and({"canonical": True, **which}, item_match(flt, regions))),
         {"$group": {"_id": "$report_id", "template": {"$first": "$template"},
                     "year": {"$first": "$year"}, "level": {"$first": "$level"},
                     "value": {"$sum": {"$cond": [{"$in": ["$state", list(NUMBER_STATES)]},

@@ -109,3 +109,10 @@ def run_cli(args: list[str], env: dict[str, str], cwd: Path | None = None,
     cmd = [sys.executable, "-m", "gongkai", *args]
     return subprocess.run(cmd, env=env, cwd=cwd or ROOT, capture_output=True, text=True,
                           timeout=timeout)
+
+
+def scan_of(plan: dict) -> dict:
+    """The IXSCAN or COLLSCAN stage under an ``explain()``'s winning plan."""
+    while plan.get("stage") not in ("IXSCAN", "COLLSCAN") and plan.get("inputStage"):
+        plan = plan["inputStage"]
+    return plan

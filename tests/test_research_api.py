@@ -19,7 +19,7 @@ from fastapi.testclient import TestClient
 
 from storage import research
 from storage.research_params import ResearchQuery
-from tests.conftest import ROOT, open_store, run_cli
+from tests.conftest import ROOT, open_store, run_cli, scan_of
 from web.app import create_app
 
 PASSWORD = "research pass 42"
@@ -283,6 +283,16 @@ def test_bad_cursors_answer_the_json_error_shape(client, auth):
                  "bad_cursor")
 
 
+def test_export_stopped_early_ends_its_reader(store):
+    """A client that hangs up: closing the rows ends the thread that reads ahead."""
+    import threading
+
+    _, rows = research.export_rows(store.db, "cells", ResearchQuery())
+    assert next(rows)
+    rows.close()
+    assert not [t for t in threading.enumerate() if t.name == "export-read-ahead"]
+
+
 def test_export_size_limit(client, auth):
     r = client.get("/api/export/cells.csv", headers=auth["rita"], params={"export_limit": 5})
     assert_error(r, 400, "export_too_large")
@@ -330,18 +340,12 @@ TYPICAL = [  # the typical queries of the API, each served by an index; True: th
 ]
 
 
-def _scan(plan: dict) -> dict:
-    while plan.get("stage") not in ("IXSCAN", "COLLSCAN") and plan.get("inputStage"):
-        plan = plan["inputStage"]
-    return plan
-
-
 @pytest.mark.parametrize("collection,params,pages", TYPICAL,
                          ids=[f"{c}:{','.join(p)}" for c, p, _ in TYPICAL])
 def test_typical_queries_use_an_index(store, collection, params, pages):
     """The first page and the pages after it (same year and a later id; later years)."""
     (plan,) = research.explain(store.db, collection, ResearchQuery(**params))
-    scan = _scan(plan["queryPlanner"]["winningPlan"])
+    scan = scan_of(plan["queryPlanner"]["winningPlan"])
     assert scan["stage"] == "IXSCAN", scan
     assert scan["keyPattern"].get("canonical") == 1
     first = research.page(store.db, collection, ResearchQuery(**params, limit=1))
@@ -351,7 +355,7 @@ def test_typical_queries_use_an_index(store, collection, params, pages):
     after = research.explain(store.db, collection,
                              ResearchQuery(**params, limit=1, cursor=first["next"]))
     for plan in after[:2]:  # (the third, rows without a year, only when sorting descending)
-        assert _scan(plan["queryPlanner"]["winningPlan"])["stage"] == "IXSCAN", plan
+        assert scan_of(plan["queryPlanner"]["winningPlan"])["stage"] == "IXSCAN", plan
 
 
 # ------------------------------------------------------------------ README

@@ -17,11 +17,12 @@ from pathlib import Path
 
 import pymongo
 import pytest
+from pymongo import monitoring
 from fastapi.testclient import TestClient
 
 from storage import stats
 from storage.store import Store
-from tests.conftest import ROOT, run_cli
+from tests.conftest import ROOT, run_cli, scan_of
 from web.app import create_app
 
 pytestmark = [pytest.mark.services, pytest.mark.corpus]
@@ -161,6 +162,66 @@ def test_region_scope(db, canonical):
     rows = stats.reports_by(db, ["year"], stats.StatsFilter(region="平潭"))["rows"]
     want = sum(1 for r in canonical.values() if (r["report"].get("region") or "").startswith("平潭"))
     assert 0 < sum(r["reports"] for r in rows) == want
+
+
+# ------------------------------------------------------------------ indexes (explain)
+class _Aggregates(monitoring.CommandListener):
+    """The collection and pipeline of every ``aggregate`` a client sends."""
+
+    def __init__(self) -> None:
+        self.seen: list[tuple[str, list]] = []
+
+    def started(self, event) -> None:
+        if event.command_name == "aggregate" and not event.command.get("explain"):
+            self.seen.append((event.command["aggregate"], event.command["pipeline"]))
+
+    def succeeded(self, event) -> None:
+        pass
+
+    def failed(self, event) -> None:
+        pass
+
+
+TYPICAL_STATS = [  # the dashboard's statistics (web/routes_stats.py), then filtered ones
+    ("reports", {"by": ["year", "template"]}, {}, None),
+    ("rules", {}, {}, None),
+    ("prose", {"by_level": True}, {}, None),
+    ("timeliness", {}, {}, None),
+    ("distribution", {"measure": "applications_received", "by": ["level"]}, {}, None),
+    ("rules", {"code_prefix": "PROSE."}, {"year_from": 2019, "year_to": 2023}, None),
+    ("prose", {}, {"level": "county", "year_from": 2018}, None),
+    ("distribution", {"measure": "applications_received"}, {"year_from": 2020}, None),
+    ("reports", {"by": ["year"]}, {"template": "2021"}, ["平潭"]),
+]
+
+
+@pytest.mark.parametrize("name,options,flt,regions", TYPICAL_STATS,
+                         ids=[f"{n}:{','.join([*o, *f])}{':scoped' if r else ''}"
+                              for n, o, f, r in TYPICAL_STATS])
+def test_typical_statistics_start_on_an_index(env, name, options, flt, regions):
+    """Every aggregation a typical statistic runs (each ``aggregate`` the statistic sends,
+    seen by PyMongo's command monitoring) starts with a ``$match`` that the server plans
+    on a research index.  The plan is the server's answer to ``db.command("aggregate",
+    ..., explain=True)``: SecantusDB supports it and plans the pipeline's leading
+    ``$match`` the way the aggregation runs it (lifted into the first fetch); the other
+    stages are not planned.  Conditions the embedded server cannot put on one index (a
+    second range, ``$or`` of a region scope, ``versions.rules``) are in a second
+    ``$match`` (storage/stats.py ``_matches``)."""
+    listener = _Aggregates()
+    client = pymongo.MongoClient(env["GONGKAI_MONGO_URL"], tz_aware=True,
+                                 event_listeners=[listener])
+    try:
+        db = client[env["GONGKAI_DB_NAME"]]
+        result = stats.run(db, name, stats.StatsFilter(**flt), regions, **options)
+        assert result["rows"], "the test needs a statistic with rows"
+        assert listener.seen
+        for collection, pipeline in listener.seen:
+            plan = db.command("aggregate", collection, pipeline=pipeline, explain=True)
+            scan = scan_of(plan["queryPlanner"]["winningPlan"])
+            assert scan["stage"] == "IXSCAN", (collection, pipeline[0], scan)
+            assert scan["keyPattern"].get("canonical") == 1, scan
+    finally:
+        client.close()
 
 
 # ------------------------------------------------------------------ API
