@@ -94,8 +94,8 @@ class RelatedStore:
         for rid, of in roles.items():
             if of is not None:
                 homes.setdefault(of, []).append(rid)
-                self.db.reports.update_one({"_id": rid}, {"$set": {"rendering_of": of,
-                                                                   "renderings": []}})
+                self.db.reports.update_one({"_id": rid}, {  # a rendering has no duplicate check
+                    "$set": {"rendering_of": of, "renderings": []}, "$unset": {"duplicate_check": ""}})
         for rid, copies in homes.items():
             if roles.get(rid) is None:
                 self.db.reports.update_one({"_id": rid}, {"$set": {"rendering_of": None,
