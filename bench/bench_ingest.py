@@ -17,7 +17,8 @@ bulk inserts): the ceiling any client can reach on this machine.
 then cloned (reports and texts under new ids and body names, keeping their MinHash band
 keys, so the same-year near-duplicate pool grows as it would) until the store holds
 each size, and ``--batch`` new reports (another seed) are ingested at each size: their
-time per report should stay flat.
+time per report should stay flat.  ``--caps 60,200``: at each size one batch per
+near-duplicate cap (setting ``duplicate_candidates``), with how many checks it truncated.
 
     python bench/bench_ingest.py [--n 300] [--workers 2] [--ner] [--raw] [--scale 1000,10000]
 """
@@ -229,22 +230,39 @@ def clone_to(env: dict, size: int) -> int:
         client.close()
 
 
-def scale(env: dict, sizes: list[int], batch: int, work: Path, base: float) -> None:
+def scale(env: dict, sizes: list[int], batch: int, work: Path, base: float,
+          caps: list[int | None] = (None,)) -> None:
     from gongkai.synth import generate
 
-    print(f"\n== cost as the store grows: {batch} new reports ingested at each store size")
+    print(f"\n== cost as the store grows: {batch} new reports ingested at each store size"
+          + (f", once per near-duplicate cap {', '.join(map(str, caps))}" if caps != (None,) else ""))
     first = None
     for i, size in enumerate(sizes):
         have = clone_to(env, size)
-        folder = work / f"batch{i}"
-        generate(batch, seed=1000 + i, out_dir=folder)
-        for gold in folder.glob("*.gold.json"):
-            gold.unlink()
-        m = measured_ingest(folder, env, [], batch)
-        per = 1000 / m["rate"]
-        first = first or per
-        print(f"store of {have:6d} reports: {per:6.1f} ms/report ({per / first:4.2f}x the first size)  "
-              f"{m['ops']:5.1f} store ops/report")
+        for j, cap in enumerate(caps):
+            folder = work / f"batch{i}_{j}"
+            generate(batch, seed=1000 + 10 * i + j, out_dir=folder)
+            for gold in folder.glob("*.gold.json"):
+                gold.unlink()
+            run_env = {**env, "GONGKAI_DUPLICATE_CANDIDATES": str(cap)} if cap else env
+            m = measured_ingest(folder, run_env, [], batch)
+            per = 1000 / m["rate"]
+            first = first or per
+            cut = _truncated(env, folder)
+            print(f"store of {have:6d} reports{f', cap {cap}' if cap else ''}: {per:6.1f} ms/report "
+                  f"({per / first:4.2f}x the first)  {m['ops']:5.1f} store ops/report  "
+                  f"{cut} of {batch} duplicate checks truncated")
+
+
+def _truncated(env: dict, folder: Path) -> int:
+    """New reports of ``folder`` whose near-duplicate check hit the cap."""
+    client, db = _db(env)
+    try:
+        names = [p.name for p in folder.iterdir()]
+        return db.reports.count_documents({"duplicate_check.status": "truncated",
+                                           "filename": {"$in": names}})
+    finally:
+        client.close()
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -256,6 +274,8 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--no-celery", action="store_true")
     ap.add_argument("--scale", default="", help="comma list of store sizes, e.g. 1000,10000")
     ap.add_argument("--batch", type=int, default=100, help="reports ingested at each --scale size")
+    ap.add_argument("--caps", default="", help="near-duplicate caps (duplicate_candidates) to "
+                                               "compare at each --scale size, e.g. 60,200")
     args = ap.parse_args(argv)
     from gongkai.synth import generate
 
@@ -288,7 +308,8 @@ def main(argv: list[str] | None = None) -> None:
         if celery:
             print(_line(f"ingest --wait, Celery+Redis, {args.workers} workers:", celery, base, jieba))
         if args.scale:
-            scale(env, [int(x) for x in args.scale.split(",")], args.batch, work, base)
+            caps = [int(x) for x in args.caps.split(",")] if args.caps else [None]
+            scale(env, [int(x) for x in args.scale.split(",")], args.batch, work, base, caps)
     finally:
         subprocess.run([sys.executable, "-m", "gongkai", "db", "stop"], env=env, cwd=ROOT,
                        capture_output=True)

@@ -43,6 +43,7 @@ class Settings(BaseModel):
     worker_max_memory_mb: float = Field(1500, ge=0)
     heavy_formats: str = "pdf,docx,doc"
     heavy_mb: float = Field(2, gt=0)
+    duplicate_candidates: int = Field(200, ge=1)
 
     @property
     def data_path(self) -> Path:

@@ -160,6 +160,8 @@ def _human_check(rec: dict) -> str:
              f" · {len(rec['table']['cells'])} cells · {len(rec['claims'])} claims · "
              f"{len(rec['commitments'])} commitments · {len(rec['findings'])} findings"]
     lines += _rendering_lines(rec)
+    if (rec.get("duplicate_check") or {}).get("status") == "truncated":
+        lines.append(f"  [truncated] near-duplicate check: {rec['duplicate_check']['message']}")
     for f in rec["findings"]:
         lines.append(f"  [{f['status']}] {f['code']}: {f['message']}")
     return "\n".join(lines)

@@ -139,14 +139,16 @@ def synth(synth_args) -> None:
 @click.option("--out", type=click.Path(file_okay=False), default="tmp/fuzz", show_default=True,
               help="Folder for crashing (crashes/<class>/) and slow (slow/) inputs.")
 @click.option("--ner", is_flag=True, help="Also run the NER model (slower).")
-def fuzz(minutes, out, ner) -> None:
+@click.option("--ingest", is_flag=True, help="Fuzz ingest inputs (archives, JSONL) instead of analyse.")
+def fuzz(minutes, out, ner, ingest) -> None:
     """Fuzz the pipeline with hostile variants of the corpus; exit 1 on any crash or slow input."""
     try:
         from gongkai.fuzz import main as fuzz_main
     except ImportError as exc:
         raise click.ClickException(f"gongkai fuzz needs the test extra ({exc.name} is missing): "
                                    "pip install -e '.[test]'") from exc
-    sys.exit(fuzz_main(["--minutes", str(minutes), "--out", out] + ["--ner"] * ner))
+    sys.exit(fuzz_main(["--minutes", str(minutes), "--out", out] + ["--ner"] * ner
+                       + ["--ingest"] * ingest))
 
 
 def register(main: click.Group) -> None:

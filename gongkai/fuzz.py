@@ -10,8 +10,10 @@ crash: any other exception, keyed by its class and the innermost project functio
 
 ``python -m gongkai.fuzz --minutes N --out DIR`` (or ``gongkai fuzz``) runs until the
 time is up, writes each crashing and each slow input with its traceback under
-``DIR/crashes/<class>/`` and ``DIR/slow/``, and prints the figures.  tests/test_fuzz.py
-runs the same strategies briefly in ``make test``.
+``DIR/crashes/<class>/`` and ``DIR/slow/``, and prints the figures.  ``--ingest`` fuzzes
+the expansion of ingest inputs instead (:func:`ingest_inputs`: damaged archives of odd
+members, JSONL of odd pages; :func:`ingest_outcome`).  tests/test_fuzz.py runs the same
+strategies briefly in ``make test``.
 
 Hand-written glue: hypothesis generates and mutates; what is specific here is which
 payloads are hostile to these extractors.
@@ -19,11 +21,16 @@ payloads are hostile to these extractors.
 from __future__ import annotations
 
 import hashlib
+import io
+import json
 import re
 import signal
+import tarfile
 import tempfile
 import time
 import traceback
+import warnings
+import zipfile
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import cache
@@ -123,6 +130,93 @@ def documents(draw) -> tuple[str, bytes]:
     return f"gen.{ext}", text.encode("utf-8", "surrogatepass")
 
 
+# --------------------------------------------------------------------------- ingest inputs
+
+_JSON_VALUES = st.one_of(st.none(), st.booleans(), st.integers(-2, 10 ** 30), st.text(max_size=30),
+                         st.sampled_from(["\ud800", "\x00", {"$gt": ""}, [1], {"a.b": 1}, 1e308]))
+
+
+@st.composite
+def _jsonl(draw) -> bytes:
+    lines = []
+    for _ in range(draw(st.integers(0, 6))):
+        page = {key: draw(st.one_of(_JSON_VALUES, st.sampled_from([_LEAD, "<p>x</p>"])))
+                for key in draw(st.lists(st.sampled_from(["url", "html", "text", "fetched_at", "x"]),
+                                         max_size=4, unique=True))}
+        line = json.dumps(page, ensure_ascii=draw(st.booleans())).encode("utf-8", "surrogatepass")
+        lines.append(draw(st.sampled_from([line, line, line[:len(line) // 2], b"", b" ", b"[1]", b"\xff\xfe"])))
+    return b"\n".join(lines) + draw(st.sampled_from([b"\n", b"", b"\r\n"]))
+
+
+@st.composite
+def _members(draw) -> list[tuple[str, bytes]]:
+    names = st.one_of(st.sampled_from(["a.txt", "d/b.html", "../up.txt", "/abs.txt", "p.jsonl", "n.zip",
+                                       ".DS_Store", "x/", "名.txt", "a" * 300 + ".txt", "c.md"]),
+                      st.text(st.characters(blacklist_categories=("Cs",)), max_size=12).map(
+                          lambda n: n.replace("/", "_").replace("\x00", "") + ".txt"))
+    out = []
+    for _ in range(draw(st.integers(0, 5))):
+        name = draw(names)
+        kind = draw(st.sampled_from(["seed", "jsonl", "zeros", "tiny"]))
+        data = (draw(st.sampled_from(seeds()))[1][:4000] if kind == "seed" else draw(_jsonl()) if kind == "jsonl"
+                else b"0" * draw(st.integers(1, 3 << 20)) if kind == "zeros" else draw(st.binary(max_size=20)))
+        out.append((name, data))
+    return out
+
+
+def _archive(kind: str, members: list[tuple[str, bytes]]) -> bytes:
+    buf = io.BytesIO()
+    if kind == "zip":
+        with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as archive, warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # a duplicate member name is one of the odd inputs
+            for name, data in members:
+                archive.writestr(name, data)
+    else:
+        with tarfile.open(fileobj=buf, mode="w:gz" if kind == "tar.gz" else "w") as archive:
+            for name, data in members:
+                info = tarfile.TarInfo(name)
+                info.size = len(data)
+                archive.addfile(info, io.BytesIO(data))
+    return buf.getvalue()
+
+
+@st.composite
+def ingest_inputs(draw) -> tuple[str, bytes]:
+    """(filename, bytes) of one ingest input: an archive (zip, tar.gz, tar) of odd members
+    or a JSONL file of pages, damaged by a few byte changes, a cut, or a size lie."""
+    kind = draw(st.sampled_from(["zip", "zip", "tar.gz", "tar", "jsonl", "jsonl"]))
+    data = draw(_jsonl()) if kind == "jsonl" else _archive(kind, draw(_members()))
+    for _ in range(draw(st.integers(0, 3))):
+        at = draw(st.integers(0, max(len(data) - 1, 0)))
+        op = draw(st.sampled_from(["flip", "cut", "insert"]))
+        if op == "flip":
+            data = data[:at] + bytes([draw(st.integers(0, 255))]) + data[at + 1:]
+        elif op == "cut":
+            data = data[:at]
+        else:
+            data = data[:at] + draw(st.binary(min_size=1, max_size=8)) + data[at:]
+    return f"input.{kind}", data
+
+
+def ingest_outcome(filename: str, data: bytes, hard: float = HARD_SECONDS) -> Outcome:
+    """Expand one ingest input as ``gongkai ingest`` does (``gongkai.inputs.iter_items``):
+    every item must be bytes with a string source and plain string (or absent) metadata,
+    failed or not; an exception, including the project's ``InputError``, is a crash
+    (bad input must become failed items)."""
+    from gongkai.inputs import iter_items
+
+    def check() -> None:
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / filename
+            path.write_bytes(data)
+            for item in iter_items([str(path)]):
+                assert isinstance(item.data, bytes) and isinstance(item.source, str), item.source
+                assert all(v is None or isinstance(v, str) for v in item.meta.values()), item.meta
+                assert item.failure is None or item.failure["code"] == "E300", item.failure
+
+    return _timed(check, hard)
+
+
 # --------------------------------------------------------------------------- running
 
 class _Stopped(Exception):
@@ -142,6 +236,11 @@ def outcome(filename: str, data: bytes, use_ner: bool = False, hard: float = HAR
     from extractors.errors import DocumentError
     from extractors.pipeline import analyse
 
+    return _timed(lambda: analyse(data, filename=filename, use_ner=use_ner), hard, DocumentError)
+
+
+def _timed(work, hard: float, refusal: type[Exception] | tuple = ()) -> Outcome:
+    """Run ``work()``: ok, refused (a ``refusal`` exception: its code) or a crash."""
     def stop(*_):
         raise _Stopped(f"still running after {hard:.0f} s")
 
@@ -149,9 +248,9 @@ def outcome(filename: str, data: bytes, use_ner: bool = False, hard: float = HAR
     signal.setitimer(signal.ITIMER_REAL, hard)
     start = time.perf_counter()
     try:
-        analyse(data, filename=filename, use_ner=use_ner)
+        work()
         return Outcome("ok", "ok", time.perf_counter() - start)
-    except DocumentError as exc:
+    except refusal as exc:
         return Outcome("refused", exc.code, time.perf_counter() - start)
     except Exception as exc:  # noqa: BLE001 - a crash is what the fuzzer looks for
         return Outcome("crash", crash_key(exc), time.perf_counter() - start, traceback.format_exc())
@@ -197,8 +296,10 @@ def _save(folder: Path, filename: str, data: bytes, note: str) -> Path:
     return path
 
 
-def run(minutes: float, out: Path, use_ner: bool = False, batch: int = 25) -> Report:
-    """Fuzz for ``minutes``; crashing and slow inputs go under ``out``."""
+def run(minutes: float, out: Path, use_ner: bool = False, batch: int = 25,
+        ingest: bool = False) -> Report:
+    """Fuzz ``analyse`` (or, ``ingest``, the expansion of ingest inputs) for ``minutes``;
+    crashing and slow inputs go under ``out``."""
     from hypothesis import HealthCheck, Phase, given, settings
 
     outcome("warm.txt", seeds()[0][1], use_ner)  # load jieba/spaCy before timing anything
@@ -206,12 +307,12 @@ def run(minutes: float, out: Path, use_ner: bool = False, batch: int = 25) -> Re
 
     @settings(max_examples=batch, deadline=None, database=None, phases=[Phase.generate],
               suppress_health_check=list(HealthCheck))
-    @given(documents())
+    @given(ingest_inputs() if ingest else documents())
     def one(doc: tuple[str, bytes]) -> None:
         if time.monotonic() > deadline:
             return
         name, data = doc
-        res = outcome(name, data, use_ner)
+        res = ingest_outcome(name, data) if ingest else outcome(name, data, use_ner)
         report.tried += 1
         report.outcomes[res.kind if res.kind != "refused" else res.key] += 1
         report.slowest = max(report.slowest, res.seconds)
@@ -235,8 +336,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--minutes", type=float, default=10.0)
     parser.add_argument("--out", type=Path, default=Path("tmp/fuzz"))
     parser.add_argument("--ner", action="store_true", help="also run the NER model (slower)")
+    parser.add_argument("--ingest", action="store_true",
+                        help="fuzz the expansion of ingest inputs (archives, JSONL) instead of analyse")
     args = parser.parse_args(argv)
-    report = run(args.minutes, args.out, use_ner=args.ner)
+    report = run(args.minutes, args.out, use_ner=args.ner, ingest=args.ingest)
     print("\n".join(report.lines()))
     print(f"inputs written under {args.out}/crashes and {args.out}/slow")
     return 1 if report.crashes or report.slow else 0

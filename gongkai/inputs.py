@@ -218,8 +218,8 @@ def _jsonl_item(line: bytes, where: str, number: int) -> Item:
     if not isinstance(body, str):
         return Item(data=line, source=where,
                     failure=_failure(f"line {number}: needs an \"html\" or \"text\" string"))
-    url = page.get("url")
+    url, fetched = (v if isinstance(v, str) else None for v in (page.get("url"), page.get("fetched_at")))
     kind = "page.html" if page.get("html") is not None else "page.txt"
-    return Item(data=body.encode("utf-8"), source=url or where,
-                filename=kind, meta={"url": url, "fetched_at": page.get("fetched_at"),
-                                     "line": where})
+    # "replace": a lone surrogate ("\ud800" is valid JSON) has no UTF-8 form
+    return Item(data=body.encode("utf-8", "replace"), source=url or where,
+                filename=kind, meta={"url": url, "fetched_at": fetched, "line": where})

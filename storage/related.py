@@ -25,7 +25,6 @@ RELATE_WAIT_SECONDS = 600
 
 # oldest first: the first stored of a report's renderings is the report itself
 ARRIVAL_ORDER = [("seq", 1), ("created_at", 1), ("_id", 1)]
-DUPLICATE_SCAN = 60  # same-year reports read per report as near-duplicate candidates (then ranked)
 _PRIMARY = {"rendering_of": None}  # also matches reports stored before renderings existed
 
 
@@ -95,8 +94,8 @@ class RelatedStore:
         for rid, of in roles.items():
             if of is not None:
                 homes.setdefault(of, []).append(rid)
-                self.db.reports.update_one({"_id": rid}, {"$set": {"rendering_of": of,
-                                                                   "renderings": []}})
+                self.db.reports.update_one({"_id": rid}, {  # a rendering has no duplicate check
+                    "$set": {"rendering_of": of, "renderings": []}, "$unset": {"duplicate_check": ""}})
         for rid, copies in homes.items():
             if roles.get(rid) is None:
                 self.db.reports.update_one({"_id": rid}, {"$set": {"rendering_of": None,
@@ -114,12 +113,13 @@ class RelatedStore:
              **_PRIMARY}, {"_id": 1, "year": 1}).sort(ARRIVAL_ORDER))
 
     def duplicate_candidates(self, report_id: str, lsh: list[str], year: int | None,
-                             body_key: str | None, limit: int = DUPLICATE_SCAN) -> list[dict]:
+                             body_key: str | None, limit: int) -> list[dict]:
         """Done reports of other bodies in the same year sharing a MinHash band key with
         this one (not renderings), with what the similarity check reads besides the text:
         at most ``limit`` of them, found through the ``lsh`` index (generated or templated
         reports share phrasing, so a band can hold thousands of reports: reading them all
-        would make each report cost more than the last).  Oldest first among those read."""
+        would make each report cost more than the last).  Oldest first among those read.
+        The caller asks for one more than it compares to learn whether there were more."""
         if not lsh or year is None:
             return []
         query = {"lsh": {"$in": lsh}, "_id": {"$ne": report_id}, "status": "done",
@@ -143,6 +143,11 @@ class RelatedStore:
                                          {"report_id": 1, "prev_report_id": 1})
             out |= {(d["report_id"], d["prev_report_id"]) for d in docs}
         return out
+
+    def set_duplicate_check(self, report_id: str, check: dict | None) -> None:
+        """Record how complete a report's near-duplicate check was (None: complete)."""
+        change = {"$set": {"duplicate_check": check}} if check else {"$unset": {"duplicate_check": ""}}
+        self.db.reports.update_one({"_id": report_id}, change)
 
     def sources_of(self, ids: list[str]) -> dict[str, str | None]:
         """The first source of each report."""

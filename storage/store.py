@@ -370,6 +370,7 @@ class Store(FindingStore, RelatedStore):
             "announced_sections": doc.get("announced_sections") or [],
             "announced_span": doc.get("announced_span"),
             "lsh": doc.get("lsh") or [],
+            "duplicate_check": doc.get("duplicate_check"),  # None: not truncated
             **self._rendering_fields(doc),
         }
         record["counts"] = counts_of(record)

@@ -356,8 +356,10 @@ def test_embedded_store_that_will_not_start_is_one_line(cli_env, corpus_dir, tmp
 def test_near_duplicate_findings_do_not_depend_on_processing_order(cli_env, mongo_url,
                                                                    tmp_path):
     """The same synthetic year of 100 similar reports (most with 30-90 near-duplicate
-    candidates), ingested in two arrival orders on two processes: the same findings.
-    (With the former cap of 20 candidates per report the two runs differed.)"""
+    candidates), ingested in two arrival orders on two processes: the same findings,
+    no check truncated (under the default cap of 200; tests/test_duplicate_cap.py has
+    both sides of a small cap).  (With the former cap of 20 candidates per report the
+    two runs differed.)"""
     import shutil
     import uuid
 
@@ -379,6 +381,7 @@ def test_near_duplicate_findings_do_not_depend_on_processing_order(cli_env, mong
         db = db_of(env)
         found.append(sorted((f["report_id"], f["prev_report_id"], f["code"], f["status"])
                             for f in db.findings.find({"scope": "duplicate"})))
+        assert db.reports.count_documents({"duplicate_check.status": "truncated"}) == 0
         db.client.drop_database(env["GONGKAI_DB_NAME"])
     assert found[0] and found[0] == found[1]
 

@@ -70,6 +70,28 @@ def test_bad_ingest_inputs_become_failed_items(tmp_path_factory, kind, at, paylo
         assert item.failure is None or item.failure["code"] == InputError.code
 
 
+def test_odd_jsonl_pages_become_items_with_string_sources(tmp_path):
+    """Found by `gongkai fuzz --ingest`: a lone surrogate escape in a page's html (valid
+    JSON) crashed ingest with UnicodeEncodeError, and a non-string url became the
+    report's source (True, a number, an operator object)."""
+    path = tmp_path / "pages.jsonl"
+    path.write_text('{"url": true, "html": "<p>\\ud800报告</p>"}\n'
+                    '{"url": {"$gt": ""}, "fetched_at": 5, "text": "报告"}\n', "utf-8")
+    items = list(iter_items([str(path)]))
+    assert [i.failure for i in items] == [None, None]
+    assert items[0].data.decode("utf-8") == "<p>?报告</p>"
+    assert items[0].source == f"{path}:1" and items[1].source == f"{path}:2"
+    assert items[1].meta["url"] is None and items[1].meta["fetched_at"] is None
+
+
+@settings(max_examples=30, deadline=BOUND, database=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(fuzz.ingest_inputs())
+def test_fuzzed_ingest_inputs_expand_to_well_formed_items(doc):
+    res = fuzz.ingest_outcome(*doc)
+    assert res.kind == "ok", res.trace
+
+
 def test_fuzz_command_runs_for_its_time_and_prints_figures(tmp_path):
     import os
 

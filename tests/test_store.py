@@ -200,15 +200,14 @@ def test_content_first_met_as_a_bad_input_line_is_read_when_given_as_a_document(
 def test_duplicate_candidates_are_bounded_and_oldest_first(store):
     """However many same-year reports share a MinHash band, a report reads a bounded
     number of them (no step grows with the store)."""
-    from storage.related import DUPLICATE_SCAN
-
+    limit = 30
     docs = [{"_id": f"{i:064x}", "sha256": f"{i:064x}", "size": 1, "sources": [{"source": f"s{i}"}],
              "status": "done", "year": 2021, "body_key": f"body{i}", "seq": 1000 - i,
              "lsh": ["b0:shared", f"b1:{i}"], "report": {"body": f"body{i}"}, "sections": []}
-            for i in range(DUPLICATE_SCAN + 25)]
+            for i in range(limit + 25)]
     store.db.reports.insert_many(docs)
-    found = store.duplicate_candidates("x" * 64, ["b0:shared"], 2021, "mine")
-    assert len(found) == DUPLICATE_SCAN
+    found = store.duplicate_candidates("x" * 64, ["b0:shared"], 2021, "mine", limit)
+    assert len(found) == limit
     seqs = [store.report(c["id"])["seq"] for c in found]
     assert seqs == sorted(seqs)
-    assert store.duplicate_candidates("x" * 64, ["b0:shared"], 2020, "mine") == []
+    assert store.duplicate_candidates("x" * 64, ["b0:shared"], 2020, "mine", limit) == []

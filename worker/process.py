@@ -155,7 +155,8 @@ def _work(store: Store, report_id: str, doc: dict, before: dict, vers: dict, for
     saved = store.save_result(report_id, analysis.record, analysis.text, _tokens, fresh=fresh)
     work.rehold(store.db, report_id, lease, settings.lease_seconds)
     mine = {**analysis.record, "id": report_id, "text": analysis.text}
-    counts = relate_safely(store, report_id, mine, saved if fresh else None)
+    counts = relate_safely(store, report_id, mine, saved if fresh else None,
+                           cap=settings.duplicate_candidates)
     work.complete(store.db, report_id, lease["token"])
     return {"id": report_id, "status": "done", "counts": counts,
             "template": analysis.record["report"].get("template")}
@@ -165,7 +166,8 @@ def _finish_pending(store: Store, report_id: str, doc: dict, settings: Settings)
     """A done report whose relating step did not finish (its worker died): only that."""
     lease = doc["lease"]
     with work.Heartbeat(store.db, report_id, lease["token"], settings.lease_seconds):
-        counts = relate_report(store, report_id, _with_text(store, report_id))
+        counts = relate_report(store, report_id, _with_text(store, report_id),
+                               cap=settings.duplicate_candidates)
     work.complete(store.db, report_id, lease["token"])
     return {"id": report_id, "status": "done", "counts": counts, "related": True}
 
@@ -231,7 +233,7 @@ def recheck_report(store: Store, report_id: str, vers: dict, lease: dict,
         return _fenced(report_id)
     store.save_findings(report_id, findings, vers)
     work.rehold(store.db, report_id, lease, settings.lease_seconds)
-    counts = relate_safely(store, report_id, record)
+    counts = relate_safely(store, report_id, record, cap=settings.duplicate_candidates)
     work.complete(store.db, report_id, lease["token"])
     return {"id": report_id, "status": "done", "counts": counts, "rechecked": True}
 
@@ -242,11 +244,12 @@ def _tokens(text: str) -> list[str]:
     return sorted({t for t in tokens(text) if t.strip()})
 
 
-def relate_safely(store: Store, report_id: str, mine: dict, saved: dict | None = None) -> dict:
+def relate_safely(store: Store, report_id: str, mine: dict, saved: dict | None = None,
+                  cap: int | None = None) -> dict:
     """``relate_report``; an error in the relating code (not a transient one) leaves the
     report done with its own findings, logged, instead of stopping the whole ingest."""
     try:
-        return relate_report(store, report_id, mine, saved)
+        return relate_report(store, report_id, mine, saved, cap)
     except (TimeoutError, *TRANSIENT_ERRORS):  # still pending: a re-run relates it
         raise
     except Exception:
@@ -255,7 +258,7 @@ def relate_safely(store: Store, report_id: str, mine: dict, saved: dict | None =
 
 
 def relate_report(store: Store, report_id: str, mine: dict | None = None,
-                  saved: dict | None = None) -> dict:
+                  saved: dict | None = None, cap: int | None = None) -> dict:
     """Relate a freshly stored report to the stored ones and return its counts.
 
     Under leases on its body and its year (so that two workers never relate the same
@@ -265,7 +268,8 @@ def relate_report(store: Store, report_id: str, mine: dict | None = None,
     its text, when the caller has it (saves reading it back).  ``saved``: the counts
     ``save_result`` stored for a fresh report (its first processing: nothing about it is
     stored yet, so there is nothing to drop, and its counts need no recount unless a
-    related finding was written on it)."""
+    related finding was written on it).  ``cap``: near-duplicate candidates compared per
+    report (default: the ``duplicate_candidates`` setting)."""
     from extractors.related import renderings
 
     fresh = saved is not None and mine is not None
@@ -290,7 +294,7 @@ def relate_report(store: Store, report_id: str, mine: dict | None = None,
             if roles.get(record["id"]) is None:
                 new = fresh and record["id"] == report_id
                 touched |= run_cross_year(store, record["id"], record, fresh=new)
-                touched |= run_duplicates(store, record["id"], record, fresh=new)
+                touched |= run_duplicates(store, record["id"], record, fresh=new, cap=cap)
         if fresh and not touched:
             return saved
         return store.refresh_counts(touched | {report_id}).get(report_id, {})
@@ -343,20 +347,34 @@ def _base(record: dict) -> dict:
             "level": rep.get("level")}
 
 
-def run_duplicates(store: Store, report_id: str, record: dict, fresh: bool = False) -> set[str]:
+def run_duplicates(store: Store, report_id: str, record: dict, fresh: bool = False,
+                   cap: int | None = None) -> set[str]:
     """Near-duplicates between bodies of the same year among the best LSH candidates,
     stored on both reports (one body's consecutive years are the cross-year checks'
     business); returns the reports whose findings were written.  ``fresh``: the
     report's first processing: an empty result writes nothing.  (Another worker may have
     related this pair already — once the report is done it is a candidate of theirs — but
     it found the same, so what is stored is empty too; a non-empty result is written as
-    a replacement, never blindly inserted.)"""
+    a replacement, never blindly inserted.)
+
+    At most ``cap`` candidates are compared (the ``duplicate_candidates`` setting).  With
+    at most ``cap``, every stored report sharing a band is compared, so each pair is
+    checked when the later of the two is related, whichever that is: the findings do not
+    depend on processing order.  With more, which ``cap`` are compared depends on what
+    was stored first, so the report's ``duplicate_check`` says ``truncated``
+    (:func:`duplicate_check`): a pair left unchecked always has a truncated report."""
     from extractors.crossyear import similarity_findings
     from extractors.related import light, rank_candidates
 
+    cap = cap or current().duplicate_candidates
     this = light(record)
-    candidates = rank_candidates(record.get("lsh", []), store.duplicate_candidates(
-        report_id, record.get("lsh", []), record["report"].get("year"), record.get("body_key")))
+    read = store.duplicate_candidates(report_id, record.get("lsh", []),
+                                      record["report"].get("year"), record.get("body_key"),
+                                      limit=cap + 1)
+    candidates = rank_candidates(record.get("lsh", []), read, limit=cap)
+    check = duplicate_check(len(read), len(candidates), cap)
+    if check or not fresh:  # a fresh, complete check has nothing to record or clear
+        store.set_duplicate_check(report_id, check)
     touched = set()
     texts = store.get_texts([o["id"] for o in candidates]) if candidates else {}
     stored = set() if fresh else store.duplicate_pairs(report_id)
@@ -371,3 +389,21 @@ def run_duplicates(store: Store, report_id: str, record: dict, fresh: bool = Fal
                                    prev_report_id=that_id)
             touched.add(this_id)
     return touched
+
+
+def duplicate_check(read: int, compared: int, cap: int) -> dict | None:
+    """What is stored on a report whose near-duplicate check was cut at ``cap`` (None:
+    every candidate was compared).
+
+    >>> duplicate_check(3, 3, 200) is None
+    True
+    >>> duplicate_check(201, 200, 200)["status"]
+    'truncated'
+    """
+    if read <= cap:
+        return None
+    return {"status": "truncated", "cap": cap, "compared": compared,
+            "message": f"more than {cap} same-year reports of other bodies share a MinHash "
+                       f"band with this one; it was compared with {compared} of them "
+                       "(setting duplicate_candidates): near-duplicates among the others "
+                       "may be missing"}
