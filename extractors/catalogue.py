@@ -20,7 +20,6 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
-import yaml
 
 from extractors import yamlio
 from extractors.errors import ConfigError
@@ -339,12 +338,7 @@ def _build_columns(raw: dict, path: str) -> dict[str, ColumnDef]:
 
 def parse_catalogue(text: str, path: str = "<string>") -> Catalogue:
     """Build and validate a catalogue from YAML text (ConfigError on any problem)."""
-    try:
-        raw = yamlio.load_with_lines(text)
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{path}: not valid YAML: {exc}", file=path) from exc
-    if not isinstance(raw, dict):
-        raise ConfigError(f"{path}: the catalogue must be a mapping", file=path)
+    raw = yamlio.load_mapping(text, path, "the catalogue", lines=True)
     unknown = set(raw) - TOP_FIELDS - {"__line__"}
     if unknown:
         raise _fail(path, 1, None, sorted(unknown)[0], f"unknown top-level field; allowed: {sorted(TOP_FIELDS)}")

@@ -32,7 +32,6 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import yaml
 
 from extractors import yamlio
 from extractors.errors import ConfigError
@@ -138,11 +137,8 @@ def _build(raw: Any, path: str, catalogue) -> Measure:
 
 def parse_measures(text: str, path: str = "<measures>", catalogue=None) -> Measures:
     """Validate a measures file; ``catalogue`` (optional) checks every cell exists."""
-    try:
-        data = yamlio.load_with_lines(text)
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{path}: not valid YAML: {exc}", file=path) from exc
-    if not isinstance(data, dict) or set(data) - {"version", "topics", "measures", "__line__"}:
+    data = yamlio.load_mapping(text, path, "the measures file", lines=True)
+    if set(data) - {"version", "topics", "measures", "__line__"}:
         raise ConfigError(f"{path}: expected the keys version, topics and measures", file=path)
     topics = _topics(data.get("topics") or {}, path, catalogue)
     measures = tuple(_build(m, path, catalogue) for m in data.get("measures") or ())

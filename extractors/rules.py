@@ -118,12 +118,7 @@ def load_rules(path: str | Path | None = None) -> RuleSet:
 
 
 def parse_rules(text: str, source: str = "<rules>") -> RuleSet:
-    try:
-        data = yamlio.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{source}: invalid YAML: {exc}", file=source) from exc
-    if not isinstance(data, dict):
-        raise ConfigError(f"{source}: expected a mapping at the top", file=source)
+    data = yamlio.load_mapping(text, source, "a rule set")
     _no_unknown(data, TOP_FIELDS, source, None, None)
     lines = _rule_lines(text)
     col_sets = {k: tuple(v) for k, v in (data.get("column_sets") or {}).items()}

@@ -34,3 +34,17 @@ _LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _map
 
 def load_with_lines(text: str) -> Any:
     return yaml.load(text, Loader=_LineLoader)  # noqa: S506 (a safe loader)
+
+
+def load_mapping(text: str, source: str, what: str, lines: bool = False) -> dict:
+    """A configuration file's top-level mapping (``lines``: with ``__line__`` marks);
+    ``ConfigError`` naming ``source`` when it is not YAML or not a mapping of ``what``."""
+    from extractors.errors import ConfigError
+
+    try:
+        data = load_with_lines(text) if lines else safe_load(text)
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{source}: not valid YAML: {exc}", file=source) from exc
+    if not isinstance(data, dict):
+        raise ConfigError(f"{source}: {what} must be a mapping at the top", file=source)
+    return data

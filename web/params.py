@@ -19,7 +19,19 @@ Reason = Literal["parse_error", "different_basis", "not_applicable", "other"]
 Name = Field(default=None, max_length=200)
 
 
-class QueueParams(BaseModel):
+class FormParams(BaseModel):
+    """Query parameters from a form: an empty field means "any" (the filter forms send
+    every field, filled or not)."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _drop_empty(cls, data):
+        if isinstance(data, dict):
+            return {k: v for k, v in data.items() if v not in ("", None, [""])}
+        return data
+
+
+class QueueParams(FormParams):
     """Filters of the queue (lists repeat the parameter: ``?status=fail&status=warn``).
     ``not_assessable`` is left out unless asked for; ``state`` defaults to open."""
 
@@ -40,14 +52,6 @@ class QueueParams(BaseModel):
     desc: bool = False
     page: int = Field(default=1, ge=1, le=100000)
     per_page: int = Field(default=50, ge=1, le=500)
-
-    @model_validator(mode="before")
-    @classmethod
-    def _drop_empty(cls, data):
-        """An empty form field means "any" (the filter form sends every field)."""
-        if isinstance(data, dict):
-            return {k: v for k, v in data.items() if v not in ("", None, [""])}
-        return data
 
     def to_filter(self) -> QueueFilter:
         return QueueFilter(**self.model_dump())

@@ -16,7 +16,7 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import ConfigDict, Field, field_validator, model_validator
 
 from storage import stats
 from storage.queue_index import generation
@@ -25,6 +25,7 @@ from web import auth, plots
 from web.errors import ApiError
 from web.exports import _safe
 from web.pages import render
+from web.params import FormParams
 
 router = APIRouter()
 Level = Literal["national", "province", "city", "county", "district", "township", "department"]
@@ -32,7 +33,7 @@ Template = Literal["pre2019", "2019trial", "2021", "unknown"]
 Dimension = Literal["year", "region", "level", "template"]
 
 
-class StatsQuery(BaseModel):
+class StatsQuery(FormParams):
     """Filters every statistic takes."""
 
     model_config = ConfigDict(extra="forbid")
@@ -43,13 +44,6 @@ class StatsQuery(BaseModel):
     region: str | None = Field(default=None, max_length=100)
     template: Template | None = None
     format: Literal["json", "csv"] = "json"
-
-    @model_validator(mode="before")
-    @classmethod
-    def _drop_empty(cls, data):
-        if isinstance(data, dict):
-            return {k: v for k, v in data.items() if v not in ("", None, [""])}
-        return data
 
     @field_validator("year", mode="before")
     @classmethod

@@ -162,38 +162,33 @@ def test_word_export_html_in_site_chrome():
     assert not any(w in doc.text for w in ("首页", "备案号", "不要", "mso-"))
 
 
-def test_rowspan_colspan_grid():
-    html = (
-        "<html><body><div><p>某区2021年政府信息公开工作年度报告正文第一段落内容。</p><table>"
+_PAGE = "<html><body><div><p>某区2021年政府信息公开工作年度报告正文第一段落内容。</p><table>{}</table></div></body></html>"
+
+
+@pytest.mark.parametrize("rows, expected", [
+    pytest.param(  # spans are repeated into every cell they cover
         "<tr><td rowspan=3>三、本年度办理结果</td><td colspan=2>（一）予以公开</td><td>5</td></tr>"
         "<tr><td rowspan=2>（三）不予公开</td><td>1.属于国家秘密</td><td>0</td></tr>"
-        "<tr><td>2.其他法律行政法规禁止公开</td><td>1</td></tr></table></div></body></html>"
-    )
-    lines = read_document(html.encode(), "t.html").text.split("\n")
-    assert lines[1:] == [
-        "三、本年度办理结果 | （一）予以公开 | （一）予以公开 | 5",
-        "三、本年度办理结果 | （三）不予公开 | 1.属于国家秘密 | 0",
-        "三、本年度办理结果 | （三）不予公开 | 2.其他法律行政法规禁止公开 | 1",
-    ]
+        "<tr><td>2.其他法律行政法规禁止公开</td><td>1</td></tr>",
+        ["三、本年度办理结果 | （一）予以公开 | （一）予以公开 | 5",
+         "三、本年度办理结果 | （三）不予公开 | 1.属于国家秘密 | 0",
+         "三、本年度办理结果 | （三）不予公开 | 2.其他法律行政法规禁止公开 | 1"],
+        id="rowspan-colspan-grid"),
+    pytest.param(  # ...except a number, which is one cell's value, not a label
+        "<tr><td>信息内容</td><td colspan=3>本年处理决定数量</td></tr>"
+        "<tr><td>行政许可</td><td colspan=3>550</td></tr><tr><td rowspan=2>合计</td><td colspan=2>12</td><td>3</td></tr>",
+        ["信息内容 | 本年处理决定数量 | 本年处理决定数量 | 本年处理决定数量",
+         "行政许可 | 550",
+         "合计 | 12 |  | 3"],
+        id="numeric-colspan-not-repeated"),
+])
+def test_html_spans(rows: str, expected: list[str]):
+    lines = read_document(_PAGE.format(rows).encode(), "t.html").text.split("\n")
+    assert lines[1:] == expected
 
 
 def test_expand_grid_ragged_rows():
     assert expand_grid([[("a", 1, 3)], [("b", 1, 1)]]) == [["a", "a", "a"], ["b"]]
-
-
-def test_html_numeric_colspan_is_not_repeated():
-    html = (
-        "<html><body><div><p>某区2021年政府信息公开工作年度报告正文第一段落内容。</p><table>"
-        "<tr><td>信息内容</td><td colspan=3>本年处理决定数量</td></tr>"
-        "<tr><td>行政许可</td><td colspan=3>550</td></tr><tr><td rowspan=2>合计</td><td colspan=2>12</td><td>3</td></tr>"
-        "</table></div></body></html>"
-    )
-    lines = read_document(html.encode(), "t.html").text.split("\n")
-    assert lines[1:] == [
-        "信息内容 | 本年处理决定数量 | 本年处理决定数量 | 本年处理决定数量",
-        "行政许可 | 550",
-        "合计 | 12 |  | 3",
-    ]
 
 
 def test_broken_html_recovers():
