@@ -32,7 +32,7 @@ import re
 from functools import cache
 
 from extractors.models import Commitment, Sections
-from extractors.nlp import get_matcher, get_nlp, get_tokenizer, prose_blocks, sentence_spans
+from extractors.nlp import get_matcher, get_tokenizer, prose_blocks, sentence_spans
 from extractors.patterns import (for_template, load_commitment_rules, load_figures, load_spacy_patterns, pattern_ref,
                                  template_for_year)
 
@@ -157,11 +157,12 @@ def _target(item: str) -> tuple[str, str] | None:
         return None  # no direction verb: skip tokenizing
     from spacy.tokens import Doc
 
-    nlp, matcher = get_nlp(), get_matcher(TARGET_FILE)
+    matcher = get_matcher(TARGET_FILE)
+    vocab = matcher.vocab
     for stretch in _STRETCH.findall(re.sub(r"\s+", "", item)[:_TARGET_SCAN]):
         if any(w in stretch for w in verbs):
             words = get_tokenizer().lcut(stretch)
-            doc = Doc(nlp.vocab, words=words, spaces=[False] * len(words))
+            doc = Doc(vocab, words=words, spaces=[False] * len(words))
             matches = matcher(doc)
             if matches:
                 break
@@ -170,7 +171,7 @@ def _target(item: str) -> tuple[str, str] | None:
     mid, start, end = min(matches, key=lambda m: (m[1], -m[2]))
     span = doc[start + 1:end] if doc[start].text.endswith(verbs) else doc[start:end - 1]
     phrase = _trim(span.text)
-    return (_target_labels()[nlp.vocab.strings[mid]], phrase) if phrase else None
+    return (_target_labels()[vocab.strings[mid]], phrase) if phrase else None
 
 
 @cache

@@ -141,7 +141,7 @@ def parse_rules(text: str, source: str = "<rules>") -> RuleSet:
 
 def _rule_lines(text: str) -> list[int]:
     """1-based line of each item of the top-level ``rules`` list."""
-    node = yaml.compose(text)
+    node = yamlio.compose(text)
     for k, v in getattr(node, "value", []):
         if getattr(k, "value", None) == "rules" and isinstance(v, yaml.SequenceNode):
             return [item.start_mark.line + 1 for item in v.value]

@@ -19,6 +19,11 @@ def safe_load(text: str) -> Any:
     return yaml.load(text, Loader=SafeLoader)  # noqa: S506 (a safe loader)
 
 
+def compose(text: str) -> Any:
+    """The node tree of ``text`` (marks give lines), through the same parser."""
+    return yaml.compose(text, Loader=SafeLoader)
+
+
 class _LineLoader(SafeLoader):
     """A safe loader that records the line of every mapping as ``__line__``."""
 

@@ -56,8 +56,9 @@ def _disk_full(exc: BaseException) -> str:
 
 def _service_error(exc: BaseException, ctx: click.Context) -> str | None:
     """One line for an unreachable or full database."""
-    import pymongo.errors as pe
-
+    pe = sys.modules.get("pymongo.errors")
+    if pe is None:  # no database was used: not a database error (and --help stays light)
+        return None
     s = (ctx.obj or {}).get("settings")
     where = (s.mongo_url if s and s.mongo_url else "the embedded store") if s else "MongoDB"
     if isinstance(exc, (pe.ServerSelectionTimeoutError, pe.AutoReconnect,
