@@ -8,8 +8,10 @@ ratio to plain ``jieba.lcut`` over the same texts measured in the same run.
    ../shared/corpus/reports, cycled), with the defaults (NER model off) and with
    ``--ner``, wall and CPU seconds; time to the first report printed (start-up, model
    loading and the first report) and that report's warm in-process time, so start-up and
-   loading are their difference; ``gongkai --help`` (the CLI's own start) and ``gongkai
-   ingest`` of one report into a fresh embedded store.
+   loading are their difference.  Then ``bench/bench_startup.py``: time to the first
+   report of ``check`` and of ``ingest`` (into a running embedded store, and into a fresh
+   one), ``gongkai --help``, the embedded server's own start, each beside plain jieba's
+   start (``python -c "import jieba; jieba.lcut('x')"``) measured in the same run.
 2. Stages, in this process, over the 26 reports: each stage is timed next to a
    ``jieba.lcut`` pass over the same texts, ``--rounds`` times; the ratio is taken per
    pair and printed as median and range (the machine is shared: only same-run ratios
@@ -27,13 +29,10 @@ Benchmarks print figures; nothing here is a pass/fail test.
 from __future__ import annotations
 
 import argparse
-import os
 import resource
-import shutil
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -41,6 +40,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench_stages import corpus_files, stage_table  # noqa: E402  (bench/ is on sys.path)
+from bench_startup import startup, warm_analyse  # noqa: E402
 
 
 def _jieba_time(texts: list[str]) -> float:
@@ -72,38 +72,8 @@ def _check_process(files: list[Path], extra: list[str]) -> tuple[float, float, f
     return first or float("nan"), time.perf_counter() - start, _child_cpu() - cpu
 
 
-def _process_time(args: list[str], env: dict[str, str] | None = None) -> tuple[float, float]:
-    """(wall, CPU) seconds of ``python -m gongkai ARGS``."""
-    cpu, start = _child_cpu(), time.perf_counter()
-    subprocess.run([sys.executable, "-m", "gongkai", *args], cwd=ROOT, env=env,
-                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
-    return time.perf_counter() - start, _child_cpu() - cpu
-
-
-def startup(first: Path) -> None:
-    """The CLI's own start, and ``ingest`` of one report into a fresh embedded store."""
-    wall, cpu = _process_time(["--help"])
-    print(f"start-up: python -m gongkai --help {wall:5.2f} s (cpu {cpu:4.2f} s)")
-    work = Path(tempfile.mkdtemp(prefix="gk-bench-start-"))
-    env = {k: v for k, v in os.environ.items() if not k.startswith("GONGKAI_")}
-    env.update(GONGKAI_DATA_DIR=str(work / "data"), GONGKAI_DB_NAME="bench_start")
-    try:
-        wall, cpu = _process_time(["ingest", str(first), "--json"], env)
-        print(f"start-up: gongkai ingest of 1 report into a fresh embedded store {wall:5.2f} s "
-              f"(cpu {cpu:4.2f} s; includes starting the store)")
-    finally:
-        _process_time(["db", "stop"], env)
-        shutil.rmtree(work, ignore_errors=True)
-
-
 def _warm_analyse(path: Path, use_ner: bool) -> float:
-    from extractors.pipeline import analyse
-
-    data = path.read_bytes()
-    analyse(data, use_ner=use_ner)
-    start = time.perf_counter()
-    analyse(data, source=str(path), filename=path.name, use_ner=use_ner)
-    return time.perf_counter() - start
+    return warm_analyse(path, corpus_files()[-1], use_ner)
 
 
 def headline(n: int) -> None:
@@ -124,7 +94,6 @@ def headline(n: int) -> None:
         warm = _warm_analyse(files[0], use_ner=bool(extra))
         print(f"   one report: printed after {first:5.2f} s (cpu {one_cpu:4.2f} s); warm in-process "
               f"{warm:5.2f} s -> start-up and loading before the first report ~{first - warm:4.2f} s")
-    startup(files[0])
 
 
 def stages(rounds: int) -> None:
@@ -155,6 +124,8 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit("../shared/corpus/reports not present: nothing to benchmark")
     if not args.no_check:
         headline(args.n)
+        print("\n== start-up: bench/bench_startup.py (whole processes, defaults, 3 rounds)", flush=True)
+        startup()
     stages(args.rounds)
     if not args.no_ingest:
         print(f"\n== ingest: bench/bench_ingest.py --n {args.ingest_n} --raw --scale {args.scale} "
