@@ -138,9 +138,9 @@ def _anchor() -> re.Pattern[str] | None:
 
 @cache
 def _run_regex() -> re.Pattern[str]:
-    import jieba  # its block regex: the unit jieba segments independently
+    from extractors.nlp import jieba_module
 
-    return jieba.re_han_default
+    return jieba_module().re_han_default  # its block regex: the unit jieba segments alone
 
 
 def _anchored_runs(text: str) -> list[tuple[Compact, int, str]]:

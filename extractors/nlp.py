@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import re
+import sys
 from functools import cache
 from typing import Any
 
@@ -46,11 +47,29 @@ def user_words() -> list[tuple[str, int | None, str | None]]:
     return words
 
 
+def jieba_module() -> Any:
+    """``jieba``, imported without setuptools' ``pkg_resources``: jieba only wants it to
+    open its own dict.txt and, when the import fails, opens the file beside its module
+    instead (jieba._compat); importing ``pkg_resources`` scans every installed
+    distribution, 0.1 CPU-s of each process's start.  The block lasts while jieba is
+    imported (nothing else imports then); later imports of ``pkg_resources`` work."""
+    if "jieba" in sys.modules:
+        return sys.modules["jieba"]
+    block = "pkg_resources" not in sys.modules
+    if block:
+        sys.modules["pkg_resources"] = None  # type: ignore[assignment]  # import raises ImportError
+    try:
+        import jieba
+    finally:
+        if block and sys.modules.get("pkg_resources", ...) is None:
+            del sys.modules["pkg_resources"]
+    return jieba
+
+
 @cache
 def get_tokenizer() -> Any:
     """A private jieba.Tokenizer with the user dictionary loaded (one per process)."""
-    import jieba
-
+    jieba = jieba_module()
     jieba.setLogLevel(logging.WARNING)
     tk = jieba.Tokenizer()
     if not _load_cache(tk):
@@ -71,8 +90,7 @@ def _load_cache(tk: Any) -> bool:
     import os
     import tempfile
 
-    import jieba
-
+    jieba = jieba_module()
     if tk.initialized or tk.dictionary != jieba.DEFAULT_DICT:
         return tk.initialized
     path = os.path.join(tk.tmp_dir or tempfile.gettempdir(), tk.cache_file or "jieba.cache")

@@ -53,3 +53,5 @@ def test_check_loads_no_service_client_and_no_other_language(corpus_dir) -> None
     # spaCy's Matcher over jieba tokens needs no language pipeline: spacy.blank("zh")
     # would fill spaCy's registry, importing every language's tokenizer
     assert "spacy.matcher" in imported and "spacy.lang.ja" not in imported
+    # jieba finds its dictionary without setuptools' pkg_resources (extractors.nlp)
+    assert "jieba" in imported and "pkg_resources" not in imported
