@@ -113,7 +113,7 @@ def startup(rounds: int = 3) -> dict[str, float]:
     files = corpus_files()
     env = _env()
     base = _rounds(rounds, lambda _i: _timed([sys.executable, "-c", BASELINE], env))
-    baseline = statistics.median(base[0])
+    baseline, base_cpu = statistics.median(base[0]), statistics.median(base[2])
     print(f"baseline python -c \"{BASELINE}\"       {_fig(base[0])}, "
           f"cpu {statistics.median(base[2]):4.2f} s")
     helps = _rounds(rounds, lambda _i: _timed(_gongkai("--help"), env))
@@ -126,13 +126,14 @@ def startup(rounds: int = 3) -> dict[str, float]:
     print(f"check --json of one report: first report after   {_fig(checks[0])}, "
           f"cpu {statistics.median(checks[2]):4.2f} s; warm in-process {warm:4.2f} s")
     print(f"   -> check start-up before the first report      {first - warm:5.2f} s = "
-          f"{(first - warm) / baseline:4.2f}x the baseline (first report {first / baseline:4.2f}x)")
+          f"{(first - warm) / baseline:4.2f}x the baseline (first report {first / baseline:4.2f}x; "
+          f"the whole process's CPU {statistics.median(checks[2]) / base_cpu:4.2f}x the baseline's)")
     out = {"baseline": baseline, "check_first": first, "check_startup": first - warm}
-    out.update(_ingest(files, rounds, baseline))
+    out.update(_ingest(files, rounds, baseline, base_cpu))
     return out
 
 
-def _ingest(files: list[Path], rounds: int, baseline: float) -> dict[str, float]:
+def _ingest(files: list[Path], rounds: int, baseline: float, base_cpu: float) -> dict[str, float]:
     work = Path(tempfile.mkdtemp(prefix="gk-bench-start-"))
     env = _env(work / "running")
     try:
@@ -145,7 +146,8 @@ def _ingest(files: list[Path], rounds: int, baseline: float) -> dict[str, float]
         first = statistics.median(new[0])
         print(f"ingest of one new report, running store: done after {_fig(new[0])} "
               f"= {first / baseline:4.2f}x the baseline; process ends after {_fig(new[1])}, "
-              f"cpu {statistics.median(new[2]):4.2f} s")
+              f"cpu {statistics.median(new[2]):4.2f} s = {statistics.median(new[2]) / base_cpu:4.2f}x "
+              "the baseline's")
         print(f"ingest of a report already stored (nothing to do) {_fig(stored[0])}, "
               f"cpu {statistics.median(stored[2]):4.2f} s")
         print(f"ingest of 3 new reports, 2 local workers: first report after {pool[0]:5.2f} s, "
