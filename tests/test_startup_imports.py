@@ -27,9 +27,10 @@ SERVICES = {"pymongo", "bson", "gridfs", "celery", "kombu", "billiard", "redis",
 MODELS = {"spacy", "jieba", "thinc", "numpy", "yaml"}
 
 
-def _imported(*args: str) -> tuple[set[str], list[str]]:
+def _imported(*args: str, env: dict[str, str] | None = None) -> tuple[set[str], list[str]]:
     """(top-level packages imported, output lines) of ``gongkai ARGS`` in a new process."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("GONGKAI_")}
+    if env is None:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("GONGKAI_")}
     out = subprocess.run([sys.executable, "-c", _RUN, *args], cwd=ROOT, env=env,
                          capture_output=True, text=True, timeout=120)
     lines = out.stdout.splitlines()
@@ -55,3 +56,12 @@ def test_check_loads_no_service_client_and_no_other_language(corpus_dir) -> None
     assert "spacy.matcher" in imported and "spacy.lang.ja" not in imported
     # jieba finds its dictionary without setuptools' pkg_resources (extractors.nlp)
     assert "jieba" in imported and "pkg_resources" not in imported
+
+
+def test_local_ingest_loads_no_web_arrow_or_broker_client(corpus_dir, cli_env) -> None:
+    report = corpus_dir / "reports" / "2016_pingtan_zhsyq.txt"
+    imported, lines = _imported("ingest", "--json", str(report), env=cli_env)
+    assert json.loads(lines[-1])["status"] == {"done": 1}
+    # the review app, the research export and the broker's client are for other commands
+    assert sorted(imported & {"fastapi", "starlette", "uvicorn", "pyarrow", "pandas", "redis",
+                              "onnxruntime", "pkg_resources"}) == []
