@@ -52,7 +52,8 @@ def jieba_module() -> Any:
     open its own dict.txt and, when the import fails, opens the file beside its module
     instead (jieba._compat); importing ``pkg_resources`` scans every installed
     distribution, 0.1 CPU-s of each process's start.  The block lasts while jieba is
-    imported (nothing else imports then); later imports of ``pkg_resources`` work."""
+    imported (no gongkai code imports ``pkg_resources``; another thread's import of it in
+    that instant would fail); later imports of it work."""
     if "jieba" in sys.modules:
         return sys.modules["jieba"]
     block = "pkg_resources" not in sys.modules
