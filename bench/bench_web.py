@@ -17,7 +17,6 @@ import json
 import os
 import random
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -26,6 +25,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from latency import percentiles, timed_ms  # noqa: E402  (bench/ is the script's folder)
 PASSWORD = "bench password"
 
 
@@ -117,17 +118,17 @@ def serve(folder: Path, tries: int = 600) -> tuple[subprocess.Popen, str]:
     raise SystemExit("gongkai serve did not start")
 
 
+def get_ok(client, url: str) -> float:
+    """Milliseconds of one GET that must answer 200 (the benchmark stops otherwise)."""
+    r, ms = timed_ms(lambda: client.get(url))
+    if r.status_code != 200:
+        raise SystemExit(f"{url}: {r.status_code} {r.text[:300]}")
+    return ms
+
+
 def timings(client, urls: list[str]) -> dict:
-    times = []
-    for url in urls:
-        start = time.perf_counter()
-        r = client.get(url)
-        times.append((time.perf_counter() - start) * 1000)
-        if r.status_code != 200:
-            raise SystemExit(f"{url}: {r.status_code} {r.text[:300]}")
-    times.sort()
-    return {"n": len(times), "p50_ms": round(statistics.median(times), 1),
-            "p95_ms": round(times[max(0, int(len(times) * 0.95) - 1)], 1)}
+    times = [get_ok(client, url) for url in urls]
+    return {"n": len(times), **percentiles(times)}
 
 
 def measure(base: str, folder: Path, samples: int) -> dict:
