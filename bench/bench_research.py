@@ -40,10 +40,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from bench_web import _cli, _env, get_ok, serve  # noqa: E402  (bench/ is on sys.path)
+from bench_web import _cli, _env, get_ok, logged_in, serve  # noqa: E402  (bench/ is on sys.path)
 from latency import percentiles, timed_ms  # noqa: E402
 
-PASSWORD = "bench password"
 ITEMS = ("cells", "claims", "commitments", "findings")
 BATCH = 20000
 QUERIES = {  # five typical queries of the research API (README "Research API")
@@ -246,10 +245,10 @@ def timings(client, url: str, samples: int) -> dict:
     return {"first_ms": round(times[0], 1), **percentiles(times), "n": len(times)}
 
 
-def pymongo_page(db, url: str, samples: int) -> dict:
+def pymongo_page(db, url: str, samples: int, hint: dict | None = None) -> dict:
     """A query's first page as one plain PyMongo find (no HTTP, no validation, no row
     shaping): the filter, sort and limit (+1, as the API asks) that storage/research.py
-    builds for the URL's parameters."""
+    builds for the URL's parameters; ``hint`` forces a plan."""
     from urllib.parse import parse_qsl, urlsplit
 
     from storage import research
@@ -262,8 +261,9 @@ def pymongo_page(db, url: str, samples: int) -> dict:
         params.setdefault(k, []).append(v)
     q = ResearchQuery(**{k: v if len(v) > 1 else v[0] for k, v in params.items()})
     _, flt, proj, sort = research.export_query(collection, q)
-    times = [timed_ms(lambda: list(db[collection].find(flt, proj).sort(sort).limit(q.limit + 1)))[1]
-             for _ in range(samples)]
+    find = (lambda: db[collection].find(flt, proj).sort(sort).limit(q.limit + 1)) if hint is None \
+        else (lambda: db[collection].find(flt, proj).sort(sort).limit(q.limit + 1).hint(hint))
+    times = [timed_ms(lambda: list(find()))[1] for _ in range(samples)]
     return percentiles(times)
 
 
@@ -326,13 +326,7 @@ def _read(cursor) -> tuple[list, float]:
 
 
 def measure(base_url: str, folder: Path, samples: int) -> dict:
-    import httpx
-
-    env = _env(folder / "data")
-    _cli(["users", "add", "bench", "--role", "researcher", "--password-stdin"], env, PASSWORD + "\n")
-    client = httpx.Client(base_url=base_url, timeout=600)
-    token = client.post("/api/token", json={"name": "bench", "password": PASSWORD}).json()["token"]
-    client.headers["Authorization"] = f"Bearer {token}"
+    client = logged_in(base_url, folder, "researcher", 600)
     db = _db(folder)
     out = {"reports": db.reports.count_documents({"canonical": True}),
            "cells": db.cells.estimated_document_count(),
@@ -348,6 +342,9 @@ def measure(base_url: str, folder: Path, samples: int) -> dict:
         if name in QUERIES and "next page" not in name:
             out[name] = beside(out[name], pymongo_page(db, url, samples))
         print(f"  {name}: {out[name]}", flush=True)
+    text = "claims: text search, years"
+    out[f"{text}: its find as a collection scan (the plan before its index, hint $natural)"] = \
+        pymongo_page(db, QUERIES[text], max(3, samples // 4), hint={"$natural": 1})
     out["export: cells.parquet, applications_*"] = export_rate(client, db)
     return out
 

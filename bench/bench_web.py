@@ -131,14 +131,20 @@ def timings(client, urls: list[str]) -> dict:
     return {"n": len(times), **percentiles(times)}
 
 
-def measure(base: str, folder: Path, samples: int) -> dict:
+def logged_in(base: str, folder: Path, role: str, timeout: float):
+    """An HTTP client of the served app with the token of a new user ``bench`` of ``role``."""
     import httpx
 
-    env = _env(folder / "data")
-    _cli(["users", "add", "bench", "--role", "auditor", "--password-stdin"], env, PASSWORD + "\n")
-    client = httpx.Client(base_url=base, timeout=120)
+    _cli(["users", "add", "bench", "--role", role, "--password-stdin"], _env(folder / "data"),
+         PASSWORD + "\n")
+    client = httpx.Client(base_url=base, timeout=timeout)
     token = client.post("/api/token", json={"name": "bench", "password": PASSWORD}).json()["token"]
     client.headers["Authorization"] = f"Bearer {token}"
+    return client
+
+
+def measure(base: str, folder: Path, samples: int) -> dict:
+    client = logged_in(base, folder, "auditor", 120)
     client.headers["Accept"] = "text/html"
     first = client.get("/api/queue", params={"per_page": 500}).json()
     ids = [i["_id"] for i in first["items"]]
