@@ -5,9 +5,9 @@ checked after it.  The only MongoDB here is ``find`` and ``aggregate``.
 
 The embedded server (SecantusDB) plans a filter on an index only when the filter's
 equalities are the index's leading keys (in any order) followed by at most one range or
-``$in``; any other filter, even one whose every field is indexed, is answered by reading
-every document the ``canonical`` prefix holds (issue 10: a text search within a claim
-kind, 16.7 s a page at 20,000 reports).  It also fetches, filters and sorts every
+``$in``; any other filter, even one whose every field is indexed, is answered by a
+collection scan or a walk of the whole ``canonical`` prefix (issue 10: a text search
+within a claim kind, 16.7 s a page at 20,000 reports).  It also fetches, filters and sorts every
 document a query selects before it applies the limit, so a page costs what its query
 selects, not what it shows.  So:
 
@@ -19,8 +19,8 @@ selects, not what it shows.  So:
   order, so a first page reads one year's rows.
 - :func:`plan`: a filter no index serves as a whole is split into the largest part
   that one index serves (a first ``$match``) and the rest (a second ``$match``); several
-  text words keep one word in the first part (the longest: a longer jieba token is the
-  rarer, the fewer rows to check) and the others in the second.  MongoDB merges adjacent
+  text words keep one word in the first part (the longest: a longer jieba token is
+  usually the rarer, so fewer rows to check) and the others in the second.  MongoDB merges adjacent
   ``$match`` stages, so a real server plans them as one; the rows are the same.
 """
 from __future__ import annotations
