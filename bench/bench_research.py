@@ -31,7 +31,6 @@ from __future__ import annotations
 import argparse
 import json
 import random
-import statistics
 import sys
 import tempfile
 import time
@@ -41,9 +40,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from bench_web import _cli, _env, serve  # noqa: E402  (bench/ is on sys.path)
+from bench_web import _cli, _env, get_ok, logged_in, serve  # noqa: E402  (bench/ is on sys.path)
+from latency import percentiles, timed_ms  # noqa: E402
 
-PASSWORD = "bench password"
 ITEMS = ("cells", "claims", "commitments", "findings")
 BATCH = 20000
 QUERIES = {  # five typical queries of the research API (README "Research API")
@@ -242,31 +241,35 @@ def _timeliness(meta: dict, rep: dict) -> dict | None:
 
 # ------------------------------------------------------------------ measure
 def timings(client, url: str, samples: int) -> dict:
-    times = []
-    for _ in range(samples):
-        start = time.perf_counter()
-        r = client.get(url)
-        times.append((time.perf_counter() - start) * 1000)
-        if r.status_code != 200:
-            raise SystemExit(f"{url}: {r.status_code} {r.text[:300]}")
-    first = times[0]
-    times.sort()
-    return {"first_ms": round(first, 1), "p50_ms": round(statistics.median(times), 1),
-            "p95_ms": round(times[max(0, int(len(times) * 0.95) - 1)], 1), "n": len(times)}
+    times = [get_ok(client, url) for _ in range(samples)]
+    return {"first_ms": round(times[0], 1), **percentiles(times), "n": len(times)}
 
 
-def baseline_page(db, samples: int) -> dict:
-    """The first query's filter as one plain PyMongo find (no HTTP, no validation)."""
-    times = []
-    for _ in range(samples):
-        start = time.perf_counter()
-        list(db.cells.find({"canonical": True, "measure": "applications_received",
-                            "year": {"$gte": 2020, "$lte": 2024}}).sort([("year", 1), ("_id", 1)])
-             .limit(101))
-        times.append((time.perf_counter() - start) * 1000)
-    times.sort()
-    return {"p50_ms": round(statistics.median(times), 1),
-            "p95_ms": round(times[max(0, int(len(times) * 0.95) - 1)], 1)}
+def pymongo_page(db, url: str, samples: int, hint: dict | None = None) -> dict:
+    """A query's first page as one plain PyMongo find (no HTTP, no validation, no row
+    shaping): the filter, sort and limit (+1, as the API asks) that storage/research.py
+    builds for the URL's parameters; ``hint`` forces a plan."""
+    from urllib.parse import parse_qsl, urlsplit
+
+    from storage import research
+    from storage.research_params import ResearchQuery
+
+    parts = urlsplit(url)
+    collection = parts.path.rsplit("/", 1)[-1]
+    params: dict = {}
+    for k, v in parse_qsl(parts.query):
+        params.setdefault(k, []).append(v)
+    q = ResearchQuery(**{k: v if len(v) > 1 else v[0] for k, v in params.items()})
+    _, flt, proj, sort = research.export_query(collection, q)
+    times = [timed_ms(lambda: list(db[collection].find(flt, proj, hint=hint).sort(sort)
+                                   .limit(q.limit + 1)))[1] for _ in range(samples)]
+    return percentiles(times)
+
+
+def beside(api: dict, plain: dict) -> dict:
+    """An API figure with the same filter's plain PyMongo find of the same run."""
+    return {**api, "pymongo_same_filter": plain,
+            "ratio_p95_to_pymongo": round(api["p95_ms"] / plain["p95_ms"], 2) if plain["p95_ms"] else None}
 
 
 def export_rate(client, db) -> dict:
@@ -322,19 +325,12 @@ def _read(cursor) -> tuple[list, float]:
 
 
 def measure(base_url: str, folder: Path, samples: int) -> dict:
-    import httpx
-
-    env = _env(folder / "data")
-    _cli(["users", "add", "bench", "--role", "researcher", "--password-stdin"], env, PASSWORD + "\n")
-    client = httpx.Client(base_url=base_url, timeout=600)
-    token = client.post("/api/token", json={"name": "bench", "password": PASSWORD}).json()["token"]
-    client.headers["Authorization"] = f"Bearer {token}"
+    client = logged_in(base_url, folder, "researcher", 600)
     db = _db(folder)
     out = {"reports": db.reports.count_documents({"canonical": True}),
            "cells": db.cells.estimated_document_count(),
            "findings": db.findings.estimated_document_count(),
            "claims": db.claims.estimated_document_count()}
-    out["baseline: first query as one PyMongo find"] = baseline_page(db, samples)
     for name, url in {**QUERIES, **STATS}.items():
         if "next page" in name:  # follow the first page's cursor
             from urllib.parse import quote
@@ -342,7 +338,12 @@ def measure(base_url: str, folder: Path, samples: int) -> dict:
             nxt = client.get(url).json().get("next")
             url += f"&cursor={quote(nxt)}" if nxt else ""
         out[name] = timings(client, url, samples if name in QUERIES else max(3, samples // 8))
+        if name in QUERIES and "next page" not in name:
+            out[name] = beside(out[name], pymongo_page(db, url, samples))
         print(f"  {name}: {out[name]}", flush=True)
+    text = "claims: text search, years"
+    out[f"{text}: its find as a collection scan (the plan before its index, hint $natural)"] = \
+        pymongo_page(db, QUERIES[text], max(3, samples // 4), hint={"$natural": 1})
     out["export: cells.parquet, applications_*"] = export_rate(client, db)
     return out
 

@@ -17,7 +17,6 @@ import json
 import os
 import random
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -26,6 +25,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from latency import percentiles, timed_ms  # noqa: E402  (bench/ is the script's folder)
 PASSWORD = "bench password"
 
 
@@ -117,27 +118,33 @@ def serve(folder: Path, tries: int = 600) -> tuple[subprocess.Popen, str]:
     raise SystemExit("gongkai serve did not start")
 
 
+def get_ok(client, url: str) -> float:
+    """Milliseconds of one GET that must answer 200 (the benchmark stops otherwise)."""
+    r, ms = timed_ms(lambda: client.get(url))
+    if r.status_code != 200:
+        raise SystemExit(f"{url}: {r.status_code} {r.text[:300]}")
+    return ms
+
+
 def timings(client, urls: list[str]) -> dict:
-    times = []
-    for url in urls:
-        start = time.perf_counter()
-        r = client.get(url)
-        times.append((time.perf_counter() - start) * 1000)
-        if r.status_code != 200:
-            raise SystemExit(f"{url}: {r.status_code} {r.text[:300]}")
-    times.sort()
-    return {"n": len(times), "p50_ms": round(statistics.median(times), 1),
-            "p95_ms": round(times[max(0, int(len(times) * 0.95) - 1)], 1)}
+    times = [get_ok(client, url) for url in urls]
+    return {"n": len(times), **percentiles(times)}
+
+
+def logged_in(base: str, folder: Path, role: str, timeout: float):
+    """An HTTP client of the served app with the token of a new user ``bench`` of ``role``."""
+    import httpx
+
+    _cli(["users", "add", "bench", "--role", role, "--password-stdin"], _env(folder / "data"),
+         PASSWORD + "\n")
+    client = httpx.Client(base_url=base, timeout=timeout)
+    token = client.post("/api/token", json={"name": "bench", "password": PASSWORD}).json()["token"]
+    client.headers["Authorization"] = f"Bearer {token}"
+    return client
 
 
 def measure(base: str, folder: Path, samples: int) -> dict:
-    import httpx
-
-    env = _env(folder / "data")
-    _cli(["users", "add", "bench", "--role", "auditor", "--password-stdin"], env, PASSWORD + "\n")
-    client = httpx.Client(base_url=base, timeout=120)
-    token = client.post("/api/token", json={"name": "bench", "password": PASSWORD}).json()["token"]
-    client.headers["Authorization"] = f"Bearer {token}"
+    client = logged_in(base, folder, "auditor", 120)
     client.headers["Accept"] = "text/html"
     first = client.get("/api/queue", params={"per_page": 500}).json()
     ids = [i["_id"] for i in first["items"]]

@@ -14,10 +14,10 @@ cursors, streamed exports (the only code of the research API that knows MongoDB)
 - Pages: keyset on (sort key, ``_id``), so a page never repeats or skips a row when
   documents are inserted meanwhile.  The cursor is base64url JSON of the last row's
   sort value and id plus a fingerprint of the filter; anything else is refused
-  (:class:`CursorError`).  MongoDB has no row-value comparison and the embedded server
-  plans ``$or`` as a collection scan, so the "after (v, id)" condition is run as up to
-  three index-friendly queries (same value with a larger id; larger values; nulls, which
-  sort first ascending and last descending).
+  (:class:`CursorError`).  How a page's queries are put to the server (the "after
+  (v, id)" condition as up to three index-friendly queries, a year range one year at a
+  time, a filter no index serves whole split into an indexed ``$match`` and the rest) is
+  storage/research_plan.py.
 
 Hand-written: keyset pagination over MongoDB is a few lines that no maintained library
 offers for PyMongo without an ORM.
@@ -38,6 +38,7 @@ from pymongo import ASCENDING, DESCENDING
 from pymongo.database import Database
 
 from storage.research_params import MAX_EXPORT, ResearchQuery
+from storage.research_plan import after, by_year, explain_part, fetch, fetch_cursor
 from storage.research_spec import COLLECTIONS, SPECS, Spec
 
 ITEMS = ("cells", "claims", "commitments", "findings")
@@ -209,66 +210,6 @@ def read_cursor(cursor: str, fp: str) -> tuple[Any, Any]:
     return value, _decode_id(data["id"])
 
 
-_NOTHING = {"$in": []}  # a condition no value meets
-_TESTS = {"$gt": lambda a, b: a > b, "$gte": lambda a, b: a >= b,
-          "$lt": lambda a, b: a < b, "$lte": lambda a, b: a <= b,
-          "$eq": lambda a, b: a == b, "$ne": lambda a, b: a != b,
-          "$in": lambda a, b: a in b, "$all": lambda a, b: False}
-
-
-def _holds(value: Any, ops: dict) -> bool:
-    """Whether ``value`` meets every operator of ``ops`` (MongoDB compares within a type)."""
-    try:
-        return all(_TESTS[op](value, v) for op, v in ops.items())
-    except (TypeError, KeyError):
-        return False
-
-
-def _is_ops(cond: Any) -> bool:
-    return isinstance(cond, dict) and bool(cond) and all(str(k).startswith("$") for k in cond)
-
-
-def _merge(f: dict, path: str, cond: Any) -> dict:
-    """``f`` with ``cond`` (a value or an operator dict) also required of ``path``.
-
-    An equality stays a plain equality when the filter allows its value (the embedded
-    server plans an equality inside a range as a collection scan), and becomes a
-    condition nobody meets when it does not (a cursor cannot widen its query)."""
-    out = dict(f)
-    if path not in out:
-        out[path] = cond
-        return out
-    have = out[path] if _is_ops(out[path]) else {"$eq": out[path]}
-    merged = dict(have)
-    for op, v in (cond.items() if _is_ops(cond) else [("$eq", cond)]):
-        if op in merged and op in ("$gt", "$gte"):
-            merged[op] = max(merged[op], v)
-        elif op in merged and op in ("$lt", "$lte"):
-            merged[op] = min(merged[op], v)
-        elif op == "$eq" and "$eq" in merged and merged["$eq"] != v:
-            merged = dict(_NOTHING)
-            break
-        else:
-            merged[op] = v
-    if "$eq" in merged:
-        value = merged.pop("$eq")
-        merged = value if _holds(value, merged) else dict(_NOTHING)
-    out[path] = merged
-    return out
-
-
-def _after(f: dict, path: str, desc: bool, value: Any, row_id: Any) -> list[dict]:
-    """The queries that together return the rows after (value, row_id), in order."""
-    idop = "$lt" if desc else "$gt"
-    same = _merge(_merge(f, path, value), "_id", {idop: row_id})
-    if path == "_id":
-        return [_merge(f, "_id", {idop: row_id})]
-    if value is None:
-        return [same] if desc else [same, _merge(f, path, {"$ne": None})]
-    beyond = _merge(f, path, {"$lt" if desc else "$gt": value})
-    return [same, beyond, _merge(f, path, None)] if desc else [same, beyond]
-
-
 # --------------------------------------------------------------------------- reading
 def _projection(spec: Spec, fields: list[str]) -> dict:
     proj = {"_id": 1}
@@ -313,22 +254,29 @@ def page(db: Database, collection: str, q: ResearchQuery,
     base = filter_of(collection, q, regions)
     path, desc = _sort(q, spec)
     fp = fingerprint(collection, q)
-    queries = [base] if q.cursor is None else _after(base, path, desc, *read_cursor(q.cursor, fp))
+    queries = _queries(spec, base, path, desc, q.cursor, fp)
     direction = DESCENDING if desc else ASCENDING
     proj = {**_projection(spec, fields), path: 1}
+    sort = [(path, direction), ("_id", direction)]
     docs: list[dict] = []
     for part in queries:
         want = q.limit + 1 - len(docs)
         if want <= 0:
             break
-        docs += list(db[collection].find(part, proj).sort([(path, direction), ("_id", direction)])
-                     .limit(want))
+        docs += fetch(db[collection], spec, part, proj, sort, want)
     more = len(docs) > q.limit
     docs = docs[:q.limit]
     nxt = make_cursor(fp, _plain(_get(docs[-1], path)), docs[-1]["_id"]) if more else None
     return {"collection": collection, "items": [row_of(spec, d, fields) for d in docs],
             "next": nxt, "limit": q.limit, "sort": q.sort or spec.default_sort,
             "desc": desc, "fields": fields}
+
+
+def _queries(spec: Spec, base: dict, path: str, desc: bool, cursor: str | None,
+             fp: str) -> list[dict]:
+    """The queries, in order, whose rows make one page (after ``cursor``)."""
+    parts = [base] if cursor is None else after(base, path, desc, *read_cursor(cursor, fp))
+    return by_year(spec, parts, path, desc)
 
 
 def _plain(value: Any) -> Any:
@@ -353,7 +301,7 @@ def export_rows(db: Database, collection: str, q: ResearchQuery,
         if coll.count_documents(base, limit=limit + 1) > limit:
             raise ExportTooLarge(f"the query selects more than {limit} rows (the export "
                                  "limit); narrow the filter (year, measure, region, ...)")
-    cursor = coll.find(base, proj).sort(sort).batch_size(EXPORT_BATCH)
+    cursor = fetch_cursor(coll, spec, base, proj, sort, EXPORT_BATCH)
     return fields, _rows(spec, fields, _read_ahead(cursor, EXPORT_BATCH))
 
 
@@ -429,17 +377,17 @@ def _read_ahead(cursor, size: int) -> Iterator[list[dict]]:
 
 
 def explain(db: Database, collection: str, q: ResearchQuery) -> list[dict]:
-    """The server's plans of the queries one page of ``q`` runs: one without a cursor,
-    two or three after one (for the index test)."""
+    """The server's plans of the queries one page of ``q`` may run (a page stops at the
+    first queries that fill it): one without a cursor, two or three after one, a year
+    range sorted by year one a year (for the index test)."""
     spec = SPECS[collection]
     q.check_for(collection)
-    base = filter_of(collection, q)
     path, desc = _sort(q, spec)
-    queries = [base] if q.cursor is None else _after(
-        base, path, desc, *read_cursor(q.cursor, fingerprint(collection, q)))
+    queries = _queries(spec, filter_of(collection, q), path, desc, q.cursor,
+                       fingerprint(collection, q))
     direction = DESCENDING if desc else ASCENDING
-    return [db[collection].find(part).sort([(path, direction), ("_id", direction)])
-            .limit(q.limit + 1).explain() for part in queries]
+    sort = [(path, direction), ("_id", direction)]
+    return [explain_part(db[collection], spec, part, sort, q.limit + 1) for part in queries]
 
 
 __all__ = [
