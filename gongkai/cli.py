@@ -293,11 +293,32 @@ def reprocess(ctx, failed, everything, as_json, workers) -> None:
     started = time.monotonic()
     force = failed or everything
     todo = ing.pending(store, summary.ids, force)
-    ing.dispatch(s, store, summary, todo, force, True, workers, lambda r: None, lambda c: None)
+    ing.dispatch(s, store, summary, todo, force, True, workers, lambda r: None, lambda c: None,
+                 lambda m: click.echo(m, err=True), settle_all=True)
     summary.seconds = time.monotonic() - started
     ing.finish(store, summary)
     _print_summary(summary, as_json, waited=True)
     sys.exit(0 if summary.ok else 1)
+
+
+@main.command()
+@click.option("--settle", is_flag=True, required=True,
+              help="Bring the near-duplicate findings of reports past the candidate cap to "
+                   "what they are in any arrival order.")
+@click.option("--year", "years", type=int, multiple=True, help="Only these years.")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def relate(ctx, settle, years, as_json) -> None:
+    """Relate stored reports again (``--settle``: the near-duplicate findings past the
+    ``duplicate_candidates`` cap; ingest and reprocess do this by themselves)."""
+    from worker.duplicates import settle as settle_all
+
+    stats = settle_all(_store(ctx), list(years) or None, _settings(ctx).duplicate_candidates)
+    if as_json:
+        click.echo(_dump(stats))
+        return
+    click.echo(f"settled {stats['settled']} reports past the cap: {stats['checked']} pairs "
+               f"checked, {stats['dropped']} dropped, {stats['unmarked']} back within the cap")
 
 
 # ------------------------------------------------------------------------- reports / show

@@ -1,8 +1,10 @@
 """The near-duplicate candidate cap (setting ``duplicate_candidates``), through real
 ingests in two arrival orders: under the cap the findings do not depend on the order and
 no report is marked; over it every report whose check was cut says so (stored, shown by
-``gongkai show``), and every near-duplicate pair missing from a run has such a report."""
+``gongkai show``), every near-duplicate pair missing from a run has such a report, and
+the findings still do not depend on the order (worker/duplicates.py settles them)."""
 import json
+import random
 import re
 import shutil
 import uuid
@@ -53,6 +55,58 @@ def _ingest(src, order, env, cap):
              for f in db.findings.find({"scope": "duplicate"})}
     cut = {d["_id"] for d in db.reports.find({"duplicate_check.status": "truncated"})}
     return pairs, cut, env
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory):
+    """Fourteen same-year variants of one report under fourteen bodies, each missing a
+    different share of its lines (so they share from 2 to 16 of the 16 MinHash bands
+    with one another: rankings with ties and without), and four other reports."""
+    from gongkai.synth import main as synth
+
+    src = tmp_path_factory.mktemp("graded")
+    assert synth(["--n", "4", "--seed", "7", "--out", str(src), "--years", "2023",
+                  "--formats", "txt"]) in (0, None)
+    base = sorted(src.glob("*.txt"))[0]
+    text = base.read_text("utf-8")
+    body = re.search(r"^(\S+?)(?:20\d\d年)", text).group(1)
+    lines = text.splitlines()
+    for i in range(14):
+        rng = random.Random(i)
+        kept = [line for j, line in enumerate(lines) if j < 3 or rng.random() > 0.02 * (i % 7)]
+        (src / f"2023_variant_{i:02d}.txt").write_text(
+            "\n".join(kept).replace(body, f"测试{i}县人民政府") + f"\n（本报告第{i}版）\n", "utf-8")
+    base.unlink()
+    return src
+
+
+def _findings(env) -> set[tuple[str, str, str]]:
+    return {(f["report_id"], f["prev_report_id"], f["code"])
+            for f in db_of(env).findings.find({"scope": "duplicate"})}
+
+
+def test_over_the_cap_findings_do_not_depend_on_order(graded, cli_env):
+    """Two stores, the same reports in two orders, 5 candidates compared per report of
+    13+: the same (report, other, code) near-duplicate findings, settled to the pairs
+    where one of the two is among the other's 5 sharing most bands."""
+    runs = {order: _ingest(graded, order, cli_env, cap=5) for order in ("forward", "reverse")}
+    (_, cut_f, env_f), (_, cut_r, env_r) = runs["forward"], runs["reverse"]
+    assert cut_f == cut_r and len(cut_f) >= 14
+    found = _findings(env_f)
+    assert found and found == _findings(env_r)
+    db = db_of(env_f)
+    docs = {d["_id"]: (d["body_key"], set(d["lsh"])) for d in db.reports.find({"status": "done"})}
+    top = {}
+    for rid, (body, lsh) in docs.items():
+        pool = [(-len(lsh & other), oid) for oid, (ob, other) in docs.items()
+                if oid != rid and ob != body and lsh & other]
+        top[rid] = {oid for _, oid in sorted(pool)[:5]}
+    assert all(b in top[a] or a in top[b] for a, b, _ in found)
+    again = run_cli(["relate", "--settle", "--json"], env_r)  # settled: nothing left to do
+    assert again.returncode == 0, again.stderr[-2000:]
+    stats = json.loads(again.stdout)
+    assert stats["checked"] == stats["dropped"] == 0 and stats["settled"] == len(cut_r)
+    assert _findings(env_r) == found
 
 
 def test_under_the_cap_findings_do_not_depend_on_order_and_nothing_is_marked(reports, cli_env):

@@ -1,0 +1,199 @@
+"""Stored near-duplicate candidates: same-year reports of other bodies sharing a MinHash
+band key (the ``lsh`` index), ranked on the server, and what each report's check covered.
+
+A report's candidate *pool* is every done report (not a rendering) of the same year and
+another body sharing at least one band with it; pools are symmetric.  Its *top* is the
+``cap`` of its pool sharing most bands, ties by id: a function of the stored set, not of
+the order reports came in (``ranked_candidates``, one aggregation: ``$match`` on the
+index, ``$project`` the number of shared bands, ``$sort``, ``$limit``).
+
+``reports.duplicate_rank`` records, per report, what its checks covered, so that the
+settling pass (worker/duplicates.py) knows which pairs were checked without checking them
+again: ``since`` (the relate number at which it first took part), ``relate`` and
+``settle`` ([number, shared, id]: compared with every report present at that number whose
+rank is at least (shared, id); shared None: with every one), and ``pool`` (its pool size
+as last counted, at most cap + 1; kept up to date while under the cap by the reports
+joining it, ``grow_pools``).  ``reports.duplicate_check`` marks a report whose pool
+exceeds the cap (shown by ``gongkai show`` and the review app).
+"""
+from __future__ import annotations
+
+from typing import Iterable
+
+_PRIMARY = {"rendering_of": None}
+_TRUNCATED = "truncated"
+
+
+def truncated_mark(cap: int, compared: int) -> dict:
+    """What is stored on a report whose candidate pool exceeds ``cap``."""
+    return {"status": _TRUNCATED, "cap": cap, "compared": compared,
+            "message": f"more than {cap} same-year reports of other bodies share a MinHash "
+                       f"band with this one; it is compared with the {compared} sharing most "
+                       "bands and with those that rank it among theirs (setting "
+                       "duplicate_candidates): near-duplicates among the others may be missing"}
+
+
+def rank_key(shared: int, rid: str) -> tuple[int, str]:
+    """Sort key of a candidate: most shared bands first, then id."""
+    return (-shared, rid)
+
+
+def covers(rank: dict | None, other_since: int | None, shared: int, other_id: str) -> bool:
+    """A report whose checks are ``rank`` was compared with ``other`` (which first took
+    part at ``other_since`` and shares ``shared`` bands with it)."""
+    if not rank or other_since is None:
+        return False
+    for name in ("relate", "settle"):
+        rec = rank.get(name)
+        if not rec or other_since >= rec[0]:
+            continue
+        if rec[1] is None or rank_key(shared, other_id) <= rank_key(rec[1], rec[2]):
+            return True
+    return False
+
+
+class DuplicateStore:
+    """The near-duplicate half of ``storage.store.Store`` (needs ``self.db``)."""
+
+    db: object
+
+    def _pool_query(self, report_id: str, lsh: list[str], year: int, body_key: str | None) -> dict:
+        return {"lsh": {"$in": list(lsh)}, "_id": {"$ne": report_id}, "status": "done",
+                "year": year, "body_key": {"$ne": body_key}, **_PRIMARY}
+
+    def ranked_candidates(self, report_id: str, lsh: list[str], year: int | None,
+                          body_key: str | None, limit: int) -> list[tuple[str, int]]:
+        """(id, shared bands) of the ``limit`` best of the report's pool, best first,
+        ranked on the server (the pool itself is never read here)."""
+        if not lsh or year is None:
+            return []
+        mine = sorted(set(lsh))
+        rows = self.db.reports.aggregate([
+            {"$match": self._pool_query(report_id, mine, year, body_key)},
+            {"$project": {"shared": {"$size": {"$setIntersection": ["$lsh", mine]}}}},
+            {"$sort": {"shared": -1, "_id": 1}}, {"$limit": limit}])
+        return [(r["_id"], int(r["shared"])) for r in rows]
+
+    def unmarked_pool(self, report_id: str, lsh: list[str], year: int | None,
+                      body_key: str | None) -> list[tuple[str, int]]:
+        """(id, shared bands) of the reports of the pool whose own pool is within the cap
+        (not marked truncated): each has every report of its pool among its top.  Few:
+        a band shared by more than cap + 1 reports marks every one of them."""
+        if not lsh or year is None:
+            return []
+        mine = set(lsh)
+        query = {**self._pool_query(report_id, lsh, year, body_key),
+                 "duplicate_check.status": {"$ne": _TRUNCATED}}
+        return [(d["_id"], len(mine & set(d.get("lsh") or ())))
+                for d in self.db.reports.find(query, {"lsh": 1})]
+
+    def grow_pools(self, report_id: str, lsh: list[str], year: int | None,
+                   body_key: str | None, cap: int) -> list[str]:
+        """A report joined the pools of the reports it shares a band with: count it in
+        those within the cap, and mark those it takes past the cap; return them."""
+        if not lsh or year is None:
+            return []
+        query = {**self._pool_query(report_id, lsh, year, body_key),
+                 "duplicate_check.status": {"$ne": _TRUNCATED}}
+        self.db.reports.update_many({**query, "duplicate_rank": {"$ne": None}},
+                                    {"$inc": {"duplicate_rank.pool": 1}})
+        over = {**query, "duplicate_rank.pool": {"$gt": cap}}
+        ids = [d["_id"] for d in self.db.reports.find(over, {"_id": 1})]
+        if ids:
+            self.db.reports.update_many({"_id": {"$in": ids}},
+                                        {"$set": {"duplicate_check": truncated_mark(cap, cap)}})
+        return ids
+
+    def candidate_docs(self, ids: Iterable[str]) -> dict[str, dict]:
+        """What the similarity check reads of stored reports besides the text."""
+        ids = list(ids)
+        if not ids:
+            return {}
+        fields = {"report": 1, "sections": 1, "body_key": 1, "lsh": 1,
+                  "sources": {"$slice": 1}}
+        return {d["_id"]: {"id": d["_id"], "report": d.get("report") or {},
+                           "body_key": d.get("body_key"), "sections": d.get("sections") or [],
+                           "lsh": d.get("lsh") or [],
+                           "source": (d.get("sources") or [{}])[0].get("source"),
+                           "table": {"cells": []}}
+                for d in self.db.reports.find({"_id": {"$in": ids}}, fields)}
+
+    def duplicate_candidates(self, report_id: str, lsh: list[str], year: int | None,
+                             body_key: str | None, limit: int) -> list[dict]:
+        """The ``limit`` best candidates (``ranked_candidates``) with what the similarity
+        check reads, best first; ask for one more than compared to learn whether there
+        were more."""
+        ranked = self.ranked_candidates(report_id, lsh, year, body_key, limit)
+        docs = self.candidate_docs(rid for rid, _ in ranked)
+        return [docs[rid] for rid, _ in ranked if rid in docs]
+
+    def duplicate_pairs(self, report_id: str) -> set[tuple[str, str]]:
+        """(report, other) of the near-duplicate findings stored on or about a report, in
+        two queries: a pair that has none and gets none needs no write."""
+        out = set()
+        for side in ("report_id", "prev_report_id"):  # two indexed queries, not an $or
+            docs = self.db.findings.find({side: report_id, "scope": "duplicate"},
+                                         {"report_id": 1, "prev_report_id": 1})
+            out |= {(d["report_id"], d["prev_report_id"]) for d in docs}
+        return out
+
+    def drop_duplicate_pair(self, a: str, b: str) -> bool:
+        """Remove the near-duplicate findings of the pair (on both reports)."""
+        gone = 0
+        for this, that in ((a, b), (b, a)):
+            gone += self.db.findings.delete_many(
+                {"report_id": this, "prev_report_id": that, "scope": "duplicate"}).deleted_count
+        if gone:
+            from storage import queue_index
+
+            queue_index.bump(self.db)  # the review queues of serving processes reload
+        return bool(gone)
+
+    def set_duplicate_check(self, report_id: str, check: dict | None) -> None:
+        """Record how complete a report's near-duplicate check was (None: complete)."""
+        change = {"$set": {"duplicate_check": check}} if check else {"$unset": {"duplicate_check": ""}}
+        self.db.reports.update_one({"_id": report_id}, change)
+
+    def duplicate_ranks(self, ids: Iterable[str]) -> dict[str, dict]:
+        """``duplicate_rank`` of each of ``ids`` (absent: never related)."""
+        ids = list(ids)
+        if not ids:
+            return {}
+        return {d["_id"]: d.get("duplicate_rank") or {}
+                for d in self.db.reports.find({"_id": {"$in": ids}}, {"duplicate_rank": 1})}
+
+    def record_rank(self, report_id: str, name: str, seq: int, last: tuple[int, str] | None,
+                    pool: int, first: bool = False) -> None:
+        """What a relate (``name`` "relate") or settle ("settle") of the report covered:
+        every report present at ``seq`` ranking at least ``last`` (None: all).
+        ``first``: the report never took part before (saves reading ``since``)."""
+        since = seq
+        if not first:
+            old = self.duplicate_ranks([report_id]).get(report_id, {}).get("since")
+            since = old if old is not None else seq
+        rec = [seq, last[0], last[1]] if last else [seq, None, None]
+        self.db.reports.update_one({"_id": report_id}, {"$set": {
+            "duplicate_rank.since": since, f"duplicate_rank.{name}": rec,
+            "duplicate_rank.pool": pool}})
+
+    def truncated_reports(self, years: Iterable[int] | None) -> list[dict]:
+        """Done reports (not renderings) marked truncated, of ``years`` (None: all)."""
+        query: dict = {"duplicate_check.status": _TRUNCATED, "status": "done", **_PRIMARY}
+        if years is not None:
+            query["year"] = {"$in": sorted(set(years))}
+        fields = {"lsh": 1, "year": 1, "body_key": 1}
+        return list(self.db.reports.find(query, fields).sort("_id", 1))
+
+    def years_of(self, ids: Iterable[str]) -> list[int]:
+        """The years of the done reports among ``ids``."""
+        docs = self.db.reports.find({"_id": {"$in": list(ids)}, "status": "done"}, {"year": 1})
+        return sorted({d["year"] for d in docs if d.get("year") is not None})
+
+    def next_relate_seq(self) -> int:
+        """A number for a relate or settle step (one counter, increasing)."""
+        doc = self.db.counters.find_one_and_update(
+            {"_id": "duplicate_relates"}, {"$inc": {"n": 1}}, upsert=True, return_document=True)
+        if doc is None:  # the embedded server, creating the counter concurrently
+            doc = self.db.counters.find_one_and_update(
+                {"_id": "duplicate_relates"}, {"$inc": {"n": 1}}, return_document=True)
+        return int(doc["n"])

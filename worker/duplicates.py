@@ -1,0 +1,186 @@
+"""Near-duplicate findings between reports of other bodies in the same year, past the
+candidate cap as under it a function of the stored reports, not of their arrival order.
+
+The pairs checked (each stored on both reports) are::
+
+    S = {(A, B) sharing a MinHash band : B in top(A) or A in top(B)}
+
+where ``top(X)`` is the ``duplicate_candidates`` (cap) reports of X's pool sharing most
+bands with it, ties by id (storage/duplicates.py).  A report whose pool is within the cap
+has its whole pool as top, so under the cap S is every pair sharing a band.
+
+Ingest (``run_duplicates``, under the year's lease) compares a report with its top
+*as stored so far*.  That finds every pair of S whose later-related report has the other
+in its final top (a report's top can only lose members as the store grows), and maybe
+pairs that later leave S.  ``settle`` (end of a local ``ingest``, ``ingest --wait``,
+``reprocess``, ``gongkai relate --settle``) brings the store to S: for every report
+marked truncated (pool over the cap, kept marked by ``grow_pools`` as pools grow), the
+pairs of S not yet checked are checked and the stored pairs outside S are removed.
+Which pairs were checked is read from ``duplicate_rank`` (``covers``), not by checking
+again.  Work per settled report: one ranked aggregation, one query for the few reports of
+its pool within the cap, a few lookups, the similarity checks it was missing.
+"""
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from typing import Iterable
+
+from config.settings import current
+from storage.duplicates import covers, truncated_mark
+from storage.store import Store
+
+log = logging.getLogger("gongkai.worker")
+
+
+def finding_base(record: dict) -> dict:
+    """The report fields stored on each of its related findings."""
+    rep = record["report"]
+    return {"body": rep.get("body"), "body_key": record.get("body_key"),
+            "year": rep.get("year"), "region": rep.get("region"),
+            "province": rep.get("province"), "template": rep.get("template"),
+            "level": rep.get("level")}
+
+
+def check_pairs(store: Store, report_id: str, this: dict, others: list[dict],
+                stored: set[tuple[str, str]]) -> set[str]:
+    """Compare ``this`` (a light record with text) with each of ``others`` (candidate
+    docs) and store what is found on both reports; ``stored``: the pairs that have
+    findings now (a pair with none that finds none needs no write).  Returns the reports
+    whose findings were written."""
+    from extractors.crossyear import similarity_findings
+
+    touched: set[str] = set()
+    texts = store.get_texts([o["id"] for o in others]) if others else {}
+    for other in others:
+        other = {**other, "text": texts.get(other["id"]) or ""}
+        for this_id, a, that_id, b in ((report_id, this, other["id"], other),
+                                       (other["id"], other, report_id, this)):
+            found = [f.to_dict() for f in similarity_findings(b, a)]
+            if not found and (this_id, that_id) not in stored:
+                continue  # nothing stored, nothing to store: no write
+            store.replace_findings(this_id, found, finding_base(a), scope="duplicate",
+                                   prev_report_id=that_id)
+            touched.add(this_id)
+    return touched
+
+
+def run_duplicates(store: Store, report_id: str, record: dict, fresh: bool = False,
+                   cap: int | None = None) -> set[str]:
+    """Near-duplicates between bodies of the same year with the report's top (the
+    ``cap`` candidates sharing most bands, ranked on the server), stored on both reports
+    (one body's consecutive years are the cross-year checks' business); returns the
+    reports whose findings were written.  ``fresh``: the report's first processing: an
+    empty result writes nothing.  A report with more than ``cap`` candidates is marked
+    ``truncated`` (``duplicate_check``), and so is every report it takes past the cap;
+    ``settle`` completes what arrival order left out."""
+    from extractors.related import light
+
+    cap = cap or current().duplicate_candidates
+    lsh, year, body_key = record.get("lsh", []), record["report"].get("year"), record.get("body_key")
+    seq = store.next_relate_seq()
+    ranked = store.ranked_candidates(report_id, lsh, year, body_key, limit=cap + 1)
+    top = ranked[:cap]
+    check = truncated_mark(cap, len(top)) if len(ranked) > cap else None
+    if check or not fresh:  # a fresh, complete check has nothing to record or clear
+        store.set_duplicate_check(report_id, check)
+    docs = store.candidate_docs(rid for rid, _ in top)
+    candidates = [docs[rid] for rid, _ in top if rid in docs]
+    stored = set() if fresh else store.duplicate_pairs(report_id)
+    touched = check_pairs(store, report_id, light(record), candidates, stored)
+    first = fresh or not store.duplicate_ranks([report_id]).get(report_id, {}).get("since")
+    store.record_rank(report_id, "relate", seq, top[-1][::-1] if check else None,
+                      len(ranked), first=fresh)
+    if first and ranked:  # it joined the pools of its candidates
+        store.grow_pools(report_id, lsh, year, body_key, cap)
+    return touched
+
+
+def duplicate_check(read: int, compared: int, cap: int) -> dict | None:
+    """What is stored on a report whose candidate pool exceeds ``cap`` (None: within).
+
+    >>> duplicate_check(3, 3, 200) is None
+    True
+    >>> duplicate_check(201, 200, 200)["status"]
+    'truncated'
+    """
+    return truncated_mark(cap, compared) if read > cap else None
+
+
+def settle(store: Store, years: Iterable[int] | None = None, cap: int | None = None) -> dict:
+    """Bring the near-duplicate findings of ``years`` (None: all) to S (module doc):
+    returns {"settled", "checked", "dropped", "unmarked"} counts."""
+    cap = cap or current().duplicate_candidates
+    by_year: dict[int, list[dict]] = defaultdict(list)
+    for doc in store.truncated_reports(years):
+        by_year[doc["year"]].append(doc)
+    stats = {"settled": 0, "checked": 0, "dropped": 0, "unmarked": 0}
+    touched: set[str] = set()
+    for year in sorted(by_year):
+        with store.locked([f"year:{year}"]):
+            touched |= _settle_year(store, by_year[year], cap, stats)
+    store.refresh_counts(touched)
+    return stats
+
+
+def _settle_year(store: Store, marked: list[dict], cap: int, stats: dict) -> set[str]:
+    pools: dict[str, list[tuple[str, int]]] = {}
+    for doc in marked:  # first every mark made exact: who is over the cap now
+        ranked = store.ranked_candidates(doc["_id"], doc.get("lsh") or [], doc["year"],
+                                         doc.get("body_key"), limit=cap + 1)
+        pools[doc["_id"]] = ranked
+        if len(ranked) <= cap:
+            store.set_duplicate_check(doc["_id"], None)
+            stats["unmarked"] += 1
+    tops = {rid: dict(ranked[:cap]) for rid, ranked in pools.items() if len(ranked) > cap}
+    touched: set[str] = set()
+    for doc in marked:
+        rid, ranked = doc["_id"], pools[doc["_id"]]
+        want = dict(ranked[:cap])
+        if rid in tops:  # and the reports within the cap, which have it in their top
+            want.update(store.unmarked_pool(rid, doc.get("lsh") or [], doc["year"],
+                                            doc.get("body_key")))
+        touched |= _check_missing(store, rid, want, stats)
+        if rid in tops:
+            touched |= _drop_unselected(store, rid, want, tops, stats)
+        last = ranked[cap - 1][::-1] if rid in tops else None
+        store.record_rank(rid, "settle", store.next_relate_seq(), last, len(ranked))
+        if rid in tops:
+            store.set_duplicate_check(rid, truncated_mark(cap, cap))
+        stats["settled"] += 1
+    return touched
+
+
+def _check_missing(store: Store, rid: str, want: dict[str, int], stats: dict) -> set[str]:
+    """Check the pairs of ``rid`` with ``want`` that neither report's checks covered."""
+    from extractors.related import light
+
+    ranks = store.duplicate_ranks([rid, *want])
+    mine = ranks.get(rid) or {}
+    missing = [b for b, shared in sorted(want.items())
+               if b in ranks and not (covers(mine, (ranks[b] or {}).get("since"), shared, b)
+                                      or covers(ranks[b], mine.get("since"), shared, rid))]
+    if not missing:
+        return set()
+    docs = store.candidate_docs([rid, *missing])
+    if rid not in docs:
+        return set()
+    this = light({**docs[rid], "text": store.get_text(rid) or ""})
+    stats["checked"] += len(missing)
+    return check_pairs(store, rid, this, [docs[b] for b in missing if b in docs],
+                       store.duplicate_pairs(rid))
+
+
+def _drop_unselected(store: Store, rid: str, want: dict[str, int],
+                     tops: dict[str, dict[str, int]], stats: dict) -> set[str]:
+    """Remove the stored pairs of ``rid`` (over the cap) outside S: the other is over the
+    cap too and neither has the other in its top."""
+    touched: set[str] = set()
+    for a, b in store.duplicate_pairs(rid):
+        other = b if a == rid else a
+        if other in want or other not in tops or rid in tops[other]:
+            continue
+        if store.drop_duplicate_pair(rid, other):
+            stats["dropped"] += 1
+            touched |= {rid, other}
+    return touched
