@@ -37,6 +37,7 @@ def reports(tmp_path_factory):
 
 
 _COMPLETE: dict = {}
+_SUMMARIES: dict = {}
 
 
 def _ingest(src, order, env, cap):
@@ -50,6 +51,7 @@ def _ingest(src, order, env, cap):
            "GONGKAI_DUPLICATE_CANDIDATES": str(cap), "GONGKAI_WORKERS": "1"}
     proc = run_cli(["ingest", str(folder), "--json"], env, timeout=600)
     assert proc.returncode == 0, proc.stderr[-2000:]
+    _SUMMARIES[env["GONGKAI_DB_NAME"]] = json.loads(proc.stdout)  # with what settling did
     db = db_of(env)
     pairs = {frozenset((f["report_id"], f["prev_report_id"]))
              for f in db.findings.find({"scope": "duplicate"})}
@@ -94,6 +96,9 @@ def test_over_the_cap_findings_do_not_depend_on_order(graded, cli_env):
     found = _findings(env_f)
     assert found and found == _findings(env_r)
     assert cut_f == cut_r and len(cut_f) >= 14
+    settled = [_SUMMARIES[env["GONGKAI_DB_NAME"]]["settled"] for env in (env_f, env_r)]
+    assert all(s["settled"] == len(cut_f) for s in settled)
+    assert any(s["checked"] or s["dropped"] for s in settled), settled  # arrival order mattered
     db = db_of(env_f)
     docs = {d["_id"]: (d["body_key"], set(d["lsh"])) for d in db.reports.find({"status": "done"})}
     top = {}
