@@ -137,7 +137,8 @@ def check(ctx, files, as_json, as_text, ner) -> None:
     paths = list(files)
     use_ner = _settings(ctx).ner if ner is None else ner
     results = (analyse_inputs(paths, use_ner=use_ner) if as_text
-               else check_paths(paths, use_ner=use_ner))
+               else check_paths(paths, use_ner=use_ner,
+                                cap=_settings(ctx).duplicate_candidates))
     failed = False
     for item in results:
         if item.error is not None:

@@ -20,17 +20,10 @@ from __future__ import annotations
 
 from typing import Iterable
 
+from extractors.related import truncated_mark
+
 _PRIMARY = {"rendering_of": None}
 _TRUNCATED = "truncated"
-
-
-def truncated_mark(cap: int, compared: int) -> dict:
-    """What is stored on a report whose candidate pool exceeds ``cap``."""
-    return {"status": _TRUNCATED, "cap": cap, "compared": compared,
-            "message": f"more than {cap} same-year reports of other bodies share a MinHash "
-                       f"band with this one; it is compared with the {compared} sharing most "
-                       "bands and with those that rank it among theirs (setting "
-                       "duplicate_candidates): near-duplicates among the others may be missing"}
 
 
 def rank_key(shared: int, rid: str) -> tuple[int, str]:

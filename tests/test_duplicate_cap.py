@@ -107,6 +107,13 @@ def test_over_the_cap_findings_do_not_depend_on_order(graded, cli_env):
                 if oid != rid and ob != body and lsh & other]
         top[rid] = {oid for _, oid in sorted(pool)[:5]}
     assert all(b in top[a] or a in top[b] for a, b, _ in found)
+    checked = run_cli(["check", str(graded), "--json", "--no-ner"], env_f)  # the same cap
+    records = [json.loads(line) for line in checked.stdout.splitlines()]
+    assert checked.returncode == 0 and len(records) == len(docs)
+    assert {(r["sha256"], f["prev_report_id"], f["code"]) for r in records
+            for f in r["findings"] if f.get("scope") == "duplicate"} == found
+    assert {r["sha256"] for r in records
+            if (r["duplicate_check"] or {}).get("status") == "truncated"} == cut_f
     again = run_cli(["relate", "--settle", "--json"], env_r)  # settled: nothing left to do
     assert again.returncode == 0, again.stderr[-2000:]
     stats = json.loads(again.stdout)

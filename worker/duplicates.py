@@ -27,7 +27,8 @@ from collections import defaultdict
 from typing import Iterable
 
 from config.settings import current
-from storage.duplicates import covers, truncated_mark
+from extractors.related import truncated_mark
+from storage.duplicates import covers
 from storage.store import Store
 
 log = logging.getLogger("gongkai.worker")
@@ -94,17 +95,6 @@ def run_duplicates(store: Store, report_id: str, record: dict, fresh: bool = Fal
     if first and ranked:  # it joined the pools of its candidates
         store.grow_pools(report_id, lsh, year, body_key, cap)
     return touched
-
-
-def duplicate_check(read: int, compared: int, cap: int) -> dict | None:
-    """What is stored on a report whose candidate pool exceeds ``cap`` (None: within).
-
-    >>> duplicate_check(3, 3, 200) is None
-    True
-    >>> duplicate_check(201, 200, 200)["status"]
-    'truncated'
-    """
-    return truncated_mark(cap, compared) if read > cap else None
 
 
 def settle(store: Store, years: Iterable[int] | None = None, cap: int | None = None) -> dict:
