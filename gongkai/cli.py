@@ -307,14 +307,17 @@ def reprocess(ctx, failed, everything, as_json, workers) -> None:
               help="Bring the near-duplicate findings of reports past the candidate cap to "
                    "what they are in any arrival order.")
 @click.option("--year", "years", type=int, multiple=True, help="Only these years.")
+@click.option("--all", "everything", is_flag=True,
+              help="Every report past the cap, not only those marked to be settled.")
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_context
-def relate(ctx, settle, years, as_json) -> None:
+def relate(ctx, settle, years, everything, as_json) -> None:
     """Relate stored reports again (``--settle``: the near-duplicate findings past the
     ``duplicate_candidates`` cap; ingest and reprocess do this by themselves)."""
-    from worker.duplicates import settle as settle_all
+    from worker.duplicates import settle as settle_marked
 
-    stats = settle_all(_store(ctx), list(years) or None, _settings(ctx).duplicate_candidates)
+    stats = settle_marked(_store(ctx), list(years) or None, _settings(ctx).duplicate_candidates,
+                          everything=everything)
     if as_json:
         click.echo(_dump(stats))
         return

@@ -1,11 +1,11 @@
 """Stored near-duplicate candidates: same-year reports of other bodies sharing a MinHash
-band key (the ``lsh`` index), ranked on the server, and what each report's check covered.
+band key (the ``lsh`` index), ranked, and what each report's check covered.
 
 A report's candidate *pool* is every done report (not a rendering) of the same year and
 another body sharing at least one band with it; pools are symmetric.  Its *top* is the
 ``cap`` of its pool sharing most bands, ties by id: a function of the stored set, not of
-the order reports came in (``ranked_candidates``, one aggregation: ``$match`` on the
-index, ``$project`` the number of shared bands, ``$sort``, ``$limit``).
+the order reports came in (``ranked_pool``: one query on the index reading the pool's
+band keys, ranked by the caller's process).
 
 ``reports.duplicate_rank`` records, per report, what its checks covered, so that the
 settling pass (worker/duplicates.py) knows which pairs were checked without checking them
@@ -13,11 +13,14 @@ again: ``since`` (the relate number at which it first took part), ``relate`` and
 ``settle`` ([number, shared, id]: compared with every report present at that number whose
 rank is at least (shared, id); shared None: with every one), and ``pool`` (its pool size
 as last counted, at most cap + 1; kept up to date while under the cap by the reports
-joining it, ``grow_pools``).  ``reports.duplicate_check`` marks a report whose pool
-exceeds the cap (shown by ``gongkai show`` and the review app).
+joining it, ``grow_pools``), and ``dirty`` (a newcomer may have changed its top: to be
+settled).  ``reports.duplicate_check`` marks a report whose pool exceeds the cap (shown by
+``gongkai show`` and the review app).
 """
 from __future__ import annotations
 
+import heapq
+from dataclasses import dataclass
 from typing import Iterable
 
 from extractors.related import truncated_mark
@@ -45,6 +48,29 @@ def covers(rank: dict | None, other_since: int | None, shared: int, other_id: st
     return False
 
 
+def enters(rank: dict | None, shared: int, newcomer: str) -> bool:
+    """A newcomer sharing ``shared`` bands with a report over the cap whose checks are
+    ``rank`` ranks within what its latest check compared (its top may have changed)."""
+    recs = [r for r in ((rank or {}).get("relate"), (rank or {}).get("settle")) if r]
+    if not recs:
+        return True
+    latest = max(recs, key=lambda r: r[0])
+    return latest[1] is None or rank_key(shared, newcomer) <= rank_key(latest[1], latest[2])
+
+
+@dataclass
+class Pool:
+    """A report's candidate pool: ``ranked``, (id, shared bands) of its best, best first
+    (most shared bands, then id); ``unmarked``, those of its members within the cap (not
+    marked truncated: each has every report of its pool among its top; few, as a band
+    shared by more than cap + 1 reports marks every one of them); ``entered``, members
+    over the cap whose top the report may have entered (to be settled)."""
+
+    ranked: list[tuple[str, int]]
+    unmarked: list[tuple[str, int]]
+    entered: list[str]
+
+
 class DuplicateStore:
     """The near-duplicate half of ``storage.store.Store`` (needs ``self.db``)."""
 
@@ -54,36 +80,38 @@ class DuplicateStore:
         return {"lsh": {"$in": list(lsh)}, "_id": {"$ne": report_id}, "status": "done",
                 "year": year, "body_key": {"$ne": body_key}, **_PRIMARY}
 
+    def ranked_pool(self, report_id: str, lsh: list[str], year: int | None,
+                    body_key: str | None, limit: int) -> Pool:
+        """The report's pool (see :class:`Pool`) in one query on the ``lsh`` index reading
+        only the band keys, mark and rank of its members, ranked here: the embedded
+        server's ``$setIntersection`` in an aggregation costs 9-13x the read itself
+        (bench/bench_duplicates.py)."""
+        if not lsh or year is None:
+            return Pool([], [], [])
+        mine = set(lsh)
+        docs = self.db.reports.find(self._pool_query(report_id, sorted(mine), year, body_key),
+                                    {"lsh": 1, "duplicate_check.status": 1, "duplicate_rank": 1})
+        scored, unmarked, entered = [], [], []
+        for d in docs:
+            shared = len(mine & set(d.get("lsh") or ()))
+            scored.append((-shared, d["_id"]))
+            if (d.get("duplicate_check") or {}).get("status") != _TRUNCATED:
+                unmarked.append((d["_id"], shared))
+            elif enters(d.get("duplicate_rank"), shared, report_id):
+                entered.append(d["_id"])
+        top = [(rid, -neg) for neg, rid in heapq.nsmallest(limit, scored)]
+        return Pool(top, unmarked, entered)
+
     def ranked_candidates(self, report_id: str, lsh: list[str], year: int | None,
                           body_key: str | None, limit: int) -> list[tuple[str, int]]:
-        """(id, shared bands) of the ``limit`` best of the report's pool, best first,
-        ranked on the server (the pool itself is never read here)."""
-        if not lsh or year is None:
-            return []
-        mine = sorted(set(lsh))
-        rows = self.db.reports.aggregate([
-            {"$match": self._pool_query(report_id, mine, year, body_key)},
-            {"$project": {"shared": {"$size": {"$setIntersection": ["$lsh", mine]}}}},
-            {"$sort": {"shared": -1, "_id": 1}}, {"$limit": limit}])
-        return [(r["_id"], int(r["shared"])) for r in rows]
-
-    def unmarked_pool(self, report_id: str, lsh: list[str], year: int | None,
-                      body_key: str | None) -> list[tuple[str, int]]:
-        """(id, shared bands) of the reports of the pool whose own pool is within the cap
-        (not marked truncated): each has every report of its pool among its top.  Few:
-        a band shared by more than cap + 1 reports marks every one of them."""
-        if not lsh or year is None:
-            return []
-        mine = set(lsh)
-        query = {**self._pool_query(report_id, lsh, year, body_key),
-                 "duplicate_check.status": {"$ne": _TRUNCATED}}
-        return [(d["_id"], len(mine & set(d.get("lsh") or ())))
-                for d in self.db.reports.find(query, {"lsh": 1})]
+        """(id, shared bands) of the ``limit`` best of the report's pool, best first."""
+        return self.ranked_pool(report_id, lsh, year, body_key, limit).ranked
 
     def grow_pools(self, report_id: str, lsh: list[str], year: int | None,
                    body_key: str | None, cap: int) -> list[str]:
         """A report joined the pools of the reports it shares a band with: count it in
-        those within the cap, and mark those it takes past the cap; return them."""
+        those within the cap, and mark those it takes past the cap (to be settled);
+        return them."""
         if not lsh or year is None:
             return []
         query = {**self._pool_query(report_id, lsh, year, body_key),
@@ -94,8 +122,16 @@ class DuplicateStore:
         ids = [d["_id"] for d in self.db.reports.find(over, {"_id": 1})]
         if ids:
             self.db.reports.update_many({"_id": {"$in": ids}},
-                                        {"$set": {"duplicate_check": truncated_mark(cap, cap)}})
+                                        {"$set": {"duplicate_check": truncated_mark(cap, cap),
+                                                  "duplicate_rank.dirty": True}})
         return ids
+
+    def mark_unsettled(self, ids: Iterable[str]) -> None:
+        """These reports' near-duplicate pairs may have left or joined S: settle them."""
+        ids = list(ids)
+        if ids:
+            self.db.reports.update_many({"_id": {"$in": ids}},
+                                        {"$set": {"duplicate_rank.dirty": True}})
 
     def candidate_docs(self, ids: Iterable[str]) -> dict[str, dict]:
         """What the similarity check reads of stored reports besides the text."""
@@ -165,13 +201,18 @@ class DuplicateStore:
             old = self.duplicate_ranks([report_id]).get(report_id, {}).get("since")
             since = old if old is not None else seq
         rec = [seq, last[0], last[1]] if last else [seq, None, None]
-        self.db.reports.update_one({"_id": report_id}, {"$set": {
-            "duplicate_rank.since": since, f"duplicate_rank.{name}": rec,
-            "duplicate_rank.pool": pool}})
+        change: dict = {"$set": {"duplicate_rank.since": since, f"duplicate_rank.{name}": rec,
+                                 "duplicate_rank.pool": pool}}
+        if name == "settle":
+            change["$unset"] = {"duplicate_rank.dirty": ""}
+        self.db.reports.update_one({"_id": report_id}, change)
 
-    def truncated_reports(self, years: Iterable[int] | None) -> list[dict]:
-        """Done reports (not renderings) marked truncated, of ``years`` (None: all)."""
+    def truncated_reports(self, years: Iterable[int] | None, unsettled: bool = True) -> list[dict]:
+        """Done reports (not renderings) marked truncated, of ``years`` (None: all);
+        ``unsettled``: only those marked to be settled."""
         query: dict = {"duplicate_check.status": _TRUNCATED, "status": "done", **_PRIMARY}
+        if unsettled:
+            query["duplicate_rank.dirty"] = True
         if years is not None:
             query["year"] = {"$in": sorted(set(years))}
         fields = {"lsh": 1, "year": 1, "body_key": 1}

@@ -17,8 +17,8 @@ pairs that later leave S.  ``settle`` (end of a local ``ingest``, ``ingest --wai
 marked truncated (pool over the cap, kept marked by ``grow_pools`` as pools grow), the
 pairs of S not yet checked are checked and the stored pairs outside S are removed.
 Which pairs were checked is read from ``duplicate_rank`` (``covers``), not by checking
-again.  Work per settled report: one ranked aggregation, one query for the few reports of
-its pool within the cap, a few lookups, the similarity checks it was missing.
+again.  Work per settled report: two reads of its pool's band keys (one query each, ranked
+here), a few lookups, the similarity checks it was missing.
 """
 from __future__ import annotations
 
@@ -69,18 +69,20 @@ def check_pairs(store: Store, report_id: str, this: dict, others: list[dict],
 def run_duplicates(store: Store, report_id: str, record: dict, fresh: bool = False,
                    cap: int | None = None) -> set[str]:
     """Near-duplicates between bodies of the same year with the report's top (the
-    ``cap`` candidates sharing most bands, ranked on the server), stored on both reports
+    ``cap`` candidates sharing most bands among those stored so far), stored on both reports
     (one body's consecutive years are the cross-year checks' business); returns the
     reports whose findings were written.  ``fresh``: the report's first processing: an
     empty result writes nothing.  A report with more than ``cap`` candidates is marked
     ``truncated`` (``duplicate_check``), and so is every report it takes past the cap;
-    ``settle`` completes what arrival order left out."""
+    those and the reports over the cap whose top it may have entered are marked to be
+    settled: ``settle`` completes what arrival order left out."""
     from extractors.related import light
 
     cap = cap or current().duplicate_candidates
     lsh, year, body_key = record.get("lsh", []), record["report"].get("year"), record.get("body_key")
     seq = store.next_relate_seq()
-    ranked = store.ranked_candidates(report_id, lsh, year, body_key, limit=cap + 1)
+    pool = store.ranked_pool(report_id, lsh, year, body_key, limit=cap + 1)
+    ranked = pool.ranked
     top = ranked[:cap]
     check = truncated_mark(cap, len(top)) if len(ranked) > cap else None
     if check or not fresh:  # a fresh, complete check has nothing to record or clear
@@ -94,15 +96,18 @@ def run_duplicates(store: Store, report_id: str, record: dict, fresh: bool = Fal
                       len(ranked), first=fresh)
     if first and ranked:  # it joined the pools of its candidates
         store.grow_pools(report_id, lsh, year, body_key, cap)
+    store.mark_unsettled(pool.entered + ([report_id] if check else []))
     return touched
 
 
-def settle(store: Store, years: Iterable[int] | None = None, cap: int | None = None) -> dict:
-    """Bring the near-duplicate findings of ``years`` (None: all) to S (module doc):
-    returns {"settled", "checked", "dropped", "unmarked"} counts."""
+def settle(store: Store, years: Iterable[int] | None = None, cap: int | None = None,
+           everything: bool = False) -> dict:
+    """Bring the near-duplicate findings of ``years`` (None: all) to S (module doc): the
+    reports over the cap marked to be settled (``everything``: all over the cap).
+    Returns {"settled", "checked", "dropped", "unmarked"} counts."""
     cap = cap or current().duplicate_candidates
     by_year: dict[int, list[dict]] = defaultdict(list)
-    for doc in store.truncated_reports(years):
+    for doc in store.truncated_reports(years, unsettled=not everything):
         by_year[doc["year"]].append(doc)
     stats = {"settled": 0, "checked": 0, "dropped": 0, "unmarked": 0}
     touched: set[str] = set()
@@ -115,30 +120,51 @@ def settle(store: Store, years: Iterable[int] | None = None, cap: int | None = N
 
 def _settle_year(store: Store, marked: list[dict], cap: int, stats: dict) -> set[str]:
     pools: dict[str, list[tuple[str, int]]] = {}
+    within: dict[str, dict[str, int]] = {}  # per report: the reports of its pool within the cap
     for doc in marked:  # first every mark made exact: who is over the cap now
-        ranked = store.ranked_candidates(doc["_id"], doc.get("lsh") or [], doc["year"],
-                                         doc.get("body_key"), limit=cap + 1)
-        pools[doc["_id"]] = ranked
-        if len(ranked) <= cap:
+        pool = store.ranked_pool(doc["_id"], doc.get("lsh") or [], doc["year"],
+                                 doc.get("body_key"), limit=cap + 1)
+        pools[doc["_id"]], within[doc["_id"]] = pool.ranked, dict(pool.unmarked)
+        if len(pool.ranked) <= cap:
             store.set_duplicate_check(doc["_id"], None)
             stats["unmarked"] += 1
-    tops = {rid: dict(ranked[:cap]) for rid, ranked in pools.items() if len(ranked) > cap}
+    for rid, ranked in pools.items():  # unmarked now: its whole pool is ``ranked``
+        if len(ranked) <= cap:
+            for other, shared in ranked:
+                within.setdefault(other, {})[rid] = shared
+    tops = _Tops(store, cap, {rid: dict(r[:cap]) for rid, r in pools.items() if len(r) > cap})
     touched: set[str] = set()
     for doc in marked:
         rid, ranked = doc["_id"], pools[doc["_id"]]
+        over = len(ranked) > cap
         want = dict(ranked[:cap])
-        if rid in tops:  # and the reports within the cap, which have it in their top
-            want.update(store.unmarked_pool(rid, doc.get("lsh") or [], doc["year"],
-                                            doc.get("body_key")))
+        if over:  # and the reports within the cap, which have it in their top
+            want.update(within[rid])
         touched |= _check_missing(store, rid, want, stats)
-        if rid in tops:
+        if over:
             touched |= _drop_unselected(store, rid, want, tops, stats)
-        last = ranked[cap - 1][::-1] if rid in tops else None
-        store.record_rank(rid, "settle", store.next_relate_seq(), last, len(ranked))
-        if rid in tops:
             store.set_duplicate_check(rid, truncated_mark(cap, cap))
+        store.record_rank(rid, "settle", store.next_relate_seq(),
+                          ranked[cap - 1][::-1] if over else None, len(ranked))
         stats["settled"] += 1
     return touched
+
+
+class _Tops:
+    """The top of each report over the cap: those being settled, and others' on demand
+    (a marked report not to be settled, partner of a stored pair; None: within the cap)."""
+
+    def __init__(self, store: Store, cap: int, known: dict[str, dict[str, int]]) -> None:
+        self.store, self.cap, self.known = store, cap, dict(known)
+
+    def of(self, rid: str) -> dict[str, int] | None:
+        if rid not in self.known:
+            doc = self.store.candidate_docs([rid]).get(rid)
+            ranked = self.store.ranked_pool(
+                rid, doc["lsh"] if doc else [], (doc or {}).get("report", {}).get("year"),
+                (doc or {}).get("body_key"), limit=self.cap + 1).ranked
+            self.known[rid] = dict(ranked[:self.cap]) if len(ranked) > self.cap else None
+        return self.known[rid]
 
 
 def _check_missing(store: Store, rid: str, want: dict[str, int], stats: dict) -> set[str]:
@@ -161,14 +187,17 @@ def _check_missing(store: Store, rid: str, want: dict[str, int], stats: dict) ->
                        store.duplicate_pairs(rid))
 
 
-def _drop_unselected(store: Store, rid: str, want: dict[str, int],
-                     tops: dict[str, dict[str, int]], stats: dict) -> set[str]:
+def _drop_unselected(store: Store, rid: str, want: dict[str, int], tops: _Tops,
+                     stats: dict) -> set[str]:
     """Remove the stored pairs of ``rid`` (over the cap) outside S: the other is over the
     cap too and neither has the other in its top."""
     touched: set[str] = set()
     for a, b in store.duplicate_pairs(rid):
         other = b if a == rid else a
-        if other in want or other not in tops or rid in tops[other]:
+        if other in want:
+            continue
+        top = tops.of(other)
+        if top is None or rid in top:
             continue
         if store.drop_duplicate_pair(rid, other):
             stats["dropped"] += 1
