@@ -271,6 +271,10 @@ def _print_summary(summary, as_json: bool, waited: bool) -> None:
                    f"{r['rendering_of'][:12]} {r.get('of_source')} (counted once)")
     for f in summary.failed:
         click.echo(f"  failed {f['id'][:12]} {f.get('source')}: {f.get('code')} {f.get('message')}")
+    done = summary.settled
+    if done.get("settled"):
+        click.echo(f"near-duplicates past the cap settled: {done['settled']} reports, "
+                   f"{done['checked']} pairs checked, {done['dropped']} dropped")
 
 
 @main.command()
