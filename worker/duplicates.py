@@ -102,6 +102,15 @@ def run_duplicates(store: Store, report_id: str, record: dict, fresh: bool = Fal
     return touched
 
 
+def left_pools(store: Store, records: list[dict]) -> None:
+    """``records`` are renderings now (in no pool): the reports over the cap whose top
+    they were in have a place free, to be settled."""
+    for rec in records:
+        pool = store.ranked_pool(rec["id"], rec.get("lsh") or [], rec["report"].get("year"),
+                                 rec.get("body_key"), limit=0)
+        store.mark_unsettled(pool.entered)
+
+
 def settle(store: Store, years: Iterable[int] | None = None, cap: int | None = None,
            everything: bool = False) -> dict:
     """Bring the near-duplicate findings of ``years`` (None: all) to S (module doc): the

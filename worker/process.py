@@ -27,7 +27,7 @@ from extractors.errors import DocumentError, TooManyAttempts
 from storage import work
 from storage.store import Store, is_fresh, is_input_failure
 from worker import limits
-from worker.duplicates import finding_base as _base, run_duplicates
+from worker.duplicates import finding_base as _base, left_pools, run_duplicates
 
 log = logging.getLogger("gongkai.worker")
 
@@ -291,6 +291,7 @@ def relate_report(store: Store, report_id: str, mine: dict | None = None,
             touched: set[str] = set()
         else:
             touched = store.drop_related(store.set_renderings(roles)) | {report_id}
+            left_pools(store, [r for r in group if roles.get(r["id"])])
         for record in group:
             if roles.get(record["id"]) is None:
                 new = fresh and record["id"] == report_id
