@@ -40,9 +40,10 @@ _COMPLETE: dict = {}
 _SUMMARIES: dict = {}
 
 
-def _ingest(src, order, env, cap, batches=1):
+def _ingest(src, order, env, cap, batches=1, between=None):
     """Ingest ``src`` in name order, reversed or shuffled, in ``batches`` ingests one
-    after another; (duplicate pairs, truncated ids, env)."""
+    after another (``between(env)`` after each but the last); (duplicate pairs,
+    truncated ids, env)."""
     names = sorted(p.name for p in src.glob("*.txt"))
     if order == "reverse":
         names = names[::-1]
@@ -58,6 +59,8 @@ def _ingest(src, order, env, cap, batches=1):
             shutil.copy(src / name, folder / f"{i:03d}_{name}")  # arrival order = name order
         proc = run_cli(["ingest", str(folder), "--json"], env, timeout=600)
         assert proc.returncode == 0, proc.stderr[-2000:]
+        if between and b < batches - 1:
+            between(env)
     _SUMMARIES[env["GONGKAI_DB_NAME"]] = json.loads(proc.stdout)  # with what settling did
     db = db_of(env)
     pairs = {frozenset((f["report_id"], f["prev_report_id"]))
@@ -131,10 +134,24 @@ def test_over_the_cap_findings_do_not_depend_on_order(graded, cli_env):
 
 def test_over_the_cap_ingests_in_batches_settle_to_the_same_findings(graded, cli_env):
     """Three ingests of a shuffled order, each settling only the reports a newcomer may
-    have changed: the findings of one ingest in any order."""
+    have changed: the findings of one ingest in any order, and an auditor's decisions
+    on the near-duplicate findings that stay kept."""
+    from storage import review
+
     found = _COMPLETE.get("graded") or _findings(_ingest(graded, "forward", cli_env, cap=5)[2])
-    _, cut, env = _ingest(graded, "shuffled", cli_env, cap=5, batches=3)
+    decided: set[str] = set()
+
+    def confirm_all(env):
+        db = db_of(env)
+        for f in db.findings.find({"scope": "duplicate", "review.state": "open"}, {"_id": 1}):
+            review.decide(db, f["_id"], "confirm", {"_id": "ann", "role": "auditor"})
+            decided.add(f["_id"])
+
+    _, cut, env = _ingest(graded, "shuffled", cli_env, cap=5, batches=3, between=confirm_all)
     assert _findings(env) == found and len(cut) >= 14
+    kept = {f["_id"]: f["review"]["state"] for f in db_of(env).findings.find(
+        {"_id": {"$in": sorted(decided)}})}
+    assert kept and set(kept.values()) == {"confirmed"}
 
 
 def test_under_the_cap_findings_do_not_depend_on_order_and_nothing_is_marked(reports, cli_env):
