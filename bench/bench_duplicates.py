@@ -64,7 +64,7 @@ def _aggregated(store, rid: str, lsh: list[str], cap: int) -> list[dict]:
 
 
 def _settle_work(store, rid: str, lsh: list[str], cap: int) -> None:
-    ranked, _ = store.ranked_pool(rid, lsh, 2023, None, limit=cap + 1)
+    ranked = store.ranked_pool(rid, lsh, 2023, None, limit=cap + 1).ranked
     store.duplicate_ranks([rid, *(r for r, _ in ranked[:cap])])
     store.duplicate_pairs(rid)
 

@@ -23,6 +23,8 @@ import heapq
 from dataclasses import dataclass
 from typing import Iterable
 
+from pymongo.errors import DuplicateKeyError
+
 from extractors.related import truncated_mark
 
 _PRIMARY = {"rendering_of": None}
@@ -84,7 +86,7 @@ class DuplicateStore:
                     body_key: str | None, limit: int) -> Pool:
         """The report's pool (see :class:`Pool`) in one query on the ``lsh`` index reading
         only the band keys, mark and rank of its members, ranked here: the embedded
-        server's ``$setIntersection`` in an aggregation costs 9-13x the read itself
+        server's ``$setIntersection`` in an aggregation costs 7-10x the read itself
         (bench/bench_duplicates.py)."""
         if not lsh or year is None:
             return Pool([], [], [])
@@ -224,10 +226,17 @@ class DuplicateStore:
         return sorted({d["year"] for d in docs if d.get("year") is not None})
 
     def next_relate_seq(self) -> int:
-        """A number for a relate or settle step (one counter, increasing)."""
-        doc = self.db.counters.find_one_and_update(
-            {"_id": "duplicate_relates"}, {"$inc": {"n": 1}}, upsert=True, return_document=True)
-        if doc is None:  # the embedded server, creating the counter concurrently
+        """A number for a relate or settle step (one counter, increasing).  Two processes
+        creating the counter at once race on the upsert: the loser gets a duplicate key
+        (MongoDB) or no document (the embedded server) and increments the counter now
+        existing."""
+        try:
+            doc = self.db.counters.find_one_and_update(
+                {"_id": "duplicate_relates"}, {"$inc": {"n": 1}}, upsert=True,
+                return_document=True)
+        except DuplicateKeyError:
+            doc = None
+        if doc is None:
             doc = self.db.counters.find_one_and_update(
                 {"_id": "duplicate_relates"}, {"$inc": {"n": 1}}, return_document=True)
         return int(doc["n"])
