@@ -36,28 +36,27 @@ def rank_key(shared: int, rid: str) -> tuple[int, str]:
     return (-shared, rid)
 
 
+def _latest(rank: dict | None) -> list | None:
+    """The latest of a report's relate and settle records (what it is compared with now:
+    a pair an earlier, looser record covered may have been dropped since)."""
+    recs = [r for r in ((rank or {}).get("relate"), (rank or {}).get("settle")) if r]
+    return max(recs, key=lambda r: r[0]) if recs else None
+
+
 def covers(rank: dict | None, other_since: int | None, shared: int, other_id: str) -> bool:
     """A report whose checks are ``rank`` was compared with ``other`` (which first took
     part at ``other_since`` and shares ``shared`` bands with it)."""
-    if not rank or other_since is None:
+    rec = _latest(rank)
+    if rec is None or other_since is None or other_since >= rec[0]:
         return False
-    for name in ("relate", "settle"):
-        rec = rank.get(name)
-        if not rec or other_since >= rec[0]:
-            continue
-        if rec[1] is None or rank_key(shared, other_id) <= rank_key(rec[1], rec[2]):
-            return True
-    return False
+    return rec[1] is None or rank_key(shared, other_id) <= rank_key(rec[1], rec[2])
 
 
 def enters(rank: dict | None, shared: int, newcomer: str) -> bool:
     """A newcomer sharing ``shared`` bands with a report over the cap whose checks are
     ``rank`` ranks within what its latest check compared (its top may have changed)."""
-    recs = [r for r in ((rank or {}).get("relate"), (rank or {}).get("settle")) if r]
-    if not recs:
-        return True
-    latest = max(recs, key=lambda r: r[0])
-    return latest[1] is None or rank_key(shared, newcomer) <= rank_key(latest[1], latest[2])
+    rec = _latest(rank)
+    return rec is None or rec[1] is None or rank_key(shared, newcomer) <= rank_key(rec[1], rec[2])
 
 
 @dataclass
