@@ -4,8 +4,10 @@ years, and near-duplicates of the same year.
 Inputs are ``gongkai check`` records (dicts) with an ``id`` (the content SHA-256) and the
 normalized ``text``.  ``gongkai check FILE...`` relates the files it is given with
 ``relate``, in memory; ingest relates each stored report to its stored neighbours
-(worker/process.py) with the very same pieces (``renderings``, ``rank_candidates``,
-``crossyear.cross_year``, ``crossyear.similarity_findings``), so both say the same.
+(worker/process.py, worker/duplicates.py) with the very same pieces (``renderings``,
+``crossyear.cross_year``, ``crossyear.similarity_findings``, the near-duplicate pairs
+where one report is among the other's best ``cap`` candidates, ranked as
+``rank_candidates`` ranks them), so both say the same.
 
 Hand-written: what makes two files one report (same body and year, equal table cells,
 similar text) is a few comparisons of our own dicts; no library knows these reports.
@@ -87,9 +89,9 @@ def renderings(records: list[dict], rules: RuleSet | None = None) -> dict[str, s
 def rank_candidates(lsh: list[str], others: list[dict], limit: int = CANDIDATE_LIMIT) -> list[dict]:
     """The near-duplicate candidates worth the exact check: those sharing a MinHash band
     key with ``lsh``, most shared bands first, ties by id (not by the order the reports
-    came in), at most ``limit``.  Whether a pair is checked is then a property of the
-    pair (it shares a band) for every report with at most ``limit`` candidates, so the
-    findings do not depend on which of the two was processed first."""
+    came in), at most ``limit``.  A pair is checked when one of the two is among the
+    other's best ``limit`` (every pair sharing a band, under the cap): a property of the
+    reports, not of which of the two was processed first."""
     mine = set(lsh or ())
     shared = [(len(mine & set(o.get("lsh") or ())), str(o.get("id")), o) for o in others]
     shared = [s for s in shared if s[0]]
@@ -107,6 +109,20 @@ def duplicate_pool(record: dict, others: list[dict]) -> list[dict]:
             and o.get("body_key") != record.get("body_key")]
 
 
+def truncated_mark(cap: int, compared: int) -> dict:
+    """``duplicate_check`` of a report with more than ``cap`` near-duplicate candidates
+    (stored by ingest, printed by ``check``).
+
+    >>> truncated_mark(5, 5)["status"]
+    'truncated'
+    """
+    return {"status": "truncated", "cap": cap, "compared": compared,
+            "message": f"more than {cap} same-year reports of other bodies share a MinHash "
+                       f"band with this one; it is compared with the {compared} sharing most "
+                       "bands and with those that rank it among theirs (setting "
+                       "duplicate_candidates): near-duplicates among the others may be missing"}
+
+
 def light(record: dict) -> dict:
     """What the similarity checks read (text, sections, source, report): no table."""
     return {**record, "table": {"cells": []}}
@@ -116,20 +132,25 @@ def _tagged(findings, scope: str, prev_id: str) -> list[dict[str, Any]]:
     return [{**f.to_dict(), "scope": scope, "prev_report_id": prev_id} for f in findings]
 
 
-def relate(records: list[dict], rules: RuleSet | None = None) -> dict[str, dict]:
+def relate(records: list[dict], rules: RuleSet | None = None,
+           cap: int = CANDIDATE_LIMIT) -> dict[str, dict]:
     """What ingest adds to each of ``records`` once all are stored: the renderings it
     recognises, cross-year findings (on the later year) and near-duplicate findings
-    (on both reports).  Returns {id: {"rendering_of", "renderings", "findings"}}."""
+    (on both reports) of the pairs where one is among the other's ``cap`` candidates
+    sharing most bands (what ingest settles to, worker/duplicates.py), and the
+    ``duplicate_check`` mark of a report with more candidates (None: every one compared).
+    Returns {id: {"rendering_of", "renderings", "findings", "duplicate_check"}}."""
     rs = rules or load_rules()
     roles = renderings(records, rs)
-    out = {rid: {"rendering_of": of, "renderings": [], "findings": []} for rid, of in roles.items()}
+    out = {rid: {"rendering_of": of, "renderings": [], "findings": [], "duplicate_check": None}
+           for rid, of in roles.items()}
     for rid, of in roles.items():
         if of:
             out[of]["renderings"].append(rid)
     unique = {r["id"]: r for r in reversed(records)}
     primaries = [unique[rid] for rid, of in roles.items() if of is None]
     _relate_years(primaries, out, rs)
-    _relate_duplicates(primaries, out, rs)
+    _relate_duplicates(primaries, out, rs, cap)
     return out
 
 
@@ -146,11 +167,16 @@ def _relate_years(primaries: list[dict], out: dict[str, dict], rs: RuleSet) -> N
                                                           "cross_year", prev["id"])
 
 
-def _relate_duplicates(primaries: list[dict], out: dict[str, dict], rs: RuleSet) -> None:
+def _relate_duplicates(primaries: list[dict], out: dict[str, dict], rs: RuleSet,
+                       cap: int) -> None:
     pairs: list[tuple[dict, dict]] = []
     seen: set[frozenset] = set()
     for rec in primaries:
-        for other in rank_candidates(rec.get("lsh") or [], duplicate_pool(rec, primaries)):
+        ranked = rank_candidates(rec.get("lsh") or [], duplicate_pool(rec, primaries),
+                                 limit=cap + 1)
+        if len(ranked) > cap:
+            out[rec["id"]]["duplicate_check"] = truncated_mark(cap, cap)
+        for other in ranked[:cap]:
             key = frozenset((rec["id"], other["id"]))
             if key not in seen:
                 seen.add(key)

@@ -42,14 +42,16 @@ def analyse_inputs(paths: list[str], use_ner: bool = True) -> Iterator[Checked]:
         yield Checked(item.source, record=result.record, text=result.text)
 
 
-def relate_checked(checked: list[Checked]) -> list[Checked]:
+def relate_checked(checked: list[Checked], cap: int | None = None) -> list[Checked]:
     """Add to each record what relating it to the others gives: ``rendering_of`` and
-    ``renderings`` ({id, source}), and cross-year and near-duplicate findings."""
-    from extractors.related import relate
+    ``renderings`` ({id, source}), cross-year and near-duplicate findings, and
+    ``duplicate_check`` (None, or the ``truncated`` mark of a report with more than
+    ``cap`` near-duplicate candidates, as ``show`` has it after ingest)."""
+    from extractors.related import CANDIDATE_LIMIT, relate
 
     done = [c for c in checked if c.record is not None]
     records = [{**c.record, "id": c.record["sha256"], "text": c.text} for c in done]
-    related = relate(records)
+    related = relate(records, cap=cap or CANDIDATE_LIMIT)
     sources: dict[str, str] = {}
     for c in done:
         sources.setdefault(c.record["sha256"], c.source)
@@ -58,10 +60,12 @@ def relate_checked(checked: list[Checked]) -> list[Checked]:
         of = rel["rendering_of"]
         c.record = {**c.record, "findings": c.record["findings"] + rel["findings"],
                     "rendering_of": {"id": of, "source": sources[of]} if of else None,
-                    "renderings": [{"id": r, "source": sources[r]} for r in rel["renderings"]]}
+                    "renderings": [{"id": r, "source": sources[r]} for r in rel["renderings"]],
+                    "duplicate_check": rel["duplicate_check"]}
     return checked
 
 
-def check_paths(paths: list[str], use_ner: bool = True) -> list[Checked]:
-    """``check`` over ``paths``: every document analysed, then related to the others."""
-    return relate_checked(list(analyse_inputs(paths, use_ner=use_ner)))
+def check_paths(paths: list[str], use_ner: bool = True, cap: int | None = None) -> list[Checked]:
+    """``check`` over ``paths``: every document analysed, then related to the others
+    (``cap``: the ``duplicate_candidates`` setting)."""
+    return relate_checked(list(analyse_inputs(paths, use_ner=use_ner)), cap)

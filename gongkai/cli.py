@@ -138,7 +138,8 @@ def check(ctx, files, as_json, as_text, ner) -> None:
     paths = list(files)
     use_ner = _settings(ctx).ner if ner is None else ner
     results = (analyse_inputs(paths, use_ner=use_ner) if as_text
-               else check_paths(paths, use_ner=use_ner))
+               else check_paths(paths, use_ner=use_ner,
+                                cap=_settings(ctx).duplicate_candidates))
     failed = False
     for item in results:
         if item.error is not None:
@@ -271,6 +272,10 @@ def _print_summary(summary, as_json: bool, waited: bool) -> None:
                    f"{r['rendering_of'][:12]} {r.get('of_source')} (counted once)")
     for f in summary.failed:
         click.echo(f"  failed {f['id'][:12]} {f.get('source')}: {f.get('code')} {f.get('message')}")
+    done = summary.settled
+    if done.get("settled"):
+        click.echo(f"near-duplicates past the cap settled: {done['settled']} reports, "
+                   f"{done['checked']} pairs checked, {done['dropped']} dropped")
 
 
 @main.command()
@@ -294,11 +299,35 @@ def reprocess(ctx, failed, everything, as_json, workers) -> None:
     started = time.monotonic()
     force = failed or everything
     todo = ing.pending(store, summary.ids, force)
-    ing.dispatch(s, store, summary, todo, force, True, workers, lambda r: None, lambda c: None)
+    ing.dispatch(s, store, summary, todo, force, True, workers, lambda r: None, lambda c: None,
+                 lambda m: click.echo(m, err=True), settle_all=True)
     summary.seconds = time.monotonic() - started
     ing.finish(store, summary)
     _print_summary(summary, as_json, waited=True)
     sys.exit(0 if summary.ok else 1)
+
+
+@main.command()
+@click.option("--settle", is_flag=True, required=True,
+              help="Bring the near-duplicate findings of reports past the candidate cap to "
+                   "what they are in any arrival order.")
+@click.option("--year", "years", type=int, multiple=True, help="Only these years.")
+@click.option("--all", "everything", is_flag=True,
+              help="Every report past the cap, not only those marked to be settled.")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def relate(ctx, settle, years, everything, as_json) -> None:
+    """Relate stored reports again (``--settle``: the near-duplicate findings past the
+    ``duplicate_candidates`` cap; ingest and reprocess do this by themselves)."""
+    from worker.duplicates import settle as settle_marked
+
+    stats = settle_marked(_store(ctx), list(years) or None, _settings(ctx).duplicate_candidates,
+                          everything=everything)
+    if as_json:
+        click.echo(_dump(stats))
+        return
+    click.echo(f"settled {stats['settled']} reports past the cap: {stats['checked']} pairs "
+               f"checked, {stats['dropped']} dropped, {stats['unmarked']} back within the cap")
 
 
 # ------------------------------------------------------------------------- reports / show

@@ -32,6 +32,7 @@ class IngestSummary:
     seconds: float = 0.0
     requeued: int = 0  # stale or lost reports sent again while waiting
     unfinished_reason: str | None = None  # why waiting stopped with work left
+    settled: dict = field(default_factory=dict)  # near-duplicate settling (worker/duplicates.py)
 
     def to_dict(self) -> dict:
         return {"documents": self.documents, "distinct": len(self.ids), "new": self.new,
@@ -39,7 +40,8 @@ class IngestSummary:
                 "renderings": self.renderings, "enqueued": self.enqueued,
                 "mode": self.mode, "status": self.status, "failed": self.failed,
                 "requeued": self.requeued, "unfinished": self.unfinished,
-                "reason": self.unfinished_reason, "seconds": round(self.seconds, 2)}
+                "reason": self.unfinished_reason, "settled": self.settled,
+                "seconds": round(self.seconds, 2)}
 
     @property
     def unfinished(self) -> int:
@@ -268,14 +270,34 @@ def default_workers(setting: int) -> int:
 def dispatch(settings, store: Store, summary: IngestSummary, todo: list[str], force: bool,
              wait: bool, workers: int | None, on_result: Callable[[dict], None],
              on_counts: Callable[[dict[str, int]], None],
-             note: Callable[[str], None] = lambda _m: None) -> None:
-    """Process ``todo`` through Celery (waiting when asked) or the local pool."""
+             note: Callable[[str], None] = lambda _m: None, settle_all: bool = False) -> None:
+    """Process ``todo`` through Celery (waiting when asked) or the local pool, then settle
+    the near-duplicate findings of the years processed (``settle_all``: even when nothing
+    was to do)."""
     if settings.broker_url:
         summary.enqueued = enqueue(store, todo, force, settings)
-        if wait:
-            outcome = wait_for(store, summary.ids, settings, on_counts, note)
-            summary.requeued = outcome.requeued
-            summary.unfinished_reason = outcome.reason
+        if not wait:
+            return
+        outcome = wait_for(store, summary.ids, settings, on_counts, note)
+        summary.requeued = outcome.requeued
+        summary.unfinished_reason = outcome.reason
+        if not outcome.finished:
+            return
     else:
         run_local_until_done(store, todo, default_workers(workers or settings.workers), force,
                              on_result, settings)
+    if todo or settle_all:
+        settle_duplicates(store, summary, settings, note)
+
+
+def settle_duplicates(store: Store, summary: IngestSummary, settings,
+                      note: Callable[[str], None]) -> None:
+    """Make the near-duplicate findings of the years of ``summary.ids`` independent of
+    the order the reports came in (worker/duplicates.py ``settle``)."""
+    from worker.duplicates import settle
+
+    try:
+        summary.settled = settle(store, store.years_of(summary.ids),
+                                 settings.duplicate_candidates)
+    except (TimeoutError, PyMongoError) as exc:
+        note(f"E506 near-duplicate findings not settled ({exc}); run `gongkai relate --settle`")

@@ -12,7 +12,7 @@ from storage.review import SEVERITY_RANK, QueueFilter, scope_query
 
 REPORT_FIELDS = {"report": 1, "body_key": 1, "year": 1, "sources": 1, "filename": 1,
                  "status": 1, "flags": 1, "versions": 1, "counts": 1, "sections": 1,
-                 "format": 1, "size": 1}
+                 "format": 1, "size": 1, "duplicate_check": 1}
 
 
 def report_meta(db: Database, report_id: str) -> dict | None:

@@ -1,7 +1,7 @@
 """Stored relations between reports: renderings of one report (``rendering_of`` on the
 renderings, ``renderings`` on the report they render), the same body's neighbouring
-years, same-year near-duplicate candidates, and the leases that keep two workers from
-relating the same reports at once.
+years, and the leases that keep two workers from relating the same reports at once
+(same-year near-duplicate candidates: storage/duplicates.py).
 
 Which reports are renderings of which is decided by ``extractors.related``; this half of
 ``storage.store.Store`` only finds the reports to compare and records the answer.
@@ -95,7 +95,7 @@ class RelatedStore:
             if of is not None:
                 homes.setdefault(of, []).append(rid)
                 self.db.reports.update_one({"_id": rid}, {  # a rendering has no duplicate check
-                    "$set": {"rendering_of": of, "renderings": []}, "$unset": {"duplicate_check": ""}})
+                    "$set": {"rendering_of": of, "renderings": []}, "$unset": {"duplicate_check": "", "duplicate_rank": ""}})
         for rid, copies in homes.items():
             if roles.get(rid) is None:
                 self.db.reports.update_one({"_id": rid}, {"$set": {"rendering_of": None,
@@ -111,43 +111,6 @@ class RelatedStore:
         return list(self.db.reports.find(
             {"body_key": body_key, "year": {"$in": [year - 1, year + 1]}, "status": "done",
              **_PRIMARY}, {"_id": 1, "year": 1}).sort(ARRIVAL_ORDER))
-
-    def duplicate_candidates(self, report_id: str, lsh: list[str], year: int | None,
-                             body_key: str | None, limit: int) -> list[dict]:
-        """Done reports of other bodies in the same year sharing a MinHash band key with
-        this one (not renderings), with what the similarity check reads besides the text:
-        at most ``limit`` of them, found through the ``lsh`` index (generated or templated
-        reports share phrasing, so a band can hold thousands of reports: reading them all
-        would make each report cost more than the last).  Oldest first among those read.
-        The caller asks for one more than it compares to learn whether there were more."""
-        if not lsh or year is None:
-            return []
-        query = {"lsh": {"$in": lsh}, "_id": {"$ne": report_id}, "status": "done",
-                 "year": year, "body_key": {"$ne": body_key}, **_PRIMARY}
-        fields = {"report": 1, "sections": 1, "body_key": 1, "lsh": 1, "seq": 1,
-                  "sources": {"$slice": 1}}
-        docs = list(self.db.reports.find(query, fields).limit(limit))
-        docs.sort(key=lambda d: (d.get("seq") or 0, d["_id"]))
-        return [{"id": d["_id"], "report": d.get("report") or {}, "body_key": d.get("body_key"),
-                 "sections": d.get("sections") or [], "lsh": d.get("lsh") or [],
-                 "source": (d.get("sources") or [{}])[0].get("source"),
-                 "table": {"cells": []}}
-                for d in docs]
-
-    def duplicate_pairs(self, report_id: str) -> set[tuple[str, str]]:
-        """(report, other) of the near-duplicate findings stored on or about a report, in
-        two queries: a pair that has none and gets none needs no write."""
-        out = set()
-        for side in ("report_id", "prev_report_id"):  # two indexed queries, not an $or
-            docs = self.db.findings.find({side: report_id, "scope": "duplicate"},
-                                         {"report_id": 1, "prev_report_id": 1})
-            out |= {(d["report_id"], d["prev_report_id"]) for d in docs}
-        return out
-
-    def set_duplicate_check(self, report_id: str, check: dict | None) -> None:
-        """Record how complete a report's near-duplicate check was (None: complete)."""
-        change = {"$set": {"duplicate_check": check}} if check else {"$unset": {"duplicate_check": ""}}
-        self.db.reports.update_one({"_id": report_id}, change)
 
     def sources_of(self, ids: list[str]) -> dict[str, str | None]:
         """The first source of each report."""

@@ -18,7 +18,7 @@ Documents
 - ``locks``, ``counters``: leases for relating reports, the arrival number of reports.
 
 The class is split along its seams: findings in storage/findings.py, relations between
-reports in storage/related.py.
+reports in storage/related.py, near-duplicate candidates in storage/duplicates.py.
 """
 from __future__ import annotations
 
@@ -34,6 +34,7 @@ from pymongo.errors import CollectionInvalid, DuplicateKeyError, OperationFailur
 from extractors.errors import InputError
 from storage import accounts, embedded, research, review
 from storage.findings import FindingStore, counts_of, finding_counts, finding_id  # noqa: F401
+from storage.duplicates import DuplicateStore
 from storage.related import ARRIVAL_ORDER, RelatedStore
 
 STATUSES = ("queued", "processing", "done", "failed")
@@ -104,7 +105,7 @@ def is_input_failure(error: dict | None) -> bool:
     return bool(error) and error.get("code") == InputError.code
 
 
-class Store(FindingStore, RelatedStore):
+class Store(FindingStore, RelatedStore, DuplicateStore):
     """Narrow methods over one database; build one per process (PyMongo is not fork-safe)."""
 
     def __init__(self, client: pymongo.MongoClient, db_name: str) -> None:
@@ -227,7 +228,7 @@ class Store(FindingStore, RelatedStore):
             {"$set": {"status": "failed", "error": error, "versions": versions,
                       "rendering_of": None, "renderings": [],
                       "updated_at": now(), "processed_at": now()},
-             "$unset": {"lease": ""}})
+             "$unset": {"lease": "", "duplicate_check": "", "duplicate_rank": ""}})
         freed = [d["_id"] for d in self.db.reports.find({"rendering_of": report_id}, {"_id": 1})]
         self.db.reports.update_many({"rendering_of": report_id}, {"$set": {"rendering_of": None}})
         research.mark_canonical(self.db, [report_id], False)  # researchers see done reports

@@ -197,17 +197,17 @@ def test_content_first_met_as_a_bad_input_line_is_read_when_given_as_a_document(
     assert doc["status"] == "queued" and doc["error"] is None and doc["filename"] == "notes.txt"
 
 
-def test_duplicate_candidates_are_bounded_and_oldest_first(store):
-    """However many same-year reports share a MinHash band, a report reads a bounded
-    number of them (no step grows with the store)."""
+def test_duplicate_candidates_are_bounded_and_ranked_not_by_arrival(store):
+    """However many same-year reports share a MinHash band, a report is given at most
+    ``limit`` of them: those sharing most bands, then by id, whatever order they were
+    stored in (oldest are not preferred)."""
     limit = 30
     docs = [{"_id": f"{i:064x}", "sha256": f"{i:064x}", "size": 1, "sources": [{"source": f"s{i}"}],
              "status": "done", "year": 2021, "body_key": f"body{i}", "seq": 1000 - i,
              "lsh": ["b0:shared", f"b1:{i}"], "report": {"body": f"body{i}"}, "sections": []}
             for i in range(limit + 25)]
+    docs[-1]["lsh"].append("b2:also")  # the last stored shares two bands
     store.db.reports.insert_many(docs)
-    found = store.duplicate_candidates("x" * 64, ["b0:shared"], 2021, "mine", limit)
-    assert len(found) == limit
-    seqs = [store.report(c["id"])["seq"] for c in found]
-    assert seqs == sorted(seqs)
+    found = store.duplicate_candidates("x" * 64, ["b0:shared", "b2:also"], 2021, "mine", limit)
+    assert [c["id"] for c in found] == [docs[-1]["_id"]] + sorted(d["_id"] for d in docs)[:limit - 1]
     assert store.duplicate_candidates("x" * 64, ["b0:shared"], 2020, "mine", limit) == []

@@ -392,6 +392,34 @@ def test_near_duplicate_shows_both_texts_with_shared_passages(client, tokens):
     assert 'id="dup-this"' in html and 'id="dup-other"' in html and "<mark" in html
 
 
+def test_a_cut_near_duplicate_check_is_shown_on_the_finding_and_body_pages(client, tokens, store):
+    """A report whose near-duplicate candidates were past the cap carries the stored
+    ``truncated`` mark on its near-duplicate finding's page and its body's page."""
+    from extractors.related import truncated_mark
+
+    ann = tokens["ann"]
+    item = first(client, ann, code="X.DUPLICATE", body="平江县财政局")
+    before = client.get(f"/api/findings/{item['_id']}", headers=ann).json()
+    assert before["report"].get("duplicate_check") is None
+    assert 'id="dup-cut"' not in client.get(f"/findings/{item['_id']}", headers=ann).text
+    mine, other = before["finding"]["report_id"], before["finding"]["prev_report_id"]
+    store.set_duplicate_check(mine, truncated_mark(3, 3))
+    store.set_duplicate_check(other, truncated_mark(3, 3))
+    try:
+        data = client.get(f"/api/findings/{item['_id']}", headers=ann).json()
+        assert data["report"]["duplicate_check"]["status"] == "truncated"
+        assert data["other"]["duplicate_check"]["cap"] == 3
+        html = client.get(f"/findings/{item['_id']}", headers=ann).text
+        assert 'id="dup-cut"' in html and 'id="dup-cut-other"' in html and "截断" in html
+        body = client.get(f"/api/bodies/{item['body_key']}", headers=ann).json()
+        row = next(r for r in body["reports"] if r["id"] == mine)
+        assert row["duplicate_check"]["status"] == "truncated"
+        assert "dup-cut" in client.get(f"/bodies/{item['body_key']}", headers=ann).text
+    finally:
+        store.set_duplicate_check(mine, None)
+        store.set_duplicate_check(other, None)
+
+
 def test_exports(client, tokens):
     ann = tokens["ann"]
     r = client.get("/api/export/confirmed.csv", headers=ann)

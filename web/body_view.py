@@ -41,7 +41,8 @@ def _report_row(r: dict, findings: list[dict]) -> dict:
         states[s] = states.get(s, 0) + 1
     return {"id": r["_id"], "year": r.get("year"), "title": r.get("title"),
             "template": r.get("template"), "source": r.get("source"),
-            "findings": len(mine), "states": states}
+            "findings": len(mine), "states": states,
+            "duplicate_check": r.get("duplicate_check")}  # None: every candidate compared
 
 
 def cell_matrix(reports: list[dict], tables: dict[str, dict]) -> list[dict]:

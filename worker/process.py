@@ -27,6 +27,7 @@ from extractors.errors import DocumentError, TooManyAttempts
 from storage import work
 from storage.store import Store, is_fresh, is_input_failure
 from worker import limits
+from worker.duplicates import finding_base as _base, left_pools, run_duplicates
 
 log = logging.getLogger("gongkai.worker")
 
@@ -290,6 +291,7 @@ def relate_report(store: Store, report_id: str, mine: dict | None = None,
             touched: set[str] = set()
         else:
             touched = store.drop_related(store.set_renderings(roles)) | {report_id}
+            left_pools(store, [r for r in group if roles.get(r["id"])])
         for record in group:
             if roles.get(record["id"]) is None:
                 new = fresh and record["id"] == report_id
@@ -337,73 +339,3 @@ def _with_text(store: Store, report_id: str) -> dict | None:
     if record is not None:
         record["text"] = store.get_text(report_id) or ""
     return record
-
-
-def _base(record: dict) -> dict:
-    rep = record["report"]
-    return {"body": rep.get("body"), "body_key": record.get("body_key"),
-            "year": rep.get("year"), "region": rep.get("region"),
-            "province": rep.get("province"), "template": rep.get("template"),
-            "level": rep.get("level")}
-
-
-def run_duplicates(store: Store, report_id: str, record: dict, fresh: bool = False,
-                   cap: int | None = None) -> set[str]:
-    """Near-duplicates between bodies of the same year among the best LSH candidates,
-    stored on both reports (one body's consecutive years are the cross-year checks'
-    business); returns the reports whose findings were written.  ``fresh``: the
-    report's first processing: an empty result writes nothing.  (Another worker may have
-    related this pair already — once the report is done it is a candidate of theirs — but
-    it found the same, so what is stored is empty too; a non-empty result is written as
-    a replacement, never blindly inserted.)
-
-    At most ``cap`` candidates are compared (the ``duplicate_candidates`` setting).  With
-    at most ``cap``, every stored report sharing a band is compared, so each pair is
-    checked when the later of the two is related, whichever that is: the findings do not
-    depend on processing order.  With more, which ``cap`` are compared depends on what
-    was stored first, so the report's ``duplicate_check`` says ``truncated``
-    (:func:`duplicate_check`): a pair left unchecked always has a truncated report."""
-    from extractors.crossyear import similarity_findings
-    from extractors.related import light, rank_candidates
-
-    cap = cap or current().duplicate_candidates
-    this = light(record)
-    read = store.duplicate_candidates(report_id, record.get("lsh", []),
-                                      record["report"].get("year"), record.get("body_key"),
-                                      limit=cap + 1)
-    candidates = rank_candidates(record.get("lsh", []), read, limit=cap)
-    check = duplicate_check(len(read), len(candidates), cap)
-    if check or not fresh:  # a fresh, complete check has nothing to record or clear
-        store.set_duplicate_check(report_id, check)
-    touched = set()
-    texts = store.get_texts([o["id"] for o in candidates]) if candidates else {}
-    stored = set() if fresh else store.duplicate_pairs(report_id)
-    for other in candidates:
-        other["text"] = texts.get(other["id"]) or ""
-        for this_id, a, that_id, b in ((report_id, this, other["id"], other),
-                                       (other["id"], other, report_id, this)):
-            found = [f.to_dict() for f in similarity_findings(b, a)]
-            if not found and (this_id, that_id) not in stored:
-                continue  # nothing stored, nothing to store: no write
-            store.replace_findings(this_id, found, _base(a), scope="duplicate",
-                                   prev_report_id=that_id)
-            touched.add(this_id)
-    return touched
-
-
-def duplicate_check(read: int, compared: int, cap: int) -> dict | None:
-    """What is stored on a report whose near-duplicate check was cut at ``cap`` (None:
-    every candidate was compared).
-
-    >>> duplicate_check(3, 3, 200) is None
-    True
-    >>> duplicate_check(201, 200, 200)["status"]
-    'truncated'
-    """
-    if read <= cap:
-        return None
-    return {"status": "truncated", "cap": cap, "compared": compared,
-            "message": f"more than {cap} same-year reports of other bodies share a MinHash "
-                       f"band with this one; it was compared with {compared} of them "
-                       "(setting duplicate_candidates): near-duplicates among the others "
-                       "may be missing"}

@@ -89,3 +89,23 @@ def test_candidate_ties_do_not_depend_on_arrival_order():
     first = [o["id"] for o in rank_candidates(["b1:x"], others, limit=3)]
     again = [o["id"] for o in rank_candidates(["b1:x"], others[::-1], limit=3)]
     assert first == again == ["r0", "r1", "r2"]
+
+
+def test_relate_past_the_cap_marks_the_record_and_checks_the_selected_pairs():
+    """Four bodies' copies of one text, a cap of 2: each is compared with its 2 best
+    (shared bands, then id) and with those that rank it among theirs, and says it was
+    cut; under the cap nothing is marked."""
+    lsh = ["b0:1", "b1:2"]
+    copies = [record(rid, 2011, {}, text=PROSE * 4 + "。" * i, body_key=f"县{i}", lsh=lsh)
+              for i, rid in enumerate("abcd")]
+    out = relate(copies, cap=2)
+    assert all(out[r]["duplicate_check"]["status"] == "truncated" for r in "abcd")
+    assert out["a"]["duplicate_check"]["cap"] == 2
+    pairs = {frozenset((r, f["prev_report_id"])) for r in "abcd" for f in out[r]["findings"]}
+    # tops: a->b,c  b->a,c  c->a,b  d->a,b: every pair but (c, d)
+    assert pairs == {frozenset(p) for p in ("ab", "ac", "bc", "ad", "bd")}
+    again = relate(copies[::-1], cap=2)  # nor on the order given
+    assert {r: sorted((f["prev_report_id"], f["code"]) for f in again[r]["findings"])
+            for r in "abcd"} == {r: sorted((f["prev_report_id"], f["code"])
+                                           for f in out[r]["findings"]) for r in "abcd"}
+    assert all(v["duplicate_check"] is None for v in relate(copies, cap=3).values())

@@ -1,0 +1,241 @@
+"""Stored near-duplicate candidates: same-year reports of other bodies sharing a MinHash
+band key (the ``lsh`` index), ranked, and what each report's check covered.
+
+A report's candidate *pool* is every done report (not a rendering) of the same year and
+another body sharing at least one band with it; pools are symmetric.  Its *top* is the
+``cap`` of its pool sharing most bands, ties by id: a function of the stored set, not of
+the order reports came in (``ranked_pool``: one query on the index reading the pool's
+band keys, ranked by the caller's process).
+
+``reports.duplicate_rank`` records, per report, what its checks covered, so that the
+settling pass (worker/duplicates.py) knows which pairs were checked without checking them
+again: ``since`` (the relate number at which it first took part), ``relate`` and
+``settle`` ([number, shared, id]: compared with every report present at that number whose
+rank is at least (shared, id); shared None: with every one), and ``pool`` (its pool size
+as last counted, at most cap + 1; kept up to date while under the cap by the reports
+joining it, ``grow_pools``), and ``dirty`` (a newcomer may have changed its top: to be
+settled).  ``reports.duplicate_check`` marks a report whose pool exceeds the cap (shown by
+``gongkai show`` and the review app).
+"""
+from __future__ import annotations
+
+import heapq
+from dataclasses import dataclass
+from typing import Iterable
+
+from pymongo.errors import DuplicateKeyError
+
+from extractors.related import truncated_mark
+
+_PRIMARY = {"rendering_of": None}
+_TRUNCATED = "truncated"
+
+
+def rank_key(shared: int, rid: str) -> tuple[int, str]:
+    """Sort key of a candidate: most shared bands first, then id."""
+    return (-shared, rid)
+
+
+def _latest(rank: dict | None) -> list | None:
+    """The latest of a report's relate and settle records (what it is compared with now:
+    a pair an earlier, looser record covered may have been dropped since)."""
+    recs = [r for r in ((rank or {}).get("relate"), (rank or {}).get("settle")) if r]
+    return max(recs, key=lambda r: r[0]) if recs else None
+
+
+def covers(rank: dict | None, other_since: int | None, shared: int, other_id: str) -> bool:
+    """A report whose checks are ``rank`` was compared with ``other`` (which first took
+    part at ``other_since`` and shares ``shared`` bands with it)."""
+    rec = _latest(rank)
+    if rec is None or other_since is None or other_since >= rec[0]:
+        return False
+    return rec[1] is None or rank_key(shared, other_id) <= rank_key(rec[1], rec[2])
+
+
+def enters(rank: dict | None, shared: int, newcomer: str) -> bool:
+    """A newcomer sharing ``shared`` bands with a report over the cap whose checks are
+    ``rank`` ranks within what its latest check compared (its top may have changed)."""
+    rec = _latest(rank)
+    return rec is None or rec[1] is None or rank_key(shared, newcomer) <= rank_key(rec[1], rec[2])
+
+
+@dataclass
+class Pool:
+    """A report's candidate pool: ``ranked``, (id, shared bands) of its best, best first
+    (most shared bands, then id); ``unmarked``, those of its members within the cap (not
+    marked truncated: each has every report of its pool among its top; few, as a band
+    shared by more than cap + 1 reports marks every one of them); ``entered``, members
+    over the cap whose top the report may have entered (to be settled)."""
+
+    ranked: list[tuple[str, int]]
+    unmarked: list[tuple[str, int]]
+    entered: list[str]
+
+
+class DuplicateStore:
+    """The near-duplicate half of ``storage.store.Store`` (needs ``self.db``)."""
+
+    db: object
+
+    def _pool_query(self, report_id: str, lsh: list[str], year: int, body_key: str | None) -> dict:
+        return {"lsh": {"$in": list(lsh)}, "_id": {"$ne": report_id}, "status": "done",
+                "year": year, "body_key": {"$ne": body_key}, **_PRIMARY}
+
+    def ranked_pool(self, report_id: str, lsh: list[str], year: int | None,
+                    body_key: str | None, limit: int) -> Pool:
+        """The report's pool (see :class:`Pool`) in one query on the ``lsh`` index reading
+        only the band keys, mark and rank of its members, ranked here: the embedded
+        server's ``$setIntersection`` in an aggregation costs 7-10x the read itself
+        (bench/bench_duplicates.py)."""
+        if not lsh or year is None:
+            return Pool([], [], [])
+        mine = set(lsh)
+        docs = self.db.reports.find(self._pool_query(report_id, sorted(mine), year, body_key),
+                                    {"lsh": 1, "duplicate_check.status": 1, "duplicate_rank": 1})
+        scored, unmarked, entered = [], [], []
+        for d in docs:
+            shared = len(mine & set(d.get("lsh") or ()))
+            scored.append((-shared, d["_id"]))
+            if (d.get("duplicate_check") or {}).get("status") != _TRUNCATED:
+                unmarked.append((d["_id"], shared))
+            elif enters(d.get("duplicate_rank"), shared, report_id):
+                entered.append(d["_id"])
+        top = [(rid, -neg) for neg, rid in heapq.nsmallest(limit, scored)]
+        return Pool(top, unmarked, entered)
+
+    def ranked_candidates(self, report_id: str, lsh: list[str], year: int | None,
+                          body_key: str | None, limit: int) -> list[tuple[str, int]]:
+        """(id, shared bands) of the ``limit`` best of the report's pool, best first."""
+        return self.ranked_pool(report_id, lsh, year, body_key, limit).ranked
+
+    def grow_pools(self, report_id: str, lsh: list[str], year: int | None,
+                   body_key: str | None, cap: int) -> list[str]:
+        """A report joined the pools of the reports it shares a band with: count it in
+        those within the cap, and mark those it takes past the cap (to be settled);
+        return them."""
+        if not lsh or year is None:
+            return []
+        query = {**self._pool_query(report_id, lsh, year, body_key),
+                 "duplicate_check.status": {"$ne": _TRUNCATED}}
+        self.db.reports.update_many({**query, "duplicate_rank": {"$ne": None}},
+                                    {"$inc": {"duplicate_rank.pool": 1}})
+        over = {**query, "duplicate_rank.pool": {"$gt": cap}}
+        ids = [d["_id"] for d in self.db.reports.find(over, {"_id": 1})]
+        if ids:
+            self.db.reports.update_many({"_id": {"$in": ids}},
+                                        {"$set": {"duplicate_check": truncated_mark(cap, cap),
+                                                  "duplicate_rank.dirty": True}})
+        return ids
+
+    def mark_unsettled(self, ids: Iterable[str]) -> None:
+        """These reports' near-duplicate pairs may have left or joined S: settle them."""
+        ids = list(ids)
+        if ids:
+            self.db.reports.update_many({"_id": {"$in": ids}},
+                                        {"$set": {"duplicate_rank.dirty": True}})
+
+    def candidate_docs(self, ids: Iterable[str]) -> dict[str, dict]:
+        """What the similarity check reads of stored reports besides the text."""
+        ids = list(ids)
+        if not ids:
+            return {}
+        fields = {"report": 1, "sections": 1, "body_key": 1, "lsh": 1,
+                  "sources": {"$slice": 1}}
+        return {d["_id"]: {"id": d["_id"], "report": d.get("report") or {},
+                           "body_key": d.get("body_key"), "sections": d.get("sections") or [],
+                           "lsh": d.get("lsh") or [],
+                           "source": (d.get("sources") or [{}])[0].get("source"),
+                           "table": {"cells": []}}
+                for d in self.db.reports.find({"_id": {"$in": ids}}, fields)}
+
+    def duplicate_candidates(self, report_id: str, lsh: list[str], year: int | None,
+                             body_key: str | None, limit: int) -> list[dict]:
+        """The ``limit`` best candidates (``ranked_candidates``) with what the similarity
+        check reads, best first; ask for one more than compared to learn whether there
+        were more."""
+        ranked = self.ranked_candidates(report_id, lsh, year, body_key, limit)
+        docs = self.candidate_docs(rid for rid, _ in ranked)
+        return [docs[rid] for rid, _ in ranked if rid in docs]
+
+    def duplicate_pairs(self, report_id: str) -> set[tuple[str, str]]:
+        """(report, other) of the near-duplicate findings stored on or about a report, in
+        two queries: a pair that has none and gets none needs no write."""
+        out = set()
+        for side in ("report_id", "prev_report_id"):  # two indexed queries, not an $or
+            docs = self.db.findings.find({side: report_id, "scope": "duplicate"},
+                                         {"report_id": 1, "prev_report_id": 1})
+            out |= {(d["report_id"], d["prev_report_id"]) for d in docs}
+        return out
+
+    def drop_duplicate_pair(self, a: str, b: str) -> bool:
+        """Remove the near-duplicate findings of the pair (on both reports)."""
+        gone = 0
+        for this, that in ((a, b), (b, a)):
+            gone += self.db.findings.delete_many(
+                {"report_id": this, "prev_report_id": that, "scope": "duplicate"}).deleted_count
+        if gone:
+            from storage import queue_index
+
+            queue_index.bump(self.db)  # the review queues of serving processes reload
+        return bool(gone)
+
+    def set_duplicate_check(self, report_id: str, check: dict | None) -> None:
+        """Record how complete a report's near-duplicate check was (None: complete)."""
+        change = {"$set": {"duplicate_check": check}} if check else {"$unset": {"duplicate_check": ""}}
+        self.db.reports.update_one({"_id": report_id}, change)
+
+    def duplicate_ranks(self, ids: Iterable[str]) -> dict[str, dict]:
+        """``duplicate_rank`` of each of ``ids`` (absent: never related)."""
+        ids = list(ids)
+        if not ids:
+            return {}
+        return {d["_id"]: d.get("duplicate_rank") or {}
+                for d in self.db.reports.find({"_id": {"$in": ids}}, {"duplicate_rank": 1})}
+
+    def record_rank(self, report_id: str, name: str, seq: int, last: tuple[int, str] | None,
+                    pool: int, first: bool = False) -> None:
+        """What a relate (``name`` "relate") or settle ("settle") of the report covered:
+        every report present at ``seq`` ranking at least ``last`` (None: all).
+        ``first``: the report never took part before (saves reading ``since``)."""
+        since = seq
+        if not first:
+            old = self.duplicate_ranks([report_id]).get(report_id, {}).get("since")
+            since = old if old is not None else seq
+        rec = [seq, last[0], last[1]] if last else [seq, None, None]
+        change: dict = {"$set": {"duplicate_rank.since": since, f"duplicate_rank.{name}": rec,
+                                 "duplicate_rank.pool": pool}}
+        if name == "settle":
+            change["$unset"] = {"duplicate_rank.dirty": ""}
+        self.db.reports.update_one({"_id": report_id}, change)
+
+    def truncated_reports(self, years: Iterable[int] | None, unsettled: bool = True) -> list[dict]:
+        """Done reports (not renderings) marked truncated, of ``years`` (None: all);
+        ``unsettled``: only those marked to be settled."""
+        query: dict = {"duplicate_check.status": _TRUNCATED, "status": "done", **_PRIMARY}
+        if unsettled:
+            query["duplicate_rank.dirty"] = True
+        if years is not None:
+            query["year"] = {"$in": sorted(set(years))}
+        fields = {"lsh": 1, "year": 1, "body_key": 1}
+        return list(self.db.reports.find(query, fields).sort("_id", 1))
+
+    def years_of(self, ids: Iterable[str]) -> list[int]:
+        """The years of the done reports among ``ids``."""
+        docs = self.db.reports.find({"_id": {"$in": list(ids)}, "status": "done"}, {"year": 1})
+        return sorted({d["year"] for d in docs if d.get("year") is not None})
+
+    def next_relate_seq(self) -> int:
+        """A number for a relate or settle step (one counter, increasing).  Two processes
+        creating the counter at once race on the upsert: the loser gets a duplicate key
+        (MongoDB) or no document (the embedded server) and increments the counter now
+        existing."""
+        try:
+            doc = self.db.counters.find_one_and_update(
+                {"_id": "duplicate_relates"}, {"$inc": {"n": 1}}, upsert=True,
+                return_document=True)
+        except DuplicateKeyError:
+            doc = None
+        if doc is None:
+            doc = self.db.counters.find_one_and_update(
+                {"_id": "duplicate_relates"}, {"$inc": {"n": 1}}, return_document=True)
+        return int(doc["n"])

@@ -1,0 +1,222 @@
+"""Near-duplicate findings between reports of other bodies in the same year, past the
+candidate cap as under it a function of the stored reports, not of their arrival order.
+
+The pairs checked (each stored on both reports) are::
+
+    S = {(A, B) sharing a MinHash band : B in top(A) or A in top(B)}
+
+where ``top(X)`` is the ``duplicate_candidates`` (cap) reports of X's pool sharing most
+bands with it, ties by id (storage/duplicates.py).  A report whose pool is within the cap
+has its whole pool as top, so under the cap S is every pair sharing a band.
+
+Ingest (``run_duplicates``, under the year's lease) compares a report with its top
+*as stored so far*.  That finds every pair of S whose later-related report has the other
+in its final top (a report's top can only lose members as the store grows), and maybe
+pairs that later leave S.  ``settle`` (end of a local ``ingest``, ``ingest --wait``,
+``reprocess``, ``gongkai relate --settle``) brings the store to S: for every report
+marked truncated (pool over the cap, kept marked by ``grow_pools`` as pools grow), the
+pairs of S not yet checked are checked and the stored pairs outside S are removed.
+Which pairs were checked is read from ``duplicate_rank`` (``covers``), not by checking
+again.  Work per settled report: two reads of its pool's band keys (one query each, ranked
+here), a few lookups, the similarity checks it was missing.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Iterable
+
+from config.settings import current
+from extractors.related import truncated_mark
+from storage.duplicates import covers
+from storage.store import Store
+
+# reports settled under one take of their year's lease (which expires after 120 s: a
+# report costs ~0.6 s of store work at a pool of 3,000, plus the checks it was missing),
+# letting workers relate that year's newcomers in between (they mark what they change)
+SETTLE_CHUNK = 20
+
+
+def finding_base(record: dict) -> dict:
+    """The report fields stored on each of its related findings."""
+    rep = record["report"]
+    return {"body": rep.get("body"), "body_key": record.get("body_key"),
+            "year": rep.get("year"), "region": rep.get("region"),
+            "province": rep.get("province"), "template": rep.get("template"),
+            "level": rep.get("level")}
+
+
+def check_pairs(store: Store, report_id: str, this: dict, others: list[dict],
+                stored: set[tuple[str, str]]) -> set[str]:
+    """Compare ``this`` (a light record with text) with each of ``others`` (candidate
+    docs) and store what is found on both reports; ``stored``: the pairs that have
+    findings now (a pair with none that finds none needs no write).  Returns the reports
+    whose findings were written."""
+    from extractors.crossyear import similarity_findings
+
+    touched: set[str] = set()
+    texts = store.get_texts([o["id"] for o in others]) if others else {}
+    for other in others:
+        other = {**other, "text": texts.get(other["id"]) or ""}
+        for this_id, a, that_id, b in ((report_id, this, other["id"], other),
+                                       (other["id"], other, report_id, this)):
+            found = [f.to_dict() for f in similarity_findings(b, a)]
+            if not found and (this_id, that_id) not in stored:
+                continue  # nothing stored, nothing to store: no write
+            store.replace_findings(this_id, found, finding_base(a), scope="duplicate",
+                                   prev_report_id=that_id)
+            touched.add(this_id)
+    return touched
+
+
+def run_duplicates(store: Store, report_id: str, record: dict, fresh: bool = False,
+                   cap: int | None = None) -> set[str]:
+    """Near-duplicates between bodies of the same year with the report's top (the
+    ``cap`` candidates sharing most bands among those stored so far), stored on both reports
+    (one body's consecutive years are the cross-year checks' business); returns the
+    reports whose findings were written.  ``fresh``: the report's first processing: an
+    empty result writes nothing.  A report with more than ``cap`` candidates is marked
+    ``truncated`` (``duplicate_check``), and so is every report it takes past the cap;
+    those and the reports over the cap whose top it may have entered are marked to be
+    settled: ``settle`` completes what arrival order left out."""
+    from extractors.related import light
+
+    cap = cap or current().duplicate_candidates
+    lsh, year, body_key = record.get("lsh", []), record["report"].get("year"), record.get("body_key")
+    seq = store.next_relate_seq()
+    pool = store.ranked_pool(report_id, lsh, year, body_key, limit=cap + 1)
+    ranked = pool.ranked
+    top = ranked[:cap]
+    check = truncated_mark(cap, len(top)) if len(ranked) > cap else None
+    if check or not fresh:  # a fresh, complete check has nothing to record or clear
+        store.set_duplicate_check(report_id, check)
+    docs = store.candidate_docs(rid for rid, _ in top)
+    candidates = [docs[rid] for rid, _ in top if rid in docs]
+    stored = set() if fresh else store.duplicate_pairs(report_id)
+    touched = check_pairs(store, report_id, light(record), candidates, stored)
+    first = fresh or not store.duplicate_ranks([report_id]).get(report_id, {}).get("since")
+    store.record_rank(report_id, "relate", seq, top[-1][::-1] if check else None,
+                      len(ranked), first=fresh)
+    if first and ranked:  # it joined the pools of its candidates
+        store.grow_pools(report_id, lsh, year, body_key, cap)
+    store.mark_unsettled(pool.entered + ([report_id] if check else []))
+    return touched
+
+
+def left_pools(store: Store, records: list[dict]) -> None:
+    """``records`` are renderings now (in no pool): the reports over the cap whose top
+    they were in have a place free, to be settled."""
+    for rec in records:
+        pool = store.ranked_pool(rec["id"], rec.get("lsh") or [], rec["report"].get("year"),
+                                 rec.get("body_key"), limit=0)
+        store.mark_unsettled(pool.entered)
+
+
+def settle(store: Store, years: Iterable[int] | None = None, cap: int | None = None,
+           everything: bool = False) -> dict:
+    """Bring the near-duplicate findings of ``years`` (None: all) to S (module doc): the
+    reports over the cap marked to be settled (``everything``: all over the cap).
+    Returns {"settled", "checked", "dropped", "unmarked"} counts."""
+    cap = cap or current().duplicate_candidates
+    by_year: dict[int, list[dict]] = defaultdict(list)
+    for doc in store.truncated_reports(years, unsettled=not everything):
+        by_year[doc["year"]].append(doc)
+    stats = {"settled": 0, "checked": 0, "dropped": 0, "unmarked": 0}
+    touched: set[str] = set()
+    for year in sorted(by_year):
+        marked = by_year[year]
+        for i in range(0, len(marked), SETTLE_CHUNK):  # the year's lease a few seconds at a time
+            with store.locked([f"year:{year}"]):
+                touched |= _settle_year(store, marked[i:i + SETTLE_CHUNK], cap, stats)
+    store.refresh_counts(touched)
+    return stats
+
+
+def _settle_year(store: Store, marked: list[dict], cap: int, stats: dict) -> set[str]:
+    """Settle ``marked`` (reports of one year, under its lease).  A report of another
+    chunk still marked but now within the cap is seen as over it here: its pairs with
+    these are then checked from its side when its own chunk unmarks it, and kept here
+    (``_Tops.of`` finds it within the cap)."""
+    pools: dict[str, list[tuple[str, int]]] = {}
+    within: dict[str, dict[str, int]] = {}  # per report: the reports of its pool within the cap
+    for doc in marked:  # first every mark made exact: who is over the cap now
+        pool = store.ranked_pool(doc["_id"], doc.get("lsh") or [], doc["year"],
+                                 doc.get("body_key"), limit=cap + 1)
+        pools[doc["_id"]], within[doc["_id"]] = pool.ranked, dict(pool.unmarked)
+        if len(pool.ranked) <= cap:
+            store.set_duplicate_check(doc["_id"], None)
+            stats["unmarked"] += 1
+    for rid, ranked in pools.items():  # unmarked now: its whole pool is ``ranked``
+        if len(ranked) <= cap:
+            for other, shared in ranked:
+                within.setdefault(other, {})[rid] = shared
+    tops = _Tops(store, cap, {rid: dict(r[:cap]) for rid, r in pools.items() if len(r) > cap})
+    touched: set[str] = set()
+    for doc in marked:
+        rid, ranked = doc["_id"], pools[doc["_id"]]
+        over = len(ranked) > cap
+        want = dict(ranked[:cap])
+        if over:  # and the reports within the cap, which have it in their top
+            want.update(within[rid])
+        touched |= _check_missing(store, rid, want, stats)
+        if over:
+            touched |= _drop_unselected(store, rid, want, tops, stats)
+            store.set_duplicate_check(rid, truncated_mark(cap, cap))
+        store.record_rank(rid, "settle", store.next_relate_seq(),
+                          ranked[cap - 1][::-1] if over else None, len(ranked))
+        stats["settled"] += 1
+    return touched
+
+
+class _Tops:
+    """The top of each report over the cap: those being settled, and others' on demand
+    (a marked report not to be settled, partner of a stored pair; None: within the cap)."""
+
+    def __init__(self, store: Store, cap: int, known: dict[str, dict[str, int]]) -> None:
+        self.store, self.cap, self.known = store, cap, dict(known)
+
+    def of(self, rid: str) -> dict[str, int] | None:
+        if rid not in self.known:
+            doc = self.store.candidate_docs([rid]).get(rid)
+            ranked = self.store.ranked_pool(
+                rid, doc["lsh"] if doc else [], (doc or {}).get("report", {}).get("year"),
+                (doc or {}).get("body_key"), limit=self.cap + 1).ranked
+            self.known[rid] = dict(ranked[:self.cap]) if len(ranked) > self.cap else None
+        return self.known[rid]
+
+
+def _check_missing(store: Store, rid: str, want: dict[str, int], stats: dict) -> set[str]:
+    """Check the pairs of ``rid`` with ``want`` that neither report's checks covered."""
+    from extractors.related import light
+
+    ranks = store.duplicate_ranks([rid, *want])
+    mine = ranks.get(rid) or {}
+    missing = [b for b, shared in sorted(want.items())
+               if b in ranks and not (covers(mine, (ranks[b] or {}).get("since"), shared, b)
+                                      or covers(ranks[b], mine.get("since"), shared, rid))]
+    if not missing:
+        return set()
+    docs = store.candidate_docs([rid, *missing])
+    if rid not in docs:
+        return set()
+    this = light({**docs[rid], "text": store.get_text(rid) or ""})
+    stats["checked"] += len(missing)
+    return check_pairs(store, rid, this, [docs[b] for b in missing if b in docs],
+                       store.duplicate_pairs(rid))
+
+
+def _drop_unselected(store: Store, rid: str, want: dict[str, int], tops: _Tops,
+                     stats: dict) -> set[str]:
+    """Remove the stored pairs of ``rid`` (over the cap) outside S: the other is over the
+    cap too and neither has the other in its top."""
+    touched: set[str] = set()
+    for a, b in store.duplicate_pairs(rid):
+        other = b if a == rid else a
+        if other in want:
+            continue
+        top = tops.of(other)
+        if top is None or rid in top:
+            continue
+        if store.drop_duplicate_pair(rid, other):
+            stats["dropped"] += 1
+            touched |= {rid, other}
+    return touched
