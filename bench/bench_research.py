@@ -124,10 +124,11 @@ CLONED = ("reports", *ITEMS)
 
 
 def _setup(db) -> None:
-    """The app's indexes, by the app's one set-up function."""
+    """The app's indexes, by the app's one set-up function (``force``: its record of
+    having created them does not know that they were dropped)."""
     from storage.store import Store
 
-    Store(db.client, db.name).setup()
+    Store(db.client, db.name).setup(force=True)
 
 
 def _index_keys(db) -> set[tuple]:

@@ -34,9 +34,9 @@ def digest(secret: str) -> str:
     return hashlib.sha256(secret.encode("utf-8")).hexdigest()
 
 
-def setup(db: Database) -> None:
-    db.sessions.create_index([("user", ASCENDING)])
-    db.tokens.create_index([("user", ASCENDING)])
+def indexes() -> list[tuple[str, list[tuple[str, int]]]]:
+    """The accounts' indexes, (collection, keys), that ``Store.setup`` creates."""
+    return [("sessions", [("user", ASCENDING)]), ("tokens", [("user", ASCENDING)])]
 
 
 # ------------------------------------------------------------------------- users

@@ -54,15 +54,17 @@ class ExportTooLarge(ValueError):
 
 
 # --------------------------------------------------------------------------- set-up, writes
-def setup(db: Database) -> None:
-    """The research indexes (called by ``Store.setup``): each spec index with ``_id``
-    last, so that the keyset conditions stay inside the index."""
+def indexes() -> list[tuple[str, list[tuple[str, int]]]]:
+    """The research indexes, (collection, keys), that ``Store.setup`` creates: each spec
+    index with ``_id`` last, so that the keyset conditions stay inside the index."""
+    out = []
     for name, spec in SPECS.items():
         for keys in spec.indexes:
             fields = [(k, ASCENDING) for k in keys]
             if keys[0] == "canonical":
                 fields.append(("_id", ASCENDING))
-            db[name].create_index(fields)
+            out.append((name, fields))
+    return out
 
 
 def canonical_of(db: Database, report_id: str) -> bool:

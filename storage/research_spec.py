@@ -9,7 +9,7 @@ report's rendering, and everything derived from it): every research query has it
 embedded server uses an index only when the query's fields are a prefix of its keys
 (equalities, then at most one range or ``$in``), so the typical queries have indexes of
 exactly their shape (the ``explain()`` test checks them); indexes of equality filters
-end with ``year`` (the default sort) and ``_id`` (added by ``research.setup``), so that
+end with ``year`` (the default sort) and ``_id`` (added by ``research.indexes``), so that
 the pages after the first (same year and a later id; later years) stay on the index.
 What no index serves whole on the embedded server (a real MongoDB does: several ranges
 or ``$in`` lists at once, such as a measure list with a year range or several text

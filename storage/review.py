@@ -47,11 +47,11 @@ def _now() -> datetime:
     return datetime.now(timezone.utc)
 
 
-def setup(db: Database) -> None:
-    for keys in INDEXES:
-        db.findings.create_index(keys)
-    db.reviews.create_index([("rule", ASCENDING), ("at", DESCENDING)])
-    db.reviews.create_index([("by", ASCENDING), ("at", DESCENDING)])
+def indexes() -> list[tuple[str, list[tuple[str, int]]]]:
+    """The review app's indexes, (collection, keys), that ``Store.setup`` creates."""
+    return [*(("findings", keys) for keys in INDEXES),
+            ("reviews", [("rule", ASCENDING), ("at", DESCENDING)]),
+            ("reviews", [("by", ASCENDING), ("at", DESCENDING)])]
 
 
 # ------------------------------------------------------------------------- scope

@@ -16,6 +16,7 @@ Documents
 - ``reports.rendering_of`` / ``reports.renderings``: the same report stored in two forms
   (text and PDF, HTML and PDF) is one report and its renderings (storage/related.py).
 - ``locks``, ``counters``: leases for relating reports, the arrival number of reports.
+- ``meta``: ``setup`` (the fingerprint of the indexes last created, ``Store.setup``).
 
 The class is split along its seams: findings in storage/findings.py, relations between
 reports in storage/related.py, near-duplicate candidates in storage/duplicates.py.
@@ -23,6 +24,7 @@ reports in storage/related.py, near-duplicate candidates in storage/duplicates.p
 from __future__ import annotations
 
 import hashlib
+import json
 from datetime import datetime, timezone
 from typing import Any
 
@@ -84,6 +86,22 @@ INDEXES: dict[str, list[tuple[list[tuple[str, int]], dict]]] = {
 }
 
 
+def all_indexes() -> list[tuple[str, list[tuple[str, int]], dict]]:
+    """Every index ``Store.setup`` creates, (collection, keys, options): this module's, the
+    review app's, the research API's and the accounts'."""
+    out = [(name, keys, options) for name, specs in INDEXES.items() for keys, options in specs]
+    for module in (review, research, accounts):
+        out += [(name, keys, {}) for name, keys in module.indexes()]
+    return out
+
+
+def setup_fingerprint() -> str:
+    """A digest of what ``Store.setup`` creates (the reports validator, every index)."""
+    spec = json.dumps({"validator": REPORT_VALIDATOR, "indexes": all_indexes()},
+                      sort_keys=True, default=str)
+    return hashlib.sha256(spec.encode("utf-8")).hexdigest()
+
+
 def now() -> datetime:
     return datetime.now(timezone.utc)
 
@@ -138,8 +156,17 @@ class Store(FindingStore, RelatedStore, DuplicateStore):
         client = pymongo.MongoClient(url, serverSelectionTimeoutMS=10000, tz_aware=True)
         return cls(client, settings.db_name)
 
-    def setup(self) -> None:
-        """Create collections, validation and indexes; safe to run any number of times."""
+    def setup(self, force: bool = False) -> None:
+        """Create collections, validation and indexes; safe to run any number of times.
+
+        Every process that opens the store calls this, so once it has all been created the
+        ``meta`` document ``setup`` keeps :func:`setup_fingerprint` and a set-up that finds
+        the same fingerprint is that one read (not ~80 ``createIndexes``).  A new or changed
+        index changes the fingerprint; ``force``: create everything again regardless (after
+        indexes were dropped by hand)."""
+        fingerprint = setup_fingerprint()
+        if not force and (self.db.meta.find_one({"_id": "setup"}) or {}).get("fingerprint") == fingerprint:
+            return
         try:
             self.db.create_collection("reports", validator=REPORT_VALIDATOR)
         except CollectionInvalid:
@@ -147,12 +174,10 @@ class Store(FindingStore, RelatedStore, DuplicateStore):
         except OperationFailure as exc:  # created concurrently by another process
             if exc.code != 48:
                 raise
-        for name, indexes in INDEXES.items():
-            for keys, options in indexes:
-                self.db[name].create_index(keys, **options)
-        review.setup(self.db)  # the review app's collections and indexes
-        research.setup(self.db)  # the research API's cells collection and indexes
-        accounts.setup(self.db)
+        for name, keys, options in all_indexes():
+            self.db[name].create_index(keys, **options)
+        self.db.meta.update_one({"_id": "setup"}, {"$set": {"fingerprint": fingerprint,
+                                                           "at": now()}}, upsert=True)
 
     def close(self) -> None:
         self.client.close()

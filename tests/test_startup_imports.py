@@ -64,4 +64,16 @@ def test_local_ingest_loads_no_web_arrow_or_broker_client(corpus_dir, cli_env) -
     assert json.loads(lines[-1])["status"] == {"done": 1}
     # the review app, the research export and the broker's client are for other commands
     assert sorted(imported & {"fastapi", "starlette", "uvicorn", "pyarrow", "pandas", "redis",
-                              "onnxruntime", "pkg_resources"}) == []
+                              "onnxruntime", "pkg_resources", "celery"}) == []
+
+
+@pytest.mark.parametrize("first", ["", "import worker.tasks; "])
+def test_celery_finds_the_app_of_the_worker_package(first: str) -> None:
+    """``celery -A worker`` finds ``worker.app`` (imported on first use, not with the
+    package), also when the ``worker.app`` submodule was imported first."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GONGKAI_")}
+    code = (f"import sys; {first}import worker; from celery.app.utils import find_app; "
+            "print(find_app('worker').main)")
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env,
+                         capture_output=True, text=True, timeout=120)
+    assert out.stdout.split() == ["gongkai"], out.stderr[-2000:]
