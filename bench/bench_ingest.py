@@ -21,11 +21,12 @@ time per report should stay flat.  ``--caps 60,200``: at each size one batch per
 near-duplicate cap (setting ``duplicate_candidates``), with how many checks it truncated.
 
 ``--compare``: the local ingest also one report at a time (setting ``ingest_batch=1``,
-the path before batching) into a database of its own, first, in the same run, and the
-ratio of the batched ingest to it.
+the path before batching), first, in the same run, and the
+ratio of the batched ingest to it (each into a fresh embedded server of its own: the
+server slows as it holds more, so sharing one would favour whichever runs first).
 
     python bench/bench_ingest.py [--n 300] [--workers 2] [--ner] [--raw] [--scale 1000,10000]
-                                 [--compare] [--ingest-batch 16]
+                                 [--compare] [--ingest-batch 8]
 """
 from __future__ import annotations
 
@@ -279,7 +280,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--no-celery", action="store_true")
     ap.add_argument("--compare", action="store_true",
                     help="also ingest locally one report at a time (ingest_batch=1), same run")
-    ap.add_argument("--ingest-batch", type=int, default=16, help="setting ingest_batch of the local ingest")
+    ap.add_argument("--ingest-batch", type=int, default=8, help="setting ingest_batch of the local ingest")
     ap.add_argument("--scale", default="", help="comma list of store sizes, e.g. 1000,10000")
     ap.add_argument("--batch", type=int, default=100, help="reports ingested at each --scale size")
     ap.add_argument("--caps", default="", help="near-duplicate caps (duplicate_candidates) to "
@@ -308,9 +309,13 @@ def main(argv: list[str] | None = None) -> None:
         if args.raw:
             raw_rate(env)
         one = None
-        if args.compare:  # the same reports one by one (ingest_batch=1) into a database of their own
-            one = measured_ingest(folder, {**env, "GONGKAI_INGEST_BATCH": "1",
-                                           "GONGKAI_DB_NAME": "bench_one"}, [], args.n)
+        if args.compare:  # the same reports one by one (ingest_batch=1), a store of their own
+            one_env = {**env, "GONGKAI_INGEST_BATCH": "1", "GONGKAI_DATA_DIR": str(work / "data1")}
+            try:
+                one = measured_ingest(folder, one_env, [], args.n)
+            finally:
+                subprocess.run([sys.executable, "-m", "gongkai", "db", "stop"], env=one_env,
+                               cwd=ROOT, capture_output=True)
             print(_line("ingest, local pool, one report at a time:", one, base, jieba))
         local = measured_ingest(folder, env, [], args.n)
         print(_line("ingest, local pool, into embedded store:", local, base, jieba))

@@ -90,6 +90,12 @@ def _pool_task(report_id: str, force: bool, settings) -> dict:
     return process_report(report_id, force=force, settings=settings)
 
 
+def _pool_batch(report_ids: list[str], force: bool, settings) -> list[dict]:
+    from worker.batch import process_batch
+
+    return process_batch(report_ids, force, settings)
+
+
 def run_local(ids: list[str], workers: int, force: bool,
               progress: Callable[[dict], None], settings=None, store: Store | None = None) -> None:
     """Process ids on ``workers`` local processes (inline when one is enough) with
@@ -101,33 +107,20 @@ def run_local(ids: list[str], workers: int, force: bool,
         return
     context = multiprocessing.get_context("spawn")  # no Mongo client crosses a fork
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_pool_init)
-    size = getattr(settings, "ingest_batch", 1) if store is not None else 1
+    size = min(getattr(settings, "ingest_batch", 1), -(-len(ids) // workers))  # all busy
     try:
-        if size > 1:
-            _run_batches(pool, store, ids, size, force, progress, settings)
+        if size > 1:  # each process a batch at a time (worker/batch.py)
+            futures = [pool.submit(_pool_batch, ids[i:i + size], force, settings)
+                       for i in range(0, len(ids), size)]
         else:
             futures = [pool.submit(_pool_task, rid, force, settings) for rid in ids]
-            for future in as_completed(futures):
-                progress(future.result())
+        for future in as_completed(futures):
+            for result in future.result() if size > 1 else [future.result()]:
+                progress(result)
     except BaseException:
         _stop_pool(pool, ids, store)
         raise
     pool.shutdown(wait=True)
-
-
-def _run_batches(pool: ProcessPoolExecutor, store: Store, ids: list[str], size: int,
-                 force: bool, progress: Callable[[dict], None], settings) -> None:
-    """Batches of ``size`` reports (worker/batch.py): the pool analyses the next batch
-    while this process saves and relates the one before."""
-    from worker.batch import Batch
-
-    waiting: list = []
-    for i in range(0, len(ids), size):
-        waiting.append(Batch(store, ids[i:i + size], force, settings).start(pool))
-        if len(waiting) > 1:
-            waiting.pop(0).finish(progress)
-    for batch in waiting:
-        batch.finish(progress)
 
 
 def _stop_pool(pool: ProcessPoolExecutor, ids: list[str], store: Store | None) -> None:
@@ -140,7 +133,6 @@ def _stop_pool(pool: ProcessPoolExecutor, ids: list[str], store: Store | None) -
         child.join(timeout=5)
     if store is not None:
         hosts = [f"{work.host_id().rsplit(':', 1)[0]}:{c.pid}" for c in children]
-        hosts.append(work.host_id())  # the batches' leases are this process's
         work.release_hosts(store.db, ids, hosts)
 
 

@@ -69,6 +69,16 @@ def complete(db, ids: list[str], token: str) -> None:
                                 "$set": {"attempts": 0, "updated_at": work._now()}})
 
 
+def release(db, ids: list[str], token: str) -> None:
+    """``work.release`` of each (queued again unless done; the lease goes)."""
+    if ids:
+        db.reports.update_many({"_id": {"$in": ids}, "lease.token": token, "status": "processing"},
+                               {"$set": {"status": "queued", "updated_at": work._now()},
+                                "$unset": {"lease": ""}})
+        db.reports.update_many({"_id": {"$in": ids}, "lease.token": token},
+                               {"$unset": {"lease": ""}})
+
+
 class Heartbeat(work.Heartbeat):
     """Renews the batch's lease on all its reports still held (one update)."""
 
