@@ -22,8 +22,8 @@ near-duplicate cap (setting ``duplicate_candidates``), with how many checks it t
 
 ``--compare``: the local ingest also one report at a time (setting ``ingest_batch=1``,
 the path before batching), first, in the same run, and the
-ratio of the batched ingest to it (each into a fresh embedded server of its own: the
-server slows as it holds more, so sharing one would favour whichever runs first).
+ratio of the batched ingest to it (each into a fresh embedded server of its own, so
+neither pays for the other's data).
 
     python bench/bench_ingest.py [--n 300] [--workers 2] [--ner] [--raw] [--scale 1000,10000]
                                  [--compare] [--ingest-batch 8]

@@ -134,6 +134,10 @@ def _stop_pool(pool: ProcessPoolExecutor, ids: list[str], store: Store | None) -
     if store is not None:
         hosts = [f"{work.host_id().rsplit(':', 1)[0]}:{c.pid}" for c in children]
         work.release_hosts(store.db, ids, hosts)
+        # a lease write a killed process had already sent (a batch's take is several
+        # updates) may be applied by the server after that: release once more
+        time.sleep(0.5)
+        work.release_hosts(store.db, ids, hosts)
 
 
 def run_local_until_done(store: Store, ids: list[str], workers: int, force: bool,
