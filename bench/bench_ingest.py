@@ -20,7 +20,13 @@ each size, and ``--batch`` new reports (another seed) are ingested at each size:
 time per report should stay flat.  ``--caps 60,200``: at each size one batch per
 near-duplicate cap (setting ``duplicate_candidates``), with how many checks it truncated.
 
+``--compare``: the local ingest also one report at a time (setting ``ingest_batch=1``,
+the path before batching), first, in the same run, and the
+ratio of the batched ingest to it (each into a fresh embedded server of its own, so
+neither pays for the other's data).
+
     python bench/bench_ingest.py [--n 300] [--workers 2] [--ner] [--raw] [--scale 1000,10000]
+                                 [--compare] [--ingest-batch 8]
 """
 from __future__ import annotations
 
@@ -272,6 +278,9 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--ner", action="store_true", help="run the NER model too")
     ap.add_argument("--raw", action="store_true", help="the embedded server's own rates")
     ap.add_argument("--no-celery", action="store_true")
+    ap.add_argument("--compare", action="store_true",
+                    help="also ingest locally one report at a time (ingest_batch=1), same run")
+    ap.add_argument("--ingest-batch", type=int, default=8, help="setting ingest_batch of the local ingest")
     ap.add_argument("--scale", default="", help="comma list of store sizes, e.g. 1000,10000")
     ap.add_argument("--batch", type=int, default=100, help="reports ingested at each --scale size")
     ap.add_argument("--caps", default="", help="near-duplicate caps (duplicate_candidates) to "
@@ -286,7 +295,8 @@ def main(argv: list[str] | None = None) -> None:
         gold.unlink()
     env = {k: v for k, v in os.environ.items() if not k.startswith("GONGKAI_")}
     env.update(GONGKAI_DATA_DIR=str(work / "data"), GONGKAI_DB_NAME="bench",
-               GONGKAI_NER=str(args.ner).lower(), GONGKAI_WORKERS=str(args.workers))
+               GONGKAI_NER=str(args.ner).lower(), GONGKAI_WORKERS=str(args.workers),
+               GONGKAI_INGEST_BATCH=str(args.ingest_batch))
     try:
         jieba = jieba_rate(folder)
         base = baseline(folder, args.ner)
@@ -298,8 +308,22 @@ def main(argv: list[str] | None = None) -> None:
               f"(1.00x analyse, {base / jieba:.2f}x jieba)")
         if args.raw:
             raw_rate(env)
-        print(_line("ingest, local pool, into embedded store:", measured_ingest(folder, env, [], args.n),
-                    base, jieba))
+        one = None
+        if args.compare:  # the same reports one by one (ingest_batch=1), a store of their own
+            one_env = {**env, "GONGKAI_INGEST_BATCH": "1", "GONGKAI_DATA_DIR": str(work / "data1")}
+            try:
+                one = measured_ingest(folder, one_env, [], args.n)
+            finally:
+                subprocess.run([sys.executable, "-m", "gongkai", "db", "stop"], env=one_env,
+                               cwd=ROOT, capture_output=True)
+            print(_line("ingest, local pool, one report at a time:", one, base, jieba))
+        local = measured_ingest(folder, env, [], args.n)
+        print(_line("ingest, local pool, into embedded store:", local, base, jieba))
+        if one:
+            print(f"batched (ingest_batch={args.ingest_batch}) / one at a time, same run: "
+                  f"{local['rate'] / one['rate']:.2f}x reports/s; store ops/report "
+                  f"{one['ops']:.1f} -> {local['ops']:.1f}, docs/report {one['docs']:.1f} -> "
+                  f"{local['docs']:.1f}")
         storage_figures(env, args.n)
         again = measured_ingest(folder, env, [], args.n)
         print(f"re-ingest of the same reports (no work):      {again['rate']:7.1f} reports/s  "

@@ -44,6 +44,7 @@ class Settings(BaseModel):
     heavy_formats: str = "pdf,docx,doc"
     heavy_mb: float = Field(2, gt=0)
     duplicate_candidates: int = Field(200, ge=1)
+    ingest_batch: int = Field(8, ge=1)
 
     @property
     def data_path(self) -> Path:

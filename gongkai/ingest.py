@@ -92,6 +92,12 @@ def _pool_task(report_id: str, force: bool, settings) -> dict:
     return process_report(report_id, force=force, settings=settings)
 
 
+def _pool_batch(report_ids: list[str], force: bool, settings) -> list[dict]:
+    from worker.batch import process_batch
+
+    return process_batch(report_ids, force, settings)
+
+
 def run_local(ids: list[str], workers: int, force: bool,
               progress: Callable[[dict], None], settings=None, store: Store | None = None) -> None:
     """Process ids on ``workers`` local processes (inline when one is enough) with
@@ -103,10 +109,16 @@ def run_local(ids: list[str], workers: int, force: bool,
         return
     context = multiprocessing.get_context("spawn")  # no Mongo client crosses a fork
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_pool_init)
+    size = min(getattr(settings, "ingest_batch", 1), -(-len(ids) // workers))  # all busy
     try:
-        futures = [pool.submit(_pool_task, rid, force, settings) for rid in ids]
+        if size > 1:  # each process a batch at a time (worker/batch.py)
+            futures = [pool.submit(_pool_batch, ids[i:i + size], force, settings)
+                       for i in range(0, len(ids), size)]
+        else:
+            futures = [pool.submit(_pool_task, rid, force, settings) for rid in ids]
         for future in as_completed(futures):
-            progress(future.result())
+            for result in future.result() if size > 1 else [future.result()]:
+                progress(result)
     except BaseException:
         _stop_pool(pool, ids, store)
         raise
@@ -123,6 +135,10 @@ def _stop_pool(pool: ProcessPoolExecutor, ids: list[str], store: Store | None) -
         child.join(timeout=5)
     if store is not None:
         hosts = [f"{work.host_id().rsplit(':', 1)[0]}:{c.pid}" for c in children]
+        work.release_hosts(store.db, ids, hosts)
+        # a lease write a killed process had already sent (a batch's take is several
+        # updates) may be applied by the server after that: release once more
+        time.sleep(0.5)
         work.release_hosts(store.db, ids, hosts)
 
 

@@ -94,11 +94,7 @@ class FindingStore:
         query = {"report_id": report_id, "scope": scope}
         if prev_report_id:
             query["prev_report_id"] = prev_report_id
-        docs = [{**base, **f, "report_id": report_id, "scope": scope,
-                 "prev_report_id": prev_report_id, "i": i} for i, f in enumerate(findings)]
-        research.describe_findings(self.db, report_id, docs)  # measures, canonical
-        for doc, fid in zip(docs, distinct_ids(report_id, docs)):
-            doc["_id"] = fid
+        docs = self.finding_docs(report_id, findings, base, scope, prev_report_id)
         if fresh:
             if docs:
                 review.carry_reviews(self.db, docs, old={})
@@ -111,6 +107,16 @@ class FindingStore:
             return
         self.db.findings.bulk_write([ReplaceOne({"_id": d["_id"]}, d, upsert=True) for d in docs],
                                     ordered=False)
+
+    def finding_docs(self, report_id: str, findings: Iterable[dict], base: dict, scope: str,
+                     prev_report_id: str | None = None) -> list[dict]:
+        """The documents ``replace_findings`` stores (reviews not yet carried over)."""
+        docs = [{**base, **f, "report_id": report_id, "scope": scope,
+                 "prev_report_id": prev_report_id, "i": i} for i, f in enumerate(findings)]
+        research.describe_findings(self.db, report_id, docs)  # measures, canonical
+        for doc, fid in zip(docs, distinct_ids(report_id, docs)):
+            doc["_id"] = fid
+        return docs
 
     def drop_related(self, report_ids: list[str]) -> set[str]:
         """Remove the cross-year and near-duplicate findings stored on ``report_ids`` and

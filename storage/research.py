@@ -79,9 +79,14 @@ def save_cells(db: Database, report_id: str, cells: list[dict], base: dict,
     ``fresh``: its first processing, nothing stored to delete."""
     if not fresh:
         db.cells.delete_many({"report_id": report_id})
-    docs = [{**base, **c, "_id": f"{report_id}:{i:04d}", "i": i} for i, c in enumerate(cells)]
+    docs = cell_docs(report_id, cells, base)
     if docs:
         db.cells.insert_many(docs, ordered=False)
+
+
+def cell_docs(report_id: str, cells: list[dict], base: dict) -> list[dict]:
+    """The ``cells`` documents of a report's table."""
+    return [{**base, **c, "_id": f"{report_id}:{i:04d}", "i": i} for i, c in enumerate(cells)]
 
 
 def describe_findings(db: Database, report_id: str, docs: list[dict]) -> None:

@@ -123,6 +123,43 @@ def is_input_failure(error: dict | None) -> bool:
     return bool(error) and error.get("code") == InputError.code
 
 
+def result_docs(report_id: str, result: dict, tokens_of, canonical: bool) -> dict:
+    """What ``save_result`` stores of a report's check record besides its cells and
+    findings, by collection (``tables``, ``entities``: one document; ``claims``,
+    ``commitments``: lists), with the ``base`` fields every derived document repeats.
+    Shared by the per-report and the batched save (storage/bulk.py): both store the same."""
+    report = result["report"]
+    base = {"report_id": report_id, "body": report.get("body"),
+            "body_key": result.get("body_key"), "year": report.get("year"),
+            "region": report.get("region"), "province": report.get("province"),
+            "template": report.get("template"), "level": report.get("level"),
+            "canonical": canonical}
+    docs: dict[str, Any] = {
+        "base": base, "tables": {**result["table"], "_id": report_id, **base},
+        "entities": {"_id": report_id, "entities": result["entities"]}}
+    for name in ITEM_COLLECTIONS:
+        docs[name] = [{**base, **item, "i": i, "tokens": tokens_of(item.get("text", ""))}
+                      for i, item in enumerate(result[name])]
+    return docs
+
+
+def report_fields(result: dict, counts: dict, canonical: bool, fresh: bool) -> dict:
+    """The fields ``save_result`` sets on the report document."""
+    report = result["report"]
+    fields = {"status": "done", "error": None, "report": report,
+              "body_key": result.get("body_key"), "year": report.get("year"),
+              "format": result.get("format"), "encoding": result.get("encoding"),
+              "flags": result.get("flags", []), "sections": result.get("sections"),
+              "announced_sections": result.get("announced_sections", []),
+              "announced_span": result.get("announced_span"),
+              "lsh": result.get("lsh", []), "canonical": canonical,
+              "counts": counts, "versions": result["versions"],
+              "updated_at": now(), "processed_at": now()}
+    if fresh:  # a report of its own until relating says otherwise
+        fields.update(rendering_of=None, renderings=[])
+    return fields
+
+
 class Store(FindingStore, RelatedStore, DuplicateStore):
     """Narrow methods over one database; build one per process (PyMongo is not fork-safe)."""
 
@@ -268,40 +305,21 @@ class Store(FindingStore, RelatedStore, DuplicateStore):
         :func:`is_fresh`), so nothing derived from it is stored yet: no deletes, no
         earlier reviews to carry over, counts straight from ``result`` (7 round trips
         instead of 14; the embedded server answers each in 1-3 ms)."""
-        report = result["report"]
-        base = {"report_id": report_id, "body": report.get("body"),
-                "body_key": result.get("body_key"), "year": report.get("year"),
-                "region": report.get("region"), "province": report.get("province"),
-                "template": report.get("template"), "level": report.get("level"),
-                "canonical": research.canonical_of(self.db, report_id)}
+        docs = result_docs(report_id, result, tokens_of, research.canonical_of(self.db, report_id))
+        base = docs["base"]
         self._put_blob("text_inline", self.texts, report_id, text.encode("utf-8"))
-        self.db.tables.replace_one(
-            {"_id": report_id}, {**result["table"], "_id": report_id, **base}, upsert=True)
-        self.db.entities.replace_one(
-            {"_id": report_id}, {"_id": report_id, "entities": result["entities"]},
-            upsert=True)
+        self.db.tables.replace_one({"_id": report_id}, docs["tables"], upsert=True)
+        self.db.entities.replace_one({"_id": report_id}, docs["entities"], upsert=True)
         research.save_cells(self.db, report_id, result["table"].get("cells") or [], base, fresh=fresh)
         for name in ITEM_COLLECTIONS:
-            items = [{**base, **item, "i": i, "tokens": tokens_of(item.get("text", ""))}
-                     for i, item in enumerate(result[name])]
-            self._replace_items(name, report_id, items, fresh=fresh)
+            self._replace_items(name, report_id, docs[name], fresh=fresh)
         self.replace_findings(report_id, result["findings"],
                               {**base, "versions": result["versions"]}, scope="report", fresh=fresh)
         counts = {**counts_of(result), **(finding_counts(result["findings"]) if fresh
                                           else self._stored_finding_counts(report_id))}
-        fields = {"status": "done", "error": None, "report": report,
-                  "body_key": result.get("body_key"), "year": report.get("year"),
-                  "format": result.get("format"), "encoding": result.get("encoding"),
-                  "flags": result.get("flags", []), "sections": result.get("sections"),
-                  "announced_sections": result.get("announced_sections", []),
-                  "announced_span": result.get("announced_span"),
-                  "lsh": result.get("lsh", []), "canonical": base["canonical"],
-                  "counts": counts, "versions": result["versions"],
-                  "updated_at": now(), "processed_at": now()}
-        if fresh:  # a report of its own until relating says otherwise
-            fields.update(rendering_of=None, renderings=[])
         self.db.reports.update_one({"_id": report_id},
-                                   {"$set": fields, "$unset": {"lease": ""}})
+                                   {"$set": report_fields(result, counts, base["canonical"], fresh),
+                                    "$unset": {"lease": ""}})
         return counts
 
     def save_findings(self, report_id: str, findings: list[dict], versions: dict) -> dict:

@@ -59,9 +59,13 @@ def _compare_and_set(db, doc: dict, update: dict) -> bool:
     ``find_one_and_update`` with an ``$or``: the embedded server answers findAndModify and
     ``$or`` by scanning the whole collection (50 ms a report at 3,000 stored), while these
     stay at a few ms at any size."""
-    same = {"_id": doc["_id"], "status": doc.get("status"), "attempts": doc.get("attempts"),
+    return db.reports.update_one(as_read(doc), update).modified_count == 1
+
+
+def as_read(doc: dict) -> dict:
+    """The filter matching a report only while it is as read (``_compare_and_set``)."""
+    return {"_id": doc["_id"], "status": doc.get("status"), "attempts": doc.get("attempts"),
             "lease.token": (doc.get("lease") or {}).get("token")}
-    return db.reports.update_one(same, update).modified_count == 1
 
 
 def take(db, report_id: str, versions: dict, task_id: str, seconds: float,
@@ -241,11 +245,14 @@ class Heartbeat:
     def _run(self) -> None:
         while not self._stop.wait(self.seconds / 3):
             try:
-                res = self.db.reports.update_one(
-                    {"_id": self.report_id, "lease.token": self.token},
-                    {"$set": {"lease.until": _now() + timedelta(seconds=self.seconds)}})
+                held = self._renew({"_id": self.report_id, "lease.token": self.token})
             except PyMongoError:
                 continue  # the store is away: try again next beat
-            if res.matched_count == 0:
+            if not held:
                 self.lost = True
                 return
+
+    def _renew(self, query: dict) -> bool:
+        res = self.db.reports.update_many(
+            query, {"$set": {"lease.until": _now() + timedelta(seconds=self.seconds)}})
+        return res.matched_count > 0

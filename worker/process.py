@@ -17,6 +17,8 @@ from __future__ import annotations
 import logging
 import os
 import uuid
+from contextlib import nullcontext
+from typing import Callable
 
 from billiard.exceptions import SoftTimeLimitExceeded
 from kombu.exceptions import OperationalError as KombuOperationalError
@@ -121,34 +123,12 @@ def _release_quietly(store: Store, report_id: str, token: str) -> None:
 
 def _work(store: Store, report_id: str, doc: dict, before: dict, vers: dict, force: bool,
           settings: Settings, local_limits: bool, lease: dict) -> dict:
-    from extractors.pipeline import analyse
-
     if not force and before.get("status") == "done" and only_rules_changed(
             before.get("versions") or {}, vers):
         return recheck_report(store, report_id, vers, lease, settings)
-    source = (doc.get("sources") or [{}])[0]
-    _warm_up(settings)
-    try:
-        with limits.time_limit(settings.document_seconds if local_limits else 0), \
-                limits.memory_limit(settings.document_memory_mb):
-            analysis = analyse(store.get_raw(report_id), source=source.get("source"),
-                               filename=doc.get("filename"), use_ner=settings.ner,
-                               max_bytes=settings.max_document_bytes)
-    except DocumentError as exc:
-        return _fail(store, report_id, lease, exc.to_dict(), vers)
-    except SoftTimeLimitExceeded:
-        return _fail(store, report_id, lease,
-                     limits.time_error(settings.document_seconds).to_dict(), vers)
-    except MemoryError:
-        return _fail(store, report_id, lease,
-                     limits.memory_error(settings.document_memory_mb).to_dict(), vers)
-    except TRANSIENT_ERRORS:
-        raise
-    except Exception as exc:  # an extractor bug: keep the report, say so, never retry
-        log.exception("extractor error on report %s", report_id)
-        error = {"code": INTERNAL_ERROR, "error": type(exc).__name__,
-                 "message": f"internal extractor error ({type(exc).__name__}: {exc}); "
-                            "please report it with this report id"}
+    analysis, error = analyse_document(lambda: store.get_raw(report_id), report_id, doc,
+                                       settings, local_limits)
+    if error is not None:
         return _fail(store, report_id, lease, error, vers)
     if not work.mark_pending(store.db, report_id, lease["token"]):
         return _fenced(report_id)
@@ -161,6 +141,36 @@ def _work(store: Store, report_id: str, doc: dict, before: dict, vers: dict, for
     work.complete(store.db, report_id, lease["token"])
     return {"id": report_id, "status": "done", "counts": counts,
             "template": analysis.record["report"].get("template")}
+
+
+def analyse_document(read: Callable[[], bytes], report_id: str, doc: dict, settings: Settings,
+                     local_limits: bool) -> tuple[object, dict | None]:
+    """Run the pipeline over the bytes ``read`` returns within the document's limits:
+    (its analysis, None), or (None, the error a bad document fails with).  Transient
+    storage errors propagate."""
+    from extractors.pipeline import analyse
+
+    source = (doc.get("sources") or [{}])[0]
+    _warm_up(settings)
+    try:
+        with limits.time_limit(settings.document_seconds if local_limits else 0), \
+                limits.memory_limit(settings.document_memory_mb):
+            return analyse(read(), source=source.get("source"),
+                           filename=doc.get("filename"), use_ner=settings.ner,
+                           max_bytes=settings.max_document_bytes), None
+    except DocumentError as exc:
+        return None, exc.to_dict()
+    except SoftTimeLimitExceeded:
+        return None, limits.time_error(settings.document_seconds).to_dict()
+    except MemoryError:
+        return None, limits.memory_error(settings.document_memory_mb).to_dict()
+    except TRANSIENT_ERRORS:
+        raise
+    except Exception as exc:  # an extractor bug: keep the report, say so, never retry
+        log.exception("extractor error on report %s", report_id)
+        return None, {"code": INTERNAL_ERROR, "error": type(exc).__name__,
+                      "message": f"internal extractor error ({type(exc).__name__}: {exc}); "
+                                 "please report it with this report id"}
 
 
 def _finish_pending(store: Store, report_id: str, doc: dict, settings: Settings) -> dict:
@@ -246,11 +256,11 @@ def _tokens(text: str) -> list[str]:
 
 
 def relate_safely(store: Store, report_id: str, mine: dict, saved: dict | None = None,
-                  cap: int | None = None) -> dict:
+                  cap: int | None = None, held: bool = False) -> dict:
     """``relate_report``; an error in the relating code (not a transient one) leaves the
     report done with its own findings, logged, instead of stopping the whole ingest."""
     try:
-        return relate_report(store, report_id, mine, saved, cap)
+        return relate_report(store, report_id, mine, saved, cap, held)
     except (TimeoutError, *TRANSIENT_ERRORS):  # still pending: a re-run relates it
         raise
     except Exception:
@@ -259,7 +269,8 @@ def relate_safely(store: Store, report_id: str, mine: dict, saved: dict | None =
 
 
 def relate_report(store: Store, report_id: str, mine: dict | None = None,
-                  saved: dict | None = None, cap: int | None = None) -> dict:
+                  saved: dict | None = None, cap: int | None = None,
+                  held: bool = False) -> dict:
     """Relate a freshly stored report to the stored ones and return its counts.
 
     Under leases on its body and its year (so that two workers never relate the same
@@ -270,7 +281,8 @@ def relate_report(store: Store, report_id: str, mine: dict | None = None,
     ``save_result`` stored for a fresh report (its first processing: nothing about it is
     stored yet, so there is nothing to drop, and its counts need no recount unless a
     related finding was written on it).  ``cap``: near-duplicate candidates compared per
-    report (default: the ``duplicate_candidates`` setting)."""
+    report (default: the ``duplicate_candidates`` setting).  ``held``: the caller holds
+    the leases on the body and year already (a batch of reports, worker/batch.py)."""
     from extractors.related import renderings
 
     fresh = saved is not None and mine is not None
@@ -281,7 +293,7 @@ def relate_report(store: Store, report_id: str, mine: dict | None = None,
         body_key, year = doc.get("body_key"), doc.get("year")
     if not body_key or not year:
         return saved if fresh else store.refresh_counts([report_id]).get(report_id, {})
-    with store.locked([f"body:{body_key}", f"year:{year}"]):
+    with nullcontext() if held else store.locked(relate_locks(body_key, year)):
         ids = store.same_body_year(body_key, year)
         stored = store.records_for_relating([rid for rid in ids if not (mine and rid == report_id)])
         group = [r for r in (mine if mine and rid == report_id else stored.get(rid)
@@ -300,6 +312,11 @@ def relate_report(store: Store, report_id: str, mine: dict | None = None,
         if fresh and not touched:
             return saved
         return store.refresh_counts(touched | {report_id}).get(report_id, {})
+
+
+def relate_locks(body_key: str, year: int) -> list[str]:
+    """The leases held while a report of this body and year is related."""
+    return [f"body:{body_key}", f"year:{year}"]
 
 
 def run_cross_year(store: Store, report_id: str, record: dict, fresh: bool = False) -> set[str]:
