@@ -20,7 +20,10 @@ NAMES = ["2011_pingtan_xianzf.txt", "2011_pingtan_zhsyq.txt",  # two bodies, one
 PDF = "2024_huaian_hongzequ_zf.pdf"  # a rendering of one of the texts
 COLLECTIONS = ("reports", "cells", "claims", "commitments", "findings", "tables", "entities",
                "text_inline")
-TIMES = {"updated_at", "processed_at", "created_at", "added_at", "at", "lease", "enqueued_at"}
+# when things happened, and the near-duplicate step's own bookkeeping (relate numbers and
+# pool counts: storage/duplicates.py), which follow the processing order by design
+TIMES = {"updated_at", "processed_at", "created_at", "added_at", "at", "lease", "enqueued_at",
+         "duplicate_rank"}
 
 
 def _plain(value):
