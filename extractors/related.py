@@ -86,6 +86,12 @@ def renderings(records: list[dict], rules: RuleSet | None = None) -> dict[str, s
     return out
 
 
+def rank_key(shared: int, rid: str) -> tuple[int, str]:
+    """Sort key of a near-duplicate candidate: most shared bands first, then id (the one
+    order ``check`` and ingest rank by, so that both select the same pairs)."""
+    return (-shared, rid)
+
+
 def rank_candidates(lsh: list[str], others: list[dict], limit: int = CANDIDATE_LIMIT) -> list[dict]:
     """The near-duplicate candidates worth the exact check: those sharing a MinHash band
     key with ``lsh``, most shared bands first, ties by id (not by the order the reports
@@ -95,7 +101,7 @@ def rank_candidates(lsh: list[str], others: list[dict], limit: int = CANDIDATE_L
     mine = set(lsh or ())
     shared = [(len(mine & set(o.get("lsh") or ())), str(o.get("id")), o) for o in others]
     shared = [s for s in shared if s[0]]
-    shared.sort(key=lambda s: (-s[0], s[1]))
+    shared.sort(key=lambda s: rank_key(s[0], s[1]))
     return [o for _, _, o in shared[:limit]]
 
 

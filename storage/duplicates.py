@@ -25,15 +25,10 @@ from typing import Iterable
 
 from pymongo.errors import DuplicateKeyError
 
-from extractors.related import truncated_mark
+from extractors.related import rank_key, truncated_mark
 
 _PRIMARY = {"rendering_of": None}
 _TRUNCATED = "truncated"
-
-
-def rank_key(shared: int, rid: str) -> tuple[int, str]:
-    """Sort key of a candidate: most shared bands first, then id."""
-    return (-shared, rid)
 
 
 def _latest(rank: dict | None) -> list | None:
@@ -95,7 +90,7 @@ class DuplicateStore:
         scored, unmarked, entered = [], [], []
         for d in docs:
             shared = len(mine & set(d.get("lsh") or ()))
-            scored.append((-shared, d["_id"]))
+            scored.append(rank_key(shared, d["_id"]))
             if (d.get("duplicate_check") or {}).get("status") != _TRUNCATED:
                 unmarked.append((d["_id"], shared))
             elif enters(d.get("duplicate_rank"), shared, report_id):
