@@ -1,5 +1,5 @@
 """Stored near-duplicate candidates: same-year reports of other bodies sharing a MinHash
-band key (the ``lsh`` index), ranked, and what each report's check covered.
+band key (the ``(year, lsh)`` index), ranked, and what each report's check covered.
 
 A report's candidate *pool* is every done report (not a rendering) of the same year and
 another body sharing at least one band with it; pools are symmetric.  Its *top* is the
@@ -29,6 +29,15 @@ from extractors.related import rank_key, truncated_mark
 
 _PRIMARY = {"rendering_of": None}
 _TRUNCATED = "truncated"
+_POOL_CHECKED = {"status": 1, "body_key": 1, "rendering_of": 1}  # what in_pool reads
+
+
+def in_pool(doc: dict, report_id: str, body_key: str | None) -> bool:
+    """A report read by ``pool_read`` (same year, a shared band) is in the pool of
+    ``report_id`` (of ``body_key``): done, of another body, not a rendering; the
+    conditions ``{_id: {$ne}, status: "done", body_key: {$ne}, rendering_of: None}``."""
+    return (doc["_id"] != report_id and doc.get("status") == "done"
+            and doc.get("body_key") != body_key and doc.get("rendering_of") is None)
 
 
 def _latest(rank: dict | None) -> list | None:
@@ -72,21 +81,30 @@ class DuplicateStore:
 
     db: object
 
-    def _pool_query(self, report_id: str, lsh: list[str], year: int, body_key: str | None) -> dict:
-        return {"lsh": {"$in": list(lsh)}, "_id": {"$ne": report_id}, "status": "done",
-                "year": year, "body_key": {"$ne": body_key}, **_PRIMARY}
+    def pool_read(self, lsh: list[str], year: int) -> dict:
+        """The filter a pool is read with: the year and any of its bands, which the
+        ``(year, lsh)`` index serves whole (the embedded server plans a filter with any
+        further condition, such as the ``$ne`` of the pool's other bodies, as a
+        collection scan); :func:`in_pool` checks the rest."""
+        return {"year": year, "lsh": {"$in": sorted(set(lsh))}}
+
+    def _pool_docs(self, report_id: str, lsh: list[str], year: int, body_key: str | None,
+                   fields: dict) -> list[dict]:
+        """The pool's members with ``fields`` (and what :func:`in_pool` reads)."""
+        docs = self.db.reports.find(self.pool_read(lsh, year), {**fields, **_POOL_CHECKED})
+        return [d for d in docs if in_pool(d, report_id, body_key)]
 
     def ranked_pool(self, report_id: str, lsh: list[str], year: int | None,
                     body_key: str | None, limit: int) -> Pool:
-        """The report's pool (see :class:`Pool`) in one query on the ``lsh`` index reading
-        only the band keys, mark and rank of its members, ranked here: the embedded
-        server's ``$setIntersection`` in an aggregation costs 7-10x the read itself
-        (bench/bench_duplicates.py)."""
+        """The report's pool (see :class:`Pool`) in one query on the ``(year, lsh)``
+        index reading only the band keys, mark and rank of its members, ranked here: the
+        embedded server's ``$setIntersection`` in an aggregation costs 7-10x the read
+        itself (bench/bench_duplicates.py)."""
         if not lsh or year is None:
             return Pool([], [], [])
         mine = set(lsh)
-        docs = self.db.reports.find(self._pool_query(report_id, sorted(mine), year, body_key),
-                                    {"lsh": 1, "duplicate_check.status": 1, "duplicate_rank": 1})
+        docs = self._pool_docs(report_id, lsh, year, body_key,
+                               {"lsh": 1, "duplicate_check.status": 1, "duplicate_rank": 1})
         scored, unmarked, entered = [], [], []
         for d in docs:
             shared = len(mine & set(d.get("lsh") or ()))
@@ -107,15 +125,17 @@ class DuplicateStore:
                    body_key: str | None, cap: int) -> list[str]:
         """A report joined the pools of the reports it shares a band with: count it in
         those within the cap, and mark those it takes past the cap (to be settled);
-        return them."""
+        return them.  The pool is read on its index and written by ``_id``."""
         if not lsh or year is None:
             return []
-        query = {**self._pool_query(report_id, lsh, year, body_key),
-                 "duplicate_check.status": {"$ne": _TRUNCATED}}
-        self.db.reports.update_many({**query, "duplicate_rank": {"$ne": None}},
-                                    {"$inc": {"duplicate_rank.pool": 1}})
-        over = {**query, "duplicate_rank.pool": {"$gt": cap}}
-        ids = [d["_id"] for d in self.db.reports.find(over, {"_id": 1})]
+        docs = [d for d in self._pool_docs(report_id, lsh, year, body_key,
+                                           {"duplicate_check.status": 1, "duplicate_rank": 1})
+                if (d.get("duplicate_check") or {}).get("status") != _TRUNCATED
+                and d.get("duplicate_rank") is not None]
+        if docs:
+            self.db.reports.update_many({"_id": {"$in": [d["_id"] for d in docs]}},
+                                        {"$inc": {"duplicate_rank.pool": 1}})
+        ids = [d["_id"] for d in docs if (d["duplicate_rank"].get("pool") or 0) + 1 > cap]
         if ids:
             self.db.reports.update_many({"_id": {"$in": ids}},
                                         {"$set": {"duplicate_check": truncated_mark(cap, cap),
@@ -203,16 +223,26 @@ class DuplicateStore:
             change["$unset"] = {"duplicate_rank.dirty": ""}
         self.db.reports.update_one({"_id": report_id}, change)
 
-    def truncated_reports(self, years: Iterable[int] | None, unsettled: bool = True) -> list[dict]:
-        """Done reports (not renderings) marked truncated, of ``years`` (None: all);
-        ``unsettled``: only those marked to be settled."""
+    def _truncated_query(self, unsettled: bool) -> dict:
         query: dict = {"duplicate_check.status": _TRUNCATED, "status": "done", **_PRIMARY}
         if unsettled:
             query["duplicate_rank.dirty"] = True
+        return query
+
+    def truncated_reports(self, years: Iterable[int] | None, unsettled: bool = True,
+                          limit: int = 0) -> list[dict]:
+        """Done reports (not renderings) marked truncated, of ``years`` (None: all), by id;
+        ``unsettled``: only those marked to be settled; ``limit``: the first so many."""
+        query = self._truncated_query(unsettled)
         if years is not None:
             query["year"] = {"$in": sorted(set(years))}
         fields = {"lsh": 1, "year": 1, "body_key": 1}
-        return list(self.db.reports.find(query, fields).sort("_id", 1))
+        return list(self.db.reports.find(query, fields).sort("_id", 1).limit(limit))
+
+    def unsettled_years(self) -> list[int]:
+        """The years of the reports marked to be settled."""
+        return sorted(y for y in self.db.reports.distinct("year", self._truncated_query(True))
+                      if y is not None)
 
     def years_of(self, ids: Iterable[str]) -> list[int]:
         """The years of the done reports among ``ids``."""

@@ -100,8 +100,9 @@ class FindingStore:
                 review.carry_reviews(self.db, docs, old={})
                 self.db.findings.insert_many(docs, ordered=False)
             return
-        keep = [d["_id"] for d in docs]
-        self.db.findings.delete_many({**query, "_id": {"$nin": keep}})
+        keep = {d["_id"] for d in docs}
+        self._delete_ids([d["_id"] for d in self.db.findings.find(query, {"_id": 1})
+                          if d["_id"] not in keep])
         review.carry_reviews(self.db, docs)  # a review survives unless the finding changed
         if not docs:
             return
@@ -118,6 +119,11 @@ class FindingStore:
             doc["_id"] = fid
         return docs
 
+    def _delete_ids(self, ids: list) -> int:
+        """Delete these findings by ``_id`` (found first by a query one index serves: the
+        embedded server plans ``$nin`` or a second ``$in`` as a collection scan)."""
+        return self.db.findings.delete_many({"_id": {"$in": ids}}).deleted_count if ids else 0
+
     def drop_related(self, report_ids: list[str]) -> set[str]:
         """Remove the cross-year and near-duplicate findings stored on ``report_ids`` and
         those other reports hold about them; return every report whose findings changed."""
@@ -126,16 +132,17 @@ class FindingStore:
         about = {"prev_report_id": {"$in": report_ids}}
         touched = {d["report_id"] for d in self.db.findings.find(about, {"report_id": 1})}
         gone = self.db.findings.delete_many(about).deleted_count
-        gone += self.db.findings.delete_many({"report_id": {"$in": report_ids},
-                                              "scope": {"$in": list(RELATED_SCOPES)}}).deleted_count
+        gone += self._delete_ids([d["_id"] for d in self.db.findings.find(
+            {"report_id": {"$in": report_ids}}, {"scope": 1}) if d.get("scope") in RELATED_SCOPES])
         if gone:
             queue_index.bump(self.db)  # the review queues of serving processes reload
         return touched | set(report_ids)
 
     def drop_cross_year(self, report_id: str, keep_prev: list[str]) -> None:
         """Cross-year findings of ``report_id`` against reports no longer its previous year."""
-        gone = self.db.findings.delete_many({"report_id": report_id, "scope": "cross_year",
-                                             "prev_report_id": {"$nin": keep_prev}}).deleted_count
+        gone = self._delete_ids([d["_id"] for d in self.db.findings.find(
+            {"report_id": report_id, "scope": "cross_year"}, {"prev_report_id": 1})
+            if d.get("prev_report_id") not in keep_prev])
         if gone:
             queue_index.bump(self.db)
 
@@ -148,7 +155,9 @@ class FindingStore:
         for f in self.db.findings.find({"report_id": {"$in": ids}}, {"report_id": 1, "status": 1}):
             statuses[f["report_id"]].append(f)
         out = {}
-        for doc in self.db.reports.find({"_id": {"$in": ids}, "status": "done"}, {"counts": 1}):
+        for doc in self.db.reports.find({"_id": {"$in": ids}}, {"counts": 1, "status": 1}):
+            if doc.get("status") != "done":
+                continue
             counts = {**(doc.get("counts") or {}), **finding_counts(statuses[doc["_id"]])}
             self.db.reports.update_one({"_id": doc["_id"]}, {"$set": {"counts": counts}})
             out[doc["_id"]] = counts

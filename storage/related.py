@@ -10,6 +10,7 @@ expiry); a lock library would add a service (Redis) that ingest without a broker
 """
 from __future__ import annotations
 
+import logging
 import os
 import socket
 import time
@@ -18,14 +19,38 @@ from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 from typing import Iterator
 
-from pymongo.errors import DuplicateKeyError
+from pymongo.errors import DuplicateKeyError, PyMongoError
 
-RELATE_LEASE_SECONDS = 120  # a dead worker's lease on a body or year expires after this
+from storage.work import Heartbeat
+
+log = logging.getLogger("gongkai.store")
+
+RELATE_LEASE_SECONDS = 120  # renewed while held: a dead holder's lease expires after this
 RELATE_WAIT_SECONDS = 600
+RELEASE_TRIES = 3  # a release the store refused is tried again this many times, a second apart
+
+
+class LeaseHeld(TimeoutError):
+    """Another holder kept a lease for longer than the taker would wait."""
+
+
+class _LockBeat(Heartbeat):
+    """Renews the leases on bodies and years taken so far (``names`` grows as they are)."""
+
+    def __init__(self, db, names: list[str], holder: str, seconds: float) -> None:
+        super().__init__(db, "locks", holder, seconds)
+        self.names = names
+
+    def _renew(self, query: dict) -> bool:
+        if not self.names:
+            return True
+        res = self.db.locks.update_many(
+            {"_id": {"$in": list(self.names)}, "holder": self.token},
+            {"$set": {"until": datetime.now(timezone.utc) + timedelta(seconds=self.seconds)}})
+        return res.matched_count > 0
 
 # oldest first: the first stored of a report's renderings is the report itself
 ARRIVAL_ORDER = [("seq", 1), ("created_at", 1), ("_id", 1)]
-_PRIMARY = {"rendering_of": None}  # also matches reports stored before renderings existed
 
 
 class RelatedStore:
@@ -33,23 +58,41 @@ class RelatedStore:
 
     db: object
 
+    lock_seconds: float = RELATE_LEASE_SECONDS  # Store.from_settings: the lease_seconds setting
+
     @contextmanager
-    def locked(self, names: list[str]) -> Iterator[None]:
+    def locked(self, names: list[str], wait: float = RELATE_WAIT_SECONDS) -> Iterator[None]:
         """Hold a lease on each of ``names`` (taken in sorted order, so two holders never
-        wait on each other); a lease whose holder died expires after RELATE_LEASE_SECONDS."""
+        wait on each other), renewed from a thread while held, so that a dead holder's
+        lease expires ``lock_seconds`` after its last renewal whereas a long relating step
+        keeps it.  Raises LeaseHeld when one is still held after ``wait`` seconds (0: one
+        try).  A release the store refuses (it is restarting) is tried again a few times,
+        then left to expire."""
         holder = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         taken: list[str] = []
-        try:
-            for name in sorted(set(names)):
-                self._take_lease(name, holder)
-                taken.append(name)
-            yield
-        finally:
-            for name in taken:
-                self.db.locks.delete_one({"_id": name, "holder": holder})
+        with _LockBeat(self.db, taken, holder, self.lock_seconds):
+            try:
+                for name in sorted(set(names)):
+                    self._take_lease(name, holder, wait)
+                    taken.append(name)
+                yield
+            finally:
+                self._release(taken, holder)
 
-    def _take_lease(self, name: str, holder: str) -> None:
-        deadline = time.monotonic() + RELATE_WAIT_SECONDS
+    def _release(self, names: list[str], holder: str) -> None:
+        for attempt in range(RELEASE_TRIES):
+            try:
+                if names:
+                    self.db.locks.delete_many({"_id": {"$in": names}, "holder": holder})
+                return
+            except PyMongoError:
+                if attempt + 1 < RELEASE_TRIES:
+                    time.sleep(1)
+        log.warning("could not release the leases %s: they expire in %g s", names,
+                    self.lock_seconds)
+
+    def _take_lease(self, name: str, holder: str, wait: float) -> None:
+        deadline = time.monotonic() + wait
         pause = 0.02
         while True:
             t = datetime.now(timezone.utc)
@@ -57,12 +100,12 @@ class RelatedStore:
                 self.db.locks.find_one_and_update(
                     {"_id": name, "until": {"$lt": t}},
                     {"$set": {"holder": holder,
-                              "until": t + timedelta(seconds=RELATE_LEASE_SECONDS)}},
+                              "until": t + timedelta(seconds=self.lock_seconds)}},
                     upsert=True)
                 return
             except DuplicateKeyError:  # held by another worker
-                if time.monotonic() > deadline:
-                    raise TimeoutError(f"lease {name} still held after {RELATE_WAIT_SECONDS} s")
+                if time.monotonic() >= deadline:
+                    raise LeaseHeld(f"lease {name} still held after {wait:g} s")
                 time.sleep(pause)
                 pause = min(pause * 2, 0.5)
 
@@ -108,9 +151,12 @@ class RelatedStore:
 
     def neighbours(self, body_key: str, year: int) -> list[dict]:
         """Done reports of the same body in the adjacent years (not renderings)."""
-        return list(self.db.reports.find(
-            {"body_key": body_key, "year": {"$in": [year - 1, year + 1]}, "status": "done",
-             **_PRIMARY}, {"_id": 1, "year": 1}).sort(ARRIVAL_ORDER))
+        docs = self.db.reports.find(  # the body's two years on the (body_key, year) index
+            {"body_key": body_key, "year": {"$in": [year - 1, year + 1]}},
+            {"_id": 1, "year": 1, "status": 1, "rendering_of": 1}).sort(ARRIVAL_ORDER)
+        # done, not renderings (rendering_of None or absent: stored before renderings)
+        return [{"_id": d["_id"], "year": d["year"]} for d in docs
+                if d.get("status") == "done" and d.get("rendering_of") is None]
 
     def sources_of(self, ids: list[str]) -> dict[str, str | None]:
         """The first source of each report."""

@@ -59,9 +59,10 @@ REPORT_VALIDATOR = {
 INDEXES: dict[str, list[tuple[list[tuple[str, int]], dict]]] = {
     "reports": [
         ([("status", ASCENDING)], {}),
-        ([("body_key", ASCENDING), ("year", ASCENDING)], {}),
+        # same_body_year's equalities, neighbours' body and years (status checked after)
+        ([("body_key", ASCENDING), ("year", ASCENDING), ("status", ASCENDING)], {}),
         ([("report.template", ASCENDING)], {}),
-        ([("lsh", ASCENDING)], {}),
+        ([("year", ASCENDING), ("lsh", ASCENDING)], {}),  # a near-duplicate pool: year, bands
         ([("rendering_of", ASCENDING)], {}),
         ([("seq", ASCENDING)], {}),
     ],
@@ -78,6 +79,9 @@ INDEXES: dict[str, list[tuple[list[tuple[str, int]], dict]]] = {
     "findings": [
         ([("report_id", ASCENDING)], {}),
         ([("prev_report_id", ASCENDING)], {}),
+        # a report's findings of a scope (about another report): replace_findings, pairs
+        ([("report_id", ASCENDING), ("scope", ASCENDING), ("prev_report_id", ASCENDING)], {}),
+        ([("prev_report_id", ASCENDING), ("scope", ASCENDING)], {}),
         ([("code", ASCENDING), ("status", ASCENDING)], {}),
         ([("body_key", ASCENDING), ("year", ASCENDING)], {}),
         ([("review.state", ASCENDING)], {}),
@@ -191,7 +195,9 @@ class Store(FindingStore, RelatedStore, DuplicateStore):
     def from_settings(cls, settings) -> "Store":
         url = settings.mongo_url or embedded.ensure_server(settings.data_path)
         client = pymongo.MongoClient(url, serverSelectionTimeoutMS=10000, tz_aware=True)
-        return cls(client, settings.db_name)
+        store = cls(client, settings.db_name)
+        store.lock_seconds = settings.lease_seconds
+        return store
 
     def setup(self, force: bool = False) -> None:
         """Create collections, validation and indexes; safe to run any number of times.

@@ -200,6 +200,18 @@ def stale(db, requeue_after: float, queues_empty: bool, ids: list[str] | None = 
     return {"expired": expired, "pending": pending, "lost": lost}
 
 
+def busy_years(db) -> set[int | None]:
+    """The years of the reports still to be processed or related: ``queued`` or
+    ``processing`` (their stored year, None when it is not known yet: any year) and
+    ``done`` with a pending step."""
+    unread = {"status": {"$in": ["queued", "processing"]}}
+    years = set(db.reports.distinct("year", unread))
+    years |= set(db.reports.distinct("year", {"status": "done", "pending": RELATE}))
+    if None not in years and db.reports.count_documents({**unread, "year": None}, limit=1):
+        years.add(None)
+    return years
+
+
 def progress(db, ids: list[str]) -> dict[str, int]:
     """Status counts of ``ids``; ``done`` reports with a step still pending count as
     ``pending``, not ``done``."""

@@ -116,3 +116,12 @@ def scan_of(plan: dict) -> dict:
     while plan.get("stage") not in ("IXSCAN", "COLLSCAN") and plan.get("inputStage"):
         plan = plan["inputStage"]
     return plan
+
+
+@pytest.fixture
+def procs():
+    """Processes a test starts (tests/fault_support.py ``Proc``), stopped last first."""
+    started = []
+    yield started
+    for p in reversed(started):
+        p.stop()

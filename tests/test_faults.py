@@ -27,14 +27,6 @@ def env(cli_env, redis_url):
     return {**cli_env, **FAST, "GONGKAI_BROKER_URL": redis_url}
 
 
-@pytest.fixture
-def procs():
-    started = []
-    yield started
-    for p in reversed(started):
-        p.stop()
-
-
 def _waiting_ingest_under_way(env, folder, procs, tmp_path):
     """A worker and an ``ingest --wait`` of ``folder``, once a first report is done."""
     w = worker(env, tmp_path / "w.log")
@@ -127,7 +119,7 @@ def test_embedded_store_killed_and_restarted(restart, cli_env, redis_url, procs,
             assert again.stdout.strip() == url, again.stderr
         rc = ingest.wait(480)
         out = ingest.output()
-        assert rc == 0, out[-3000:]
+        assert rc == 0, out[-3000:] + "\nworker:\n" + w.output()[-4000:]
         assert "Traceback" not in out
         assert _summary(out)["status"] == {"done": len(os.listdir(folder))}
         assert json.loads((data / "server.json").read_text())["url"] == url

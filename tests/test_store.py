@@ -1,5 +1,7 @@
 """Storage against a real embedded MongoDB-compatible server: idempotent raw storage,
 validation, leases and findings whose review survives re-evaluation."""
+import time
+
 import pymongo
 import pytest
 
@@ -214,3 +216,24 @@ def test_duplicate_candidates_are_bounded_and_ranked_not_by_arrival(store):
     found = store.duplicate_candidates("x" * 64, ["b0:shared", "b2:also"], 2021, "mine", limit)
     assert [c["id"] for c in found] == [docs[-1]["_id"]] + sorted(d["_id"] for d in docs)[:limit - 1]
     assert store.duplicate_candidates("x" * 64, ["b0:shared"], 2020, "mine", limit) == []
+
+
+def test_a_lease_held_longer_than_its_length_is_renewed_and_released(store):
+    """A holder working past ``lock_seconds`` keeps its lease (renewed from a thread),
+    so another taker waits; a holder that died stops renewing and its lease expires a
+    lease length later, not after a fixed two minutes."""
+    from storage.related import LeaseHeld
+
+    store.lock_seconds = 1.5
+    with store.locked(["year:2023"]):
+        time.sleep(3)  # two lease lengths
+        with pytest.raises(LeaseHeld):
+            with store.locked(["year:2023"], wait=0):
+                pass
+    assert store.db.locks.count_documents({}) == 0
+    with store.locked(["year:2024"]):
+        store.db.locks.update_one({"_id": "year:2024"}, {"$set": {"holder": "dead worker"}})
+        start = time.monotonic()
+        with store.locked(["year:2024"], wait=10):  # the dead holder is not renewed
+            waited = time.monotonic() - start
+    assert waited < 3

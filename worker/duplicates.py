@@ -13,7 +13,8 @@ Ingest (``run_duplicates``, under the year's lease) compares a report with its t
 *as stored so far*.  That finds every pair of S whose later-related report has the other
 in its final top (a report's top can only lose members as the store grows), and maybe
 pairs that later leave S.  ``settle`` (end of a local ``ingest``, ``ingest --wait``,
-``reprocess``, ``gongkai relate --settle``) brings the store to S: for every report
+``reprocess``, ``gongkai relate --settle``; ``settle_some`` in the workers' sweep, for the
+ingests that do not wait, worker/sweep.py) brings the store to S: for every report
 marked truncated (pool over the cap, kept marked by ``grow_pools`` as pools grow), the
 pairs of S not yet checked are checked and the stored pairs outside S are removed.
 Which pairs were checked is read from ``duplicate_rank`` (``covers``), not by checking
@@ -22,6 +23,7 @@ here), a few lookups, the similarity checks it was missing.
 """
 from __future__ import annotations
 
+import time
 from collections import defaultdict
 from typing import Iterable
 
@@ -120,7 +122,7 @@ def settle(store: Store, years: Iterable[int] | None = None, cap: int | None = N
     by_year: dict[int, list[dict]] = defaultdict(list)
     for doc in store.truncated_reports(years, unsettled=not everything):
         by_year[doc["year"]].append(doc)
-    stats = {"settled": 0, "checked": 0, "dropped": 0, "unmarked": 0}
+    stats = _no_stats()
     touched: set[str] = set()
     for year in sorted(by_year):
         marked = by_year[year]
@@ -129,6 +131,38 @@ def settle(store: Store, years: Iterable[int] | None = None, cap: int | None = N
                 touched |= _settle_year(store, marked[i:i + SETTLE_CHUNK], cap, stats)
     store.refresh_counts(touched)
     return stats
+
+
+def settle_some(store: Store, years: Iterable[int], cap: int, seconds: float) -> dict:
+    """``settle`` the marked reports of ``years`` a chunk at a time, each chunk read
+    under the year's lease, for about ``seconds`` (at least one chunk); a year whose lease
+    another holds (a worker relating or settling it) is left for next time: nothing here
+    waits.  Returns the ``settle`` counts."""
+    from storage.related import LeaseHeld
+
+    deadline = time.monotonic() + seconds
+    stats = _no_stats()
+    touched: set[str] = set()
+    try:
+        for year in years:
+            while True:
+                try:
+                    with store.locked([f"year:{year}"], wait=0):
+                        marked = store.truncated_reports([year], limit=SETTLE_CHUNK)
+                        touched |= _settle_year(store, marked, cap, stats)
+                except LeaseHeld:
+                    break
+                if len(marked) < SETTLE_CHUNK or time.monotonic() >= deadline:
+                    break
+            if time.monotonic() >= deadline:
+                break
+    finally:
+        store.refresh_counts(touched)
+    return stats
+
+
+def _no_stats() -> dict:
+    return {"settled": 0, "checked": 0, "dropped": 0, "unmarked": 0}
 
 
 def _settle_year(store: Store, marked: list[dict], cap: int, stats: dict) -> set[str]:

@@ -9,6 +9,25 @@ others skip it).  It runs in ``ingest --wait`` (over its own reports), in every 
 at start and then every ``sweep_seconds`` (a timer thread of the worker's main process),
 and as the ``gongkai.sweep`` task for Celery beat.
 
+The sweep of a worker (or of beat) also settles the near-duplicate findings past the
+candidate cap (worker/duplicates.py) that an ingest not waiting for its reports left
+marked, after its re-enqueueing: the years no report of which is still queued,
+processing or pending (a batch still arriving is not settled again and again; a queued
+report whose year is not known yet holds every year), a chunk at a time under the year's
+lease taken without waiting (a year another worker relates or settles is left to the
+next sweep), chunks for about half of ``sweep_seconds`` per sweep.  A failure is one
+line logged; what was re-enqueued stays so.  Waiting for quiet years saves work and is
+not needed for correctness: a report related after its year was settled marks what it
+changes, for a later sweep.
+
+This happens in the sweep itself, not in a ``gongkai.settle`` task sent from it: the
+year's lease is all the coordination two workers need, whereas a task would need its
+own de-duplication (every worker's sweep would send one, and they would queue behind
+one another on the lease) and would reach a child only after the messages already
+queued.  A chunk is a few seconds of store work and similarity checks (no model is
+loaded), which the timer thread of the main process bears; beat's ``gongkai.sweep``
+does the same in a child, under the task limits.
+
 Heavy formats (PDF, DOCX) and large documents go to their own queue, so that slow
 documents never hold the workers of the light ones.
 """
@@ -60,9 +79,8 @@ def send(store, ids: list[str], force: bool, settings: Settings) -> int:
 
 
 def broker_error(settings: Settings, exc: BaseException) -> BrokerUnreachable:
-    first = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
     return BrokerUnreachable(
-        f"the broker at {settings.broker_url} is unreachable ({first}); start it or fix "
+        f"the broker at {settings.broker_url} is unreachable ({one_line(exc)}); start it or fix "
         "broker_url, then run the same command again (the reports stay stored, queued)")
 
 
@@ -100,7 +118,8 @@ def workers_alive(settings: Settings, timeout: float = 2.0) -> int:
 
 def sweep_once(store=None, settings: Settings | None = None,
                ids: list[str] | None = None) -> dict[str, int]:
-    """Send again what no message brings (over ``ids``, or every report)."""
+    """Send again what no message brings (over ``ids``, or every report, and then settle
+    the quiet years: ``settle_idle``)."""
     settings = settings or current()
     if store is None:
         from worker.process import get_store
@@ -114,7 +133,38 @@ def sweep_once(store=None, settings: Settings | None = None,
     if again:
         log.warning("sweep: re-enqueued %d reports (%s)", len(again),
                     ", ".join(f"{k} {v}" for k, v in counts.items() if v))
+    if ids is None:
+        counts["settled"] = settle_idle(store, settings)
     return counts
+
+
+def settle_idle(store, settings: Settings) -> int:
+    """Settle the marked reports of the years nothing is still processed for (module
+    doc); the number of reports settled.  A failure is one line logged, not raised."""
+    from worker.duplicates import settle_some
+
+    try:
+        busy = work.busy_years(store.db)
+        if None in busy:
+            return 0
+        years = [y for y in store.unsettled_years() if y not in busy]
+        if not years:
+            return 0
+        stats = settle_some(store, years, settings.duplicate_candidates,
+                            settings.sweep_seconds / 2)
+    except Exception as exc:  # noqa: BLE001 - the store is away or slow: next sweep
+        log.warning("sweep: near-duplicate settling skipped: %s", one_line(exc))
+        return 0
+    if stats["settled"]:
+        log.info("sweep: settled %d reports past the near-duplicate cap (%d pairs checked, "
+                 "%d dropped)", stats["settled"], stats["checked"], stats["dropped"])
+    return stats["settled"]
+
+
+def one_line(exc: BaseException) -> str:
+    """The first line of an error's message (its type when it has none)."""
+    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+    return lines[0][:200] if lines else type(exc).__name__
 
 
 class Sweeper(threading.Thread):
@@ -135,8 +185,7 @@ class Sweeper(threading.Thread):
                     store = Store.from_settings(self.settings)
                 sweep_once(store, self.settings)
             except Exception as exc:  # noqa: BLE001 - the store or broker is away: later
-                log.warning("sweep skipped: %s", str(exc).splitlines()[0][:200] if str(exc)
-                            else type(exc).__name__)
+                log.warning("sweep skipped: %s", one_line(exc))
                 if store is not None:
                     store.close()
                 store = None

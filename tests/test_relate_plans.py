@@ -1,0 +1,97 @@
+"""The store queries of relating one report (issue 11: time per report flat as the store
+grows) as the embedded server plans them: every read, update and delete the near-duplicate
+pool, the cross-year neighbours and the findings of a pair send is answered on an index,
+none by a collection scan.  The commands are recorded as the client sends them (pymongo's
+command monitoring) and the filter of each is put to the server's ``explain``."""
+from __future__ import annotations
+
+import pymongo
+from pymongo import monitoring
+
+from tests.conftest import scan_of
+
+READS = {"find": "filter", "update": "updates", "delete": "deletes"}
+
+
+class Recorder(monitoring.CommandListener):
+    """The find, update and delete commands sent (their filters, by collection)."""
+
+    def __init__(self) -> None:
+        self.sent: list[tuple[str, str, dict]] = []
+
+    def started(self, event) -> None:
+        cmd = event.command
+        if event.command_name == "find":
+            self.sent.append(("find", cmd["find"], dict(cmd.get("filter") or {})))
+        elif event.command_name in ("update", "delete"):
+            key = READS[event.command_name]
+            for op in cmd.get(key) or ():
+                self.sent.append((event.command_name, cmd[event.command_name], dict(op["q"])))
+
+    def succeeded(self, event) -> None:
+        pass
+
+    def failed(self, event) -> None:
+        pass
+
+
+def _report(i: int, body: str, year: int, bands: list[str], **extra) -> dict:
+    rid = f"{i:064x}"
+    return {"_id": rid, "sha256": rid, "size": 1, "sources": [{"source": f"r{i}.txt"}],
+            "status": "done", "year": year, "body_key": body, "rendering_of": None, "seq": i,
+            "report": {"year": year, "body": body}, "sections": [], "lsh": bands, **extra}
+
+
+def _plan(db, coll: str, q: dict) -> dict:
+    """The plan of a filter as a ``find``: the embedded server's update and delete pick
+    their index as its find does, while its ``explain`` of an update or delete always
+    answers COLLSCAN, even by ``_id``."""
+    return db[coll].find(q).explain()["queryPlanner"]["winningPlan"]
+
+
+def test_relating_a_report_reads_and_writes_on_indexes(mongo_url, db_name):
+    from storage.store import Store
+
+    recorder = Recorder()
+    client = pymongo.MongoClient(mongo_url, tz_aware=True, event_listeners=[recorder])
+    store = Store(client, db_name)
+    store.setup()
+    try:
+        bands = [f"{b}:x" for b in range(16)]
+        docs = [_report(i, f"body{i}", 2023, bands[: 4 + i % 12],
+                        duplicate_rank={"since": 1, "pool": 1}) for i in range(40)]
+        me, other = docs[1], docs[2]
+        later = _report(101, "body1", 2024, bands)
+        rendering = _report(102, "body1", 2023, bands, rendering_of=me["_id"])
+        docs += [_report(100, "body1", 2022, bands), later, rendering]
+        store.db.reports.insert_many(docs)
+        base = {"body_key": "body1", "year": 2023}
+        found = [{"code": "D1", "status": "warn", "message": "similar"}]
+        store.replace_findings(other["_id"], found, base, scope="duplicate",
+                               prev_report_id=me["_id"], fresh=True)
+        store.replace_findings(later["_id"], found, base, scope="cross_year",
+                               prev_report_id=me["_id"], fresh=True)
+        recorder.sent.clear()
+
+        pool = store.ranked_pool(me["_id"], me["lsh"], 2023, "body1", limit=201)
+        assert len(pool.ranked) == 39 and me["_id"] not in dict(pool.ranked)
+        assert rendering["_id"] not in dict(pool.ranked)  # a rendering is in no pool
+        store.grow_pools(me["_id"], me["lsh"], 2023, "body1", cap=200)
+        near = store.neighbours("body1", 2023)
+        assert sorted(n["year"] for n in near) == [2022, 2024]
+        store.same_body_year("body1", 2023)
+        assert store.duplicate_pairs(me["_id"]) == {(other["_id"], me["_id"])}
+        store.replace_findings(other["_id"], [], base, scope="duplicate", prev_report_id=me["_id"])
+        store.replace_findings(later["_id"], found, base, scope="cross_year",
+                               prev_report_id=me["_id"])
+        store.drop_cross_year(later["_id"], [me["_id"]])
+        store.refresh_counts([me["_id"], other["_id"]])
+
+        sent = [(k, c, q) for k, c, q in recorder.sent if c in ("reports", "findings")]
+        assert {c for _, c, _ in sent} == {"reports", "findings"}
+        scans = [(k, c, q) for k, c, q in sent
+                 if scan_of(_plan(store.db, c, q)).get("stage") != "IXSCAN"]
+        assert not scans, scans
+    finally:
+        client.drop_database(db_name)
+        client.close()
