@@ -2,6 +2,7 @@
 embedded store, killed and restarted under load.  Each ends with every report `done` or
 `failed`, none stuck, without a human step; each is bounded (it gives up and fails
 after a deadline) and cleans up its processes.  `make test-faults` runs them."""
+import hashlib
 import json
 import os
 import signal
@@ -38,6 +39,11 @@ def _waiting_ingest_under_way(env, folder, procs, tmp_path):
     return w, ingest, db
 
 
+def report_id(path) -> str:
+    """A stored report's id: the SHA-256 of its bytes."""
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
 def _holder(db, rid):
     doc = db.reports.find_one({"_id": rid}, {"lease": 1, "status": 1})
     return doc.get("lease") if doc and doc["status"] == "processing" else None
@@ -56,8 +62,7 @@ def test_killed_worker_loses_nothing(victim, env, procs, corpus_dir, tmp_path):
     ingest = gongkai(["ingest", str(folder), "--wait", "--json"], env, tmp_path / "ingest.log")
     procs.append(ingest)
     db = db_of(env)
-    import hashlib
-    rid = hashlib.sha256(slow.read_bytes()).hexdigest()
+    rid = report_id(slow)
     lease = until(lambda: _holder(db, rid), 240, "the slow report to be taken")
     child = int(lease["host"].rsplit(":", 1)[1])
     w2 = worker(env, tmp_path / "w2.log")
@@ -160,10 +165,13 @@ def test_ctrl_c_stops_a_local_ingest_and_a_rerun_finishes(cli_env, procs, corpus
     env = {**cli_env, **FAST}
     folder = copy_reports(corpus_dir, tmp_path / "in", sorted(
         p.name for p in (corpus_dir / "reports").glob("*.txt"))[:12])
+    # a report that takes ~9 s of analysis, so that the interrupt meets work under way
+    # (the others are saved a batch at a time, and may all be done in a second)
+    slow = slow_report(corpus_dir, folder / "slow.txt", 60000, FIGURE_LINE)
+    rid = report_id(slow)
     ingest = gongkai(["ingest", str(folder), "--workers", "2"], env, tmp_path / "i.log")
     procs.append(ingest)
-    until(lambda: db_of(env).reports.count_documents({"status": "processing"}), 240,
-          "a report processing")
+    until(lambda: _holder(db_of(env), rid), 240, "the slow report processing")
     os.kill(ingest.pid, signal.SIGINT)
     started = time.monotonic()
     rc = ingest.wait(30)
@@ -257,8 +265,7 @@ def test_worker_poisoned_repeatedly_ends_failed(env, procs, corpus_dir, tmp_path
     folder = tmp_path / "in"
     folder.mkdir()
     slow = slow_report(corpus_dir, folder / "poison.txt", 100000)
-    import hashlib
-    rid = hashlib.sha256(slow.read_bytes()).hexdigest()
+    rid = report_id(slow)
     db = None
     ingest = gongkai(["ingest", str(folder), "--wait", "--json"], env, tmp_path / "i.log")
     procs.append(ingest)
