@@ -165,9 +165,9 @@ def test_ctrl_c_stops_a_local_ingest_and_a_rerun_finishes(cli_env, procs, corpus
     env = {**cli_env, **FAST}
     folder = copy_reports(corpus_dir, tmp_path / "in", sorted(
         p.name for p in (corpus_dir / "reports").glob("*.txt"))[:12])
-    # a report that takes ~9 s of analysis, so that the interrupt meets work under way
-    # (the others are saved a batch at a time, and may all be done in a second)
-    slow = slow_report(corpus_dir, folder / "slow.txt", 60000, FIGURE_LINE)
+    # a report that takes seconds to read and tokenize, so that the interrupt meets work
+    # under way (the others are saved a batch at a time, and may all be done in a second)
+    slow = slow_report(corpus_dir, folder / "slow.txt", 60000)
     rid = report_id(slow)
     ingest = gongkai(["ingest", str(folder), "--workers", "2"], env, tmp_path / "i.log")
     procs.append(ingest)
