@@ -1,0 +1,148 @@
+"""``finditer`` of a regex over only the parts of a text where a match can be.
+
+Some rule regexes (the document-number rules of config/patterns/entities.jsonl) begin
+with lookbehinds and a lazy run of Han characters, so the engine tries a costly start at
+every character of a report, and nearly all fail: most of the entity step's time.  The
+patterns are data and must not change (their text keys the patterns version), so this
+module reads the compiled pattern instead and finds, generically:
+
+- an *anchor*: a single-character item of the pattern's top level (a literal or a small
+  character class, such as the ``〔`` of ``…〔2019〕3号``) that every match contains, at
+  most ``before`` characters after the match start;
+- ``after``: how far past the anchor the engine may read for a match or any attempt
+  (consumed width plus every lookahead's width).
+
+Every match then starts in ``[p - before, p]`` for an anchor position ``p`` and every
+attempt starting there reads no further than ``p + 1 + after``; running the regex on the
+merged windows (``finditer(text, lo, hi)``: lookbehinds still see the text before ``lo``)
+gives the same matches as over the whole text.  A pattern the analysis cannot bound
+(an unbounded repeat, ``^``/``$``/``\\b``, back references, ignore-case) has no anchor and
+is run over the whole text.  Hand-written: the standard library exposes no such
+pre-filter, and the proof above needs the pattern's exact structure.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from functools import lru_cache
+
+try:  # the standard parser of regex syntax (re._parser since 3.11, sre_parse before)
+    from re import _parser as _sre  # type: ignore[attr-defined]
+except ImportError:  # pragma: no cover
+    import sre_parse as _sre  # type: ignore[no-redef]
+
+_C = _sre  # opcodes are re-exported by the parser module
+_MAX_CLASS = 16  # characters an anchor class may hold (a wider one is no filter)
+_DENSE = 4  # windows covering over a quarter of the text: scan it whole instead
+
+
+class _Unbounded(Exception):
+    pass
+
+
+def _reach(items: list) -> int:
+    """Characters an attempt may read to the right: consumed width plus lookaheads."""
+    total = 0
+    for op, av in items:
+        if op in (_C.LITERAL, _C.NOT_LITERAL, _C.IN, _C.ANY):
+            total += 1
+        elif op in (_C.MAX_REPEAT, _C.MIN_REPEAT, getattr(_C, "POSSESSIVE_REPEAT", None)):
+            lo, hi, sub = av
+            if hi == _C.MAXREPEAT:
+                raise _Unbounded
+            total += hi * _reach(list(sub))
+        elif op is _C.SUBPATTERN:
+            total += _reach(list(av[-1]))
+        elif op is getattr(_C, "ATOMIC_GROUP", None):
+            total += _reach(list(av))
+        elif op is _C.BRANCH:
+            total += max(_reach(list(b)) for b in av[1])
+        elif op in (_C.ASSERT, _C.ASSERT_NOT):
+            direction, sub = av
+            if direction > 0:
+                total += _reach(list(sub))  # a lookahead reads ahead without consuming
+            else:
+                _reach(list(sub))  # a lookbehind reads behind: bounded, nothing ahead
+        else:
+            raise _Unbounded  # AT (^ $ \b), GROUPREF, conditionals: not analysed
+    return total
+
+
+def _class(op: int, av) -> str | None:
+    """The anchor item as a one-character regex, or None when it is no good filter."""
+    if op is _C.LITERAL:
+        return re.escape(chr(av))
+    if op is not _C.IN:
+        return None
+    parts, size = [], 0
+    for kind, val in av:
+        if kind is _C.LITERAL:
+            parts.append(re.escape(chr(val)))
+            size += 1
+        elif kind is _C.RANGE:
+            parts.append(f"{re.escape(chr(val[0]))}-{re.escape(chr(val[1]))}")
+            size += val[1] - val[0] + 1
+        else:
+            return None  # NEGATE, CATEGORY (\d, \s): too wide
+    return "[" + "".join(parts) + "]" if size <= _MAX_CLASS else None
+
+
+@lru_cache(maxsize=256)
+def _plan(pattern: str, flags: int) -> tuple[re.Pattern[str], int, int] | None:
+    """(anchor regex, before, after) for a pattern, or None (scan the whole text)."""
+    if flags & (re.IGNORECASE | re.MULTILINE | re.VERBOSE | re.DOTALL) or not isinstance(pattern, str):
+        return None
+    try:
+        items = list(_sre.parse(pattern, flags))
+        total = _reach(items)
+    except (_Unbounded, re.error):
+        return None
+    best = None
+    for i, (op, av) in enumerate(items):
+        anchor = _class(op, av)
+        if anchor is None:
+            continue
+        before = _reach(items[:i])  # bounded: the whole pattern is
+        size = 1 if op is _C.LITERAL else sum(1 if k is _C.LITERAL else v[1] - v[0] + 1 for k, v in av)
+        if best is None or size < best[0]:
+            best = (size, anchor, before)
+    if best is None:
+        return None
+    _, anchor, before = best
+    return re.compile(anchor), before, total  # ``total`` bounds what follows the anchor too
+
+
+def _windows(text: str, anchor: re.Pattern[str], before: int, after: int) -> Iterator[tuple[int, int]]:
+    lo = hi = -1
+    for m in anchor.finditer(text):
+        p = m.start()
+        a, b = max(0, p - before), min(len(text), p + 1 + after)
+        if a > hi:
+            if hi > lo:
+                yield lo, hi
+            lo = a
+        hi = b
+    if hi > lo:
+        yield lo, hi
+
+
+def finditer(regex: re.Pattern[str], text: str) -> Iterator[re.Match[str]]:
+    """``regex.finditer(text)``, trying only the windows around the pattern's anchor."""
+    plan = _plan(regex.pattern, regex.flags)
+    if plan is None:
+        yield from regex.finditer(text)
+        return
+    anchor, before, after = plan
+    hits = anchor.findall(text)
+    if len(hits) * (before + after + 1) * _DENSE > len(text):
+        yield from regex.finditer(text)  # anchors everywhere: the windows would be the text
+        return
+    for lo, hi in _windows(text, anchor, before, after):
+        yield from regex.finditer(text, lo, hi)
+
+
+def scanner(regex: re.Pattern[str]) -> Callable[[str], Iterator[re.Match[str]]]:
+    """The cheaper of the two for ``regex``: windowed when it has an anchor."""
+    if _plan(regex.pattern, regex.flags) is None:
+        return regex.finditer
+    return lambda text: finditer(regex, text)
