@@ -7,13 +7,16 @@ patterns are data and must not change (their text keys the patterns version), so
 module reads the compiled pattern instead and finds, generically:
 
 - an *anchor*: a single-character item of the pattern's top level (a literal or a small
-  character class, such as the ``〔`` of ``…〔2019〕3号``) that every match contains, at
-  most ``before`` characters after the match start;
+  character class, such as the ``号`` of ``…〔2019〕3号``) that every match contains, at
+  most ``before`` characters after the match start; or, for a pattern that opens with
+  lookbehinds of words (``(?<=电话)|(?<=邮编)``), the words' last characters, just before
+  the start (``before`` is -1);
 - ``after``: how far past the anchor the engine may read for a match or any attempt
   (consumed width plus every lookahead's width).
 
-Every match then starts in ``[p - before, p]`` for an anchor position ``p`` and every
-attempt starting there reads no further than ``p + 1 + after``; running the regex on the
+Every match then starts in ``[p - before, p]`` for an anchor position ``p`` (at ``p + 1``
+after a lookbehind anchor) and every attempt starting there reads no further than
+``p + 1 + after``; running the regex on the
 merged windows (``finditer(text, lo, hi)``: lookbehinds still see the text before ``lo``)
 gives the same matches as over the whole text.  A pattern the analysis cannot bound
 (an unbounded repeat, ``^``/``$``/``\\b``, back references, ignore-case) has no anchor and
@@ -87,6 +90,22 @@ def _class(op: int, av) -> str | None:
     return "[" + "".join(parts) + "]" if size <= _MAX_CLASS else None
 
 
+def _behind(item: tuple) -> set[str] | None:
+    """The characters just before every match when the pattern opens with lookbehinds of
+    words, ``(?:(?<=电话)|(?<=热线))``: the anchor is then the character before the start."""
+    op, av = item
+    alternatives = av[1] if op is _C.BRANCH else [[item]]
+    last = set()
+    for alt in alternatives:
+        if len(alt) != 1 or alt[0][0] is not _C.ASSERT or alt[0][1][0] > 0:
+            return None
+        sub = list(alt[0][1][1])
+        if not sub or sub[-1][0] is not _C.LITERAL:
+            return None
+        last.add(chr(sub[-1][1]))
+    return last if len(last) <= _MAX_CLASS else None
+
+
 @lru_cache(maxsize=256)
 def _plan(pattern: str, flags: int) -> tuple[re.Pattern[str], int, int] | None:
     """(anchor regex, before, after) for a pattern, or None (scan the whole text)."""
@@ -106,6 +125,9 @@ def _plan(pattern: str, flags: int) -> tuple[re.Pattern[str], int, int] | None:
         size = 1 if op is _C.LITERAL else sum(1 if k is _C.LITERAL else v[1] - v[0] + 1 for k, v in av)
         if best is None or size < best[0]:
             best = (size, anchor, before)
+    behind = _behind(items[0]) if items else None
+    if behind is not None and (best is None or len(behind) < best[0]):
+        best = (len(behind), "[" + "".join(map(re.escape, sorted(behind))) + "]", -1)
     if best is None:
         return None
     _, anchor, before = best

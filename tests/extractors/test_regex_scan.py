@@ -43,6 +43,7 @@ def test_corpus_reports(path):
 @pytest.mark.parametrize("pattern, anchor", [
     (r"[\u4e00-\u9fff]{1,6}\s?[〔(]\s?(?:19|20)\d{2}\s?[〕)]\s?第?\s?\d{1,4}\s?号", "号"),
     (r"(?<!\d)(?:19|20)\d{2}\s?年", "年"),
+    (r"(?:(?<=电话)|(?<=热线：))\s?\d{7,8}(?!\d)", "[话：]"),  # the character before the start
     (r"《[^《》]+》", None),  # unbounded: no window bounds a match
     (r"^\d+年", None),  # anchored to a line start: not analysed
     (r"(?:ab|cd)e?", None),  # no single character in every match
