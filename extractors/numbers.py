@@ -31,7 +31,7 @@ import re
 from bisect import bisect_right
 from collections.abc import Iterator
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
 from extractors.patterns import load_lexicon
 
@@ -51,6 +51,8 @@ _THOUSANDS = re.compile(r"(?<=\d)[, ](?=\d{3}(?!\d))")
 _ARABIC_NUMBER = re.compile(r"(\d+(?:\.\d+)?)\s*([万亿])?")
 _CHINESE_NUMBER = re.compile(rf"(?:{_CN_NUM})|[零〇○]")
 _TABLE_ROW = re.compile(r"\||\S {3,}\S")
+_SPACE_RUN = re.compile(r"\s+")
+_FOLDED = re.compile("[" + re.escape("".join(map(chr, FULLWIDTH))) + "]")  # what FULLWIDTH maps
 # Past this a digit run is no figure of a report (an id, a garbled or hostile run): a
 # double holds integers exactly below 2**53 ≈ 9.0e15, and a larger value would overflow
 # the arithmetic of the cross-checks (float(int) of a 400-digit run raises OverflowError).
@@ -107,6 +109,17 @@ def parse_number(s: str) -> float | None:
     >>> parse_number("1" * 400), parse_number("二" * 400)  # no figure: too large to be one
     (None, None)
     """
+    return _parse_short(s) if len(s) <= 24 else _parse(s)
+
+
+@lru_cache(maxsize=1 << 14)
+def _parse_short(s: str) -> float | None:
+    """:func:`_parse`, cached: the same few hundred numbers recur in every report's prose
+    (only short ones are kept: a hostile run of digits is not held)."""
+    return _parse(s)
+
+
+def _parse(s: str) -> float | None:
     s = _THOUSANDS.sub("", s.translate(FULLWIDTH).strip())
     m = _ARABIC_NUMBER.fullmatch(s)
     if m:
@@ -127,14 +140,16 @@ class Compact:
         self._cstarts: list[int] = []
         self._ostarts: list[int] = []
         pos, clen = start, 0
-        for m in re.finditer(r"\s+", text[start:end]):
+        for m in _SPACE_RUN.finditer(text[start:end]):
             ws_start, ws_end = m.start() + start, m.end() + start
             clen = self._add(pieces, text[pos:ws_start], pos, clen)
             if _digits_around(text, ws_start, ws_end) and not _glue(text, ws_start, ws_end):
                 clen = self._add(pieces, " ", ws_start, clen)
             pos = ws_end
         self._add(pieces, text[pos:end], pos, clen)
-        self.text = "".join(pieces).translate(FULLWIDTH)
+        joined = "".join(pieces)
+        # translate() looks every character up in a dict: only when there is one to fold
+        self.text = joined.translate(FULLWIDTH) if _FOLDED.search(joined) else joined
         self._end = end
 
     def _add(self, pieces: list[str], piece: str, orig: int, clen: int) -> int:
