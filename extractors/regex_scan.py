@@ -11,8 +11,12 @@ module reads the compiled pattern instead and finds, generically:
   most ``before`` characters after the match start; or, for a pattern that opens with
   lookbehinds of words (``(?<=电话)|(?<=邮编)``), the words' last characters, just before
   the start (``before`` is -1);
+- or a character every match contains somewhere (:func:`required_chars`), at most
+  ``before`` (the pattern's whole reach) after the match start;
 - ``after``: how far past the anchor the engine may read for a match or any attempt
   (consumed width plus every lookahead's width).
+
+Of a pattern's anchors, the one rarest in the text at hand sets the windows.
 
 Every match then starts in ``[p - before, p]`` for an anchor position ``p`` (at ``p + 1``
 after a lookbehind anchor) and every attempt starting there reads no further than
@@ -20,8 +24,12 @@ after a lookbehind anchor) and every attempt starting there reads no further tha
 merged windows (``finditer(text, lo, hi)``: lookbehinds still see the text before ``lo``)
 gives the same matches as over the whole text.  A pattern the analysis cannot bound
 (an unbounded repeat, ``^``/``$``/``\\b``, back references, ignore-case) has no anchor and
-is run over the whole text.  Hand-written: the standard library exposes no such
-pre-filter, and the proof above needs the pattern's exact structure.
+is run over the whole text.
+
+:func:`required_chars` reads off the characters every match contains: a short text
+without one of them (a sentence tried against a dozen statement regexes) has no match,
+which ``in`` tells faster than the regex.  Hand-written: the standard library exposes no
+such pre-filter, and the proofs above need the pattern's exact structure.
 """
 from __future__ import annotations
 
@@ -107,14 +115,15 @@ def _behind(item: tuple) -> set[str] | None:
 
 
 @lru_cache(maxsize=256)
-def _plan(pattern: str, flags: int) -> tuple[re.Pattern[str], int, int] | None:
-    """(anchor regex, before, after) for a pattern, or None (scan the whole text)."""
+def _plan(pattern: str, flags: int) -> tuple[tuple[re.Pattern[str], str | None, int, int], ...] | None:
+    """The pattern's anchors as (anchor regex, the literal character or None, before,
+    after), or None (scan the whole text)."""
     if flags & (re.IGNORECASE | re.MULTILINE | re.VERBOSE | re.DOTALL) or not isinstance(pattern, str):
         return None
     try:
         items = list(_sre.parse(pattern, flags))
-        total = _reach(items)
-    except (_Unbounded, re.error):
+        total = _reach(items)  # bounds what follows any anchor too
+    except (_Unbounded, re.error, RecursionError):
         return None
     best = None
     for i, (op, av) in enumerate(items):
@@ -124,14 +133,25 @@ def _plan(pattern: str, flags: int) -> tuple[re.Pattern[str], int, int] | None:
         before = _reach(items[:i])  # bounded: the whole pattern is
         size = 1 if op is _C.LITERAL else sum(1 if k is _C.LITERAL else v[1] - v[0] + 1 for k, v in av)
         if best is None or size < best[0]:
-            best = (size, anchor, before)
+            best = (size, anchor, chr(av) if op is _C.LITERAL else None, before)
     behind = _behind(items[0]) if items else None
     if behind is not None and (best is None or len(behind) < best[0]):
-        best = (len(behind), "[" + "".join(map(re.escape, sorted(behind))) + "]", -1)
-    if best is None:
-        return None
-    _, anchor, before = best
-    return re.compile(anchor), before, total  # ``total`` bounds what follows the anchor too
+        best = (len(behind), "[" + "".join(map(re.escape, sorted(behind))) + "]", None, -1)
+    options = [(re.compile(best[1]), best[2], best[3], total)] if best else []
+    # a character somewhere in every match: the match starts at most ``total`` before it
+    options += [(re.compile(re.escape(ch)), ch, total, total) for ch in sorted(_required(items))
+                if not (best and best[2] == ch)]
+    return tuple(options) or None
+
+
+def _cheapest(text: str, options: tuple) -> tuple[int, tuple]:
+    """(characters the windows may cover, option) of the anchor that is rarest in ``text``."""
+    costs = []
+    for option in options:
+        anchor, literal, before, after = option
+        hits = text.count(literal) if literal is not None else len(anchor.findall(text))
+        costs.append((hits * (before + after + 1), option))
+    return min(costs, key=lambda c: c[0])
 
 
 def _windows(text: str, anchor: re.Pattern[str], before: int, after: int) -> Iterator[tuple[int, int]]:
@@ -154,9 +174,8 @@ def finditer(regex: re.Pattern[str], text: str) -> Iterator[re.Match[str]]:
     if plan is None:
         yield from regex.finditer(text)
         return
-    anchor, before, after = plan
-    hits = anchor.findall(text)
-    if len(hits) * (before + after + 1) * _DENSE > len(text):
+    cover, (anchor, _, before, after) = _cheapest(text, plan)
+    if cover * _DENSE > len(text):
         yield from regex.finditer(text)  # anchors everywhere: the windows would be the text
         return
     for lo, hi in _windows(text, anchor, before, after):
@@ -168,3 +187,44 @@ def scanner(regex: re.Pattern[str]) -> Callable[[str], Iterator[re.Match[str]]]:
     if _plan(regex.pattern, regex.flags) is None:
         return regex.finditer
     return lambda text: finditer(regex, text)
+
+
+def _required(items: list) -> frozenset[str]:
+    """Characters every match of ``items`` consumes (an under-estimate is safe)."""
+    out: set[str] = set()
+    for op, av in items:
+        if op is _C.LITERAL:
+            out.add(chr(av))
+        elif op in (_C.MAX_REPEAT, _C.MIN_REPEAT, getattr(_C, "POSSESSIVE_REPEAT", None)):
+            if av[0] >= 1:
+                out |= _required(list(av[2]))
+        elif op is _C.SUBPATTERN:
+            out |= _required(list(av[-1]))
+        elif op is getattr(_C, "ATOMIC_GROUP", None):
+            out |= _required(list(av))
+        elif op is _C.BRANCH:
+            alts = [_required(list(b)) for b in av[1]]
+            out |= frozenset.intersection(*alts) if alts else frozenset()
+        # anything else (classes, assertions, anchors, references) requires nothing
+    return frozenset(out)
+
+
+@lru_cache(maxsize=256)
+def _required_of(pattern: str, flags: int) -> frozenset[str]:
+    if flags & re.IGNORECASE or not isinstance(pattern, str):
+        return frozenset()
+    try:
+        return _required(list(_sre.parse(pattern, flags)))
+    except (re.error, RecursionError):
+        return frozenset()
+
+
+def required_chars(regex: re.Pattern[str]) -> frozenset[str]:
+    """Characters that every match of ``regex`` contains (empty when none is certain).
+
+    >>> sorted(required_chars(re.compile(r"(?:未|没有)收取(?:任何)?(?:费用|收费)")))
+    ['取', '收', '费']
+    >>> sorted(required_chars(re.compile(r"a|b")))
+    []
+    """
+    return _required_of(regex.pattern, regex.flags)

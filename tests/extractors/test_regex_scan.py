@@ -1,7 +1,9 @@
-"""The windowed ``finditer`` (extractors/regex_scan.py) finds what the plain one finds.
+"""The windowed ``finditer`` (extractors/regex_scan.py) finds what the plain one finds,
+and every match holds the characters ``required_chars`` names.
 
-Compared for every entity rule on every corpus report and on seeded random texts dense in
-the rules' anchors and context words (windows forced on, however dense)."""
+Compared for every entity rule and statement regex on every corpus report and on seeded
+random texts dense in the rules' anchors and context words (windows forced on, however
+dense)."""
 from __future__ import annotations
 
 import random
@@ -10,14 +12,17 @@ import re
 import pytest
 
 import extractors.regex_scan as regex_scan
+from extractors.claims import _statements_compiled
 from extractors.entities import _compiled_rules
-from extractors.regex_scan import _plan, finditer
+from extractors.regex_scan import _plan, finditer, required_chars
 
 from .conftest import corpus_params
 
 ALPHABET = ("〔〕[]［］（）()【】号第令国务院按照根据和及的年月日度一二〇零○0123456789 -－—@.a"
             "中府办发\n：:电话邮编热线")
-RULES = [pytest.param(rx, id=rec["id"]) for rx, rec in _compiled_rules()]
+STATEMENTS = [pytest.param(rx, id=rec["id"]) for rx, rec, _ in _statements_compiled()]
+RULES = [pytest.param(rx, id=rec["id"]) for rx, rec in _compiled_rules()] + STATEMENTS
+STATEMENT_WORDS = "未没有不无均已全部按时办理完成结毕申请公开费用收取答复维持行政诉讼败职兼在法定期限内情况"
 
 
 def _spans(matches) -> list[tuple[int, int]]:
@@ -29,15 +34,17 @@ def test_random_texts(regex, monkeypatch):
     monkeypatch.setattr(regex_scan, "_DENSE", 0)  # windows even where anchors abound
     rnd = random.Random(regex.pattern)
     for _ in range(2000):
-        text = "".join(rnd.choice(ALPHABET) for _ in range(rnd.randint(0, 200)))
+        text = "".join(rnd.choice(ALPHABET + STATEMENT_WORDS) for _ in range(rnd.randint(0, 200)))
         assert _spans(finditer(regex, text)) == _spans(regex.finditer(text)), text
+        assert all(required_chars(regex) <= set(m.group()) for m in regex.finditer(text))
 
 
 @pytest.mark.parametrize("path", corpus_params("reports", "*.txt"))
 def test_corpus_reports(path):
     text = path.read_text(encoding="utf-8", errors="replace")
-    for regex, _ in _compiled_rules():
+    for regex in [rx for rx, _ in _compiled_rules()] + [rx for rx, _, _ in _statements_compiled()]:
         assert _spans(finditer(regex, text)) == _spans(regex.finditer(text)), regex.pattern
+        assert all(required_chars(regex) <= set(m.group()) for m in regex.finditer(text))
 
 
 @pytest.mark.parametrize("pattern, anchor", [
@@ -50,4 +57,4 @@ def test_corpus_reports(path):
 ])
 def test_plan(pattern, anchor):
     plan = _plan(pattern, re.compile(pattern).flags)
-    assert (plan[0].pattern if plan else None) == anchor
+    assert (plan[0][0].pattern if plan else None) == anchor
