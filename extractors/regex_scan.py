@@ -169,7 +169,10 @@ def _windows(text: str, anchor: re.Pattern[str], before: int, after: int) -> Ite
 
 
 def finditer(regex: re.Pattern[str], text: str) -> Iterator[re.Match[str]]:
-    """``regex.finditer(text)``, trying only the windows around the pattern's anchor."""
+    """``regex.finditer(text)``, trying only the windows around the pattern's anchor (and
+    nothing in a text that lacks a character every match holds)."""
+    if not all(ch in text for ch in required_chars(regex)):
+        return  # a character every match holds is not in the text
     plan = _plan(regex.pattern, regex.flags)
     if plan is None:
         yield from regex.finditer(text)
@@ -183,8 +186,9 @@ def finditer(regex: re.Pattern[str], text: str) -> Iterator[re.Match[str]]:
 
 
 def scanner(regex: re.Pattern[str]) -> Callable[[str], Iterator[re.Match[str]]]:
-    """The cheaper of the two for ``regex``: windowed when it has an anchor."""
-    if _plan(regex.pattern, regex.flags) is None:
+    """The cheaper of the two for ``regex``: windowed when it has an anchor or a
+    character every match holds."""
+    if _plan(regex.pattern, regex.flags) is None and not required_chars(regex):
         return regex.finditer
     return lambda text: finditer(regex, text)
 
