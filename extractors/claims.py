@@ -28,7 +28,7 @@ from extractors.nlp import sentence_spans
 from extractors.numbers import Compact, Quantity, quantities_in
 from extractors.patterns import for_template, load_lexicon, load_statements, pattern_ref
 from extractors.phrases import alt, map_metric, metric_of
-from extractors import regex_scan
+from extractors.regex_scan import finditer as windowed_finditer
 from extractors.regex_scan import required_chars
 from extractors.sentence import Sentence
 
@@ -189,10 +189,12 @@ def _context_free(pattern: str) -> bool:
 
 def statements_possible(sentences: list[str]) -> tuple[tuple[re.Pattern[str], dict], ...]:
     """The statement regexes that may match one of the (compacted) sentences: a
-    context-free regex without a match in all of them joined is tried on none."""
+    context-free regex without a match in all of them joined is tried on none (the
+    joined text searched only around the rarest character every match holds:
+    extractors.regex_scan)."""
     joined = "\n".join(sentences)
     return tuple((regex, rec) for regex, rec, free in _statements_compiled()
-                 if not free or next(regex_scan.finditer(regex, joined), None) is not None)
+                 if not free or next(windowed_finditer(regex, joined), None) is not None)
 
 
 @cache

@@ -20,9 +20,9 @@ Of a pattern's anchors, the one rarest in the text at hand sets the windows.
 
 Every match then starts in ``[p - before, p]`` for an anchor position ``p`` (at ``p + 1``
 after a lookbehind anchor) and every attempt starting there reads no further than
-``p + 1 + after``; running the regex on the
-merged windows (``finditer(text, lo, hi)``: lookbehinds still see the text before ``lo``)
-gives the same matches as over the whole text.  A pattern the analysis cannot bound
+``p + 1 + after``; running the regex on the merged windows (``finditer(text, lo, hi)``:
+lookbehinds still see the text before ``lo``) gives the same matches as over the whole
+text.  A pattern the analysis cannot bound
 (an unbounded repeat, ``^``/``$``/``\\b``, back references, ignore-case) has no anchor and
 is run over the whole text.
 
