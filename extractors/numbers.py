@@ -31,7 +31,7 @@ import re
 from bisect import bisect_right
 from collections.abc import Iterator
 from dataclasses import dataclass
-from functools import cache, lru_cache
+from functools import cache
 
 from extractors.patterns import load_lexicon
 
@@ -109,18 +109,27 @@ def parse_number(s: str) -> float | None:
     >>> parse_number("1" * 400), parse_number("二" * 400)  # no figure: too large to be one
     (None, None)
     """
-    return _parse_short(s) if len(s) <= 24 else _parse(s)
+    if type(s) is str:
+        known = _PARSED.get(s, _UNSET)
+        if known is not _UNSET:
+            return known  # type: ignore[return-value]
+    value = _number(s.translate(FULLWIDTH))
+    if type(s) is str and len(s) <= _PARSED_CHARS:
+        if len(_PARSED) >= _PARSED_MAX:
+            _PARSED.clear()
+        _PARSED[s] = value
+    return value
 
 
-@lru_cache(maxsize=1 << 14)
-def _parse_short(s: str) -> float | None:
-    """:func:`_parse`, cached: the same few hundred numbers recur in every report's prose
-    (only short ones are kept: a hostile run of digits is not held)."""
-    return _parse(s)
+# Printed numbers already parsed: the same few hundred recur in every report's prose.
+# Only short ones are kept (a hostile run of digits is not held), at most _PARSED_MAX.
+_PARSED: dict[str, float | None] = {}
+_PARSED_CHARS, _PARSED_MAX = 24, 1 << 14
+_UNSET = object()
 
 
-def _parse(s: str) -> float | None:
-    s = _THOUSANDS.sub("", s.translate(FULLWIDTH).strip())
+def _number(folded: str) -> float | None:
+    s = _THOUSANDS.sub("", folded.strip())
     m = _ARABIC_NUMBER.fullmatch(s)
     if m:
         if len(m.group(1).split(".")[0].lstrip("0")) > 16:
