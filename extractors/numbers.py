@@ -51,6 +51,8 @@ _THOUSANDS = re.compile(r"(?<=\d)[, ](?=\d{3}(?!\d))")
 _ARABIC_NUMBER = re.compile(r"(\d+(?:\.\d+)?)\s*([万亿])?")
 _CHINESE_NUMBER = re.compile(rf"(?:{_CN_NUM})|[零〇○]")
 _TABLE_ROW = re.compile(r"\||\S {3,}\S")
+_SPACE_RUN = re.compile(r"\s+")
+_FOLDED = re.compile("[" + re.escape("".join(map(chr, FULLWIDTH))) + "]")  # what FULLWIDTH maps
 # Past this a digit run is no figure of a report (an id, a garbled or hostile run): a
 # double holds integers exactly below 2**53 ≈ 9.0e15, and a larger value would overflow
 # the arithmetic of the cross-checks (float(int) of a 400-digit run raises OverflowError).
@@ -107,7 +109,27 @@ def parse_number(s: str) -> float | None:
     >>> parse_number("1" * 400), parse_number("二" * 400)  # no figure: too large to be one
     (None, None)
     """
-    s = _THOUSANDS.sub("", s.translate(FULLWIDTH).strip())
+    if type(s) is str:
+        known = _PARSED.get(s, _UNSET)
+        if known is not _UNSET:
+            return known  # type: ignore[return-value]
+    value = _number(s.translate(FULLWIDTH))
+    if type(s) is str and len(s) <= _PARSED_CHARS:
+        if len(_PARSED) >= _PARSED_MAX:
+            _PARSED.clear()
+        _PARSED[s] = value
+    return value
+
+
+# Printed numbers already parsed: the same few hundred recur in every report's prose.
+# Only short ones are kept (a hostile run of digits is not held), at most _PARSED_MAX.
+_PARSED: dict[str, float | None] = {}
+_PARSED_CHARS, _PARSED_MAX = 24, 1 << 14
+_UNSET = object()
+
+
+def _number(folded: str) -> float | None:
+    s = _THOUSANDS.sub("", folded.strip())
     m = _ARABIC_NUMBER.fullmatch(s)
     if m:
         if len(m.group(1).split(".")[0].lstrip("0")) > 16:
@@ -127,14 +149,16 @@ class Compact:
         self._cstarts: list[int] = []
         self._ostarts: list[int] = []
         pos, clen = start, 0
-        for m in re.finditer(r"\s+", text[start:end]):
+        for m in _SPACE_RUN.finditer(text[start:end]):
             ws_start, ws_end = m.start() + start, m.end() + start
             clen = self._add(pieces, text[pos:ws_start], pos, clen)
             if _digits_around(text, ws_start, ws_end) and not _glue(text, ws_start, ws_end):
                 clen = self._add(pieces, " ", ws_start, clen)
             pos = ws_end
         self._add(pieces, text[pos:end], pos, clen)
-        self.text = "".join(pieces).translate(FULLWIDTH)
+        joined = "".join(pieces)
+        # translate() looks every character up in a dict: only when there is one to fold
+        self.text = joined.translate(FULLWIDTH) if _FOLDED.search(joined) else joined
         self._end = end
 
     def _add(self, pieces: list[str], piece: str, orig: int, clen: int) -> int:

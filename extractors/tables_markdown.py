@@ -23,6 +23,7 @@ mistune) gives the same cells but none of these repairs, which are the point.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from typing import Iterator
 
 from extractors.catalogue import Catalogue
@@ -136,21 +137,18 @@ def _parts(row: Row) -> tuple[list[Piece], list[Piece]]:
     return labels, row.pieces[n:]
 
 
-def _label_only(row: Row) -> bool:
-    labels, rest = _parts(row)
-    return bool(labels) and all(not p.text for p in rest)
-
-
 def join_wrapped(events: list[Row | Heading], cat: Catalogue, template: str | None) -> list[Row | Heading]:
     """The events with wrapped labels re-joined into one row each (across a page break:
     the page number, running header and repeated header rows between are kept after it)."""
     running = _running_lines(events, cat, template)
     furniture = [_event_key(e) in running for e in events]
+    rows_at = [k for k, f in enumerate(furniture) if not f]  # the events that are no furniture
+    wrap = _Wrapping(cat, template)
     out: list[Row | Heading] = []
     i = 0
     while i < len(events):
-        rows, skipped = _following(furniture, i)
-        merged, n = _wrap_at([events[k] for k in rows], cat, template)
+        rows, skipped = _following(furniture, rows_at, i)
+        merged, n = wrap.at([events[k] for k in rows])
         out.append(merged)
         if n > 1:
             out += [events[k] for k in skipped if k < rows[n - 1]]
@@ -180,65 +178,84 @@ def _event_key(e: Row | Heading) -> str | tuple[str, ...]:
     return e.text if isinstance(e, Heading) else tuple(p.text for p in e.pieces)
 
 
-def _following(furniture: list[bool], i: int) -> tuple[list[int], list[int]]:
+def _following(furniture: list[bool], rows_at: list[int], i: int) -> tuple[list[int], list[int]]:
     """Indices of the row at ``i`` and the rows after it (page furniture, the events
-    marked in ``furniture``, stepped over), and of the furniture stepped over."""
-    rows, skipped = [i], []
-    for k in range(i + 1, min(len(furniture), i + 4 * MAX_WRAP)):
-        if furniture[k]:
-            skipped.append(k)
-            continue
-        rows.append(k)
-        if len(rows) > MAX_WRAP:
-            break
-    return rows, skipped
+    marked in ``furniture``, stepped over), and of the furniture stepped over; ``rows_at``
+    lists the events that are not furniture, in order."""
+    stop = min(len(furniture), i + 4 * MAX_WRAP)
+    k = bisect_right(rows_at, i)
+    rows = [i] + [r for r in rows_at[k:k + MAX_WRAP] if r < stop]
+    last = rows[-1] if len(rows) > MAX_WRAP else stop - 1  # the scan ends at the last row taken
+    return rows, [r for r in range(i + 1, last + 1) if furniture[r]]
 
 
-def _wrap_at(rows: list, cat: Catalogue, template: str | None) -> tuple[Row | Heading, int]:
-    """(``rows[0]`` with the rows its label wraps onto joined in, how many rows it took)."""
-    row = rows[0]
-    if not _has_label(row):
-        return row, 1
-    run = 1  # the label rows (values blank) that follow
-    while run < len(rows) and _has_label(rows[run]) and _label_only(rows[run]):
-        run += 1
-    if not _label_only(row):  # values on the first row, the label's rest below
-        if _known(_parts(row)[0][-1], cat, template):
+class _Wrapping:
+    """The wrapped-label joins of one table: each row's label/value split and each label
+    text's catalogue answer are worked out once (a row is looked at from every one of the
+    up to MAX_WRAP rows before it)."""
+
+    def __init__(self, cat: Catalogue, template: str | None) -> None:
+        self.cat, self.template = cat, template
+        self._parts: dict[int, tuple[Row, tuple[list[Piece], list[Piece]]]] = {}
+        self._known: dict[str, bool] = {}
+
+    def parts(self, row: Row) -> tuple[list[Piece], list[Piece]]:
+        got = self._parts.get(id(row))
+        if got is None or got[0] is not row:
+            got = self._parts[id(row)] = (row, _parts(row))  # the row held: its id stays its own
+        return got[1]
+
+    def label_only(self, row: Row) -> bool:
+        labels, rest = self.parts(row)
+        return bool(labels) and all(not p.text for p in rest)
+
+    def has_label(self, event) -> bool:
+        return isinstance(event, Row) and not event.values_only and bool(self.parts(event)[0])
+
+    def known(self, text: str) -> bool:
+        if text not in self._known:
+            self._known[text] = bool(self.cat.match_any(text, self.template))
+        return self._known[text]
+
+    def own(self, row: Row) -> Piece:
+        return self.parts(row)[0][-1]
+
+    def join(self, rows: list[Row]) -> Piece | None:
+        """The own labels of ``rows`` joined, if the catalogue knows the join."""
+        owns = [self.own(r) for r in rows]
+        text = "".join(p.text for p in owns)
+        return Piece(text, owns[0].start, owns[-1].end) if self.known(text) else None
+
+    def at(self, rows: list) -> tuple[Row | Heading, int]:
+        """(``rows[0]`` with the rows its label wraps onto joined in, how many rows it took)."""
+        row = rows[0]
+        if not self.has_label(row):
             return row, 1
-        for end in range(1, run):
-            joined = _join(rows[:end + 1], cat, template)
+        run = 1  # the label rows (values blank) that follow
+        while run < len(rows) and self.has_label(rows[run]) and self.label_only(rows[run]):
+            run += 1
+        if not self.label_only(row):  # values on the first row, the label's rest below
+            if self.known(self.own(row).text):
+                return row, 1
+            for end in range(1, run):
+                joined = self.join(rows[:end + 1])
+                if joined:
+                    return _merge(row, joined, row), end + 1
+            return row, 1
+        last = rows[run] if run < len(rows) else None  # values on the last row
+        if self.has_label(last) and not self.label_only(last) and not (  # a complete label after a complete one
+                self.known(self.own(last).text) and self.known(self.own(row).text)):
+            start = next((s for s in range(run - 1, -1, -1) if self.join(rows[s:run + 1])), None)
+            if start == 0:
+                return _merge(row, self.join(rows[:run + 1]), last), run + 1
+            run = start if start is not None else run  # the rows before that join stand alone
+        if self.known(self.own(row).text):
+            return row, 1
+        for end in range(1, run):  # a row of empty cells, its label wrapped
+            joined = self.join(rows[:end + 1])
             if joined:
-                return _merge(row, joined, row), end + 1
+                return _merge(row, joined, rows[end]), end + 1
         return row, 1
-    last = rows[run] if run < len(rows) else None  # values on the last row
-    if _has_label(last) and not _label_only(last) and not (  # a complete label after a complete one
-            _known(_parts(last)[0][-1], cat, template) and _known(_parts(row)[0][-1], cat, template)):
-        start = next((s for s in range(run - 1, -1, -1) if _join(rows[s:run + 1], cat, template)), None)
-        if start == 0:
-            return _merge(row, _join(rows[:run + 1], cat, template), last), run + 1
-        run = start if start is not None else run  # the rows before that join stand alone
-    if _known(_parts(row)[0][-1], cat, template):
-        return row, 1
-    for end in range(1, run):  # a row of empty cells, its label wrapped
-        joined = _join(rows[:end + 1], cat, template)
-        if joined:
-            return _merge(row, joined, rows[end]), end + 1
-    return row, 1
-
-
-def _has_label(event) -> bool:
-    return isinstance(event, Row) and not event.values_only and bool(_parts(event)[0])
-
-
-def _known(piece: Piece, cat: Catalogue, template: str | None) -> bool:
-    return bool(cat.match_any(piece.text, template))
-
-
-def _join(rows: list[Row], cat: Catalogue, template: str | None) -> Piece | None:
-    """The own labels of ``rows`` joined, if the catalogue knows the join."""
-    owns = [_parts(r)[0][-1] for r in rows]
-    text = "".join(p.text for p in owns)
-    return Piece(text, owns[0].start, owns[-1].end) if _known(Piece(text, 0, 0), cat, template) else None
 
 
 def _merge(first: Row, own: Piece, last: Row) -> Row:
