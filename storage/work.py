@@ -175,21 +175,23 @@ def mark_enqueued(db, ids: list[str]) -> None:
 
 
 def stale(db, requeue_after: float, queues_empty: bool, ids: list[str] | None = None) -> dict:
-    """Work no message will bring: ``processing`` with an expired lease (set back to
-    ``queued``), ``done`` with a pending step and no live lease, and — when the broker's
+    """Work no message will bring: ``processing`` with an expired lease or none (set back
+    to ``queued``; a report ``processing`` without a lease is what a store that lost its
+    last writes when killed can hand back: the result saved as ``done`` lost, the lease's
+    removal kept), ``done`` with a pending step and no live lease, and — when the broker's
     queues are empty — ``queued`` for longer than ``requeue_after`` seconds."""
     t = _now()
     scope: dict[str, Any] = {"_id": {"$in": ids}} if ids is not None else {}
-    expired = [d["_id"] for d in db.reports.find(
-        {**scope, "status": "processing", "lease.until": {"$lt": t}}, {"_id": 1})]
+    no_live_lease = [{"lease": None}, {"lease.until": {"$lt": t}}]
+    expired = [d["_id"] for cond in no_live_lease  # two queries: each on the status index
+               for d in db.reports.find({**scope, "status": "processing", **cond}, {"_id": 1})]
     if expired:
         db.reports.update_many({"_id": {"$in": expired}, "status": "processing",
-                                "lease.until": {"$lt": t}},
+                                "$or": no_live_lease},
                                {"$set": {"status": "queued", "updated_at": t},
                                 "$unset": {"lease": ""}})
     pending = [d["_id"] for d in db.reports.find(
-        {**scope, "status": "done", "pending": RELATE,
-         "$or": [{"lease": None}, {"lease.until": {"$lt": t}}]}, {"_id": 1})]
+        {**scope, "status": "done", "pending": RELATE, "$or": no_live_lease}, {"_id": 1})]
     lost: list[str] = []
     if queues_empty:
         before = t - timedelta(seconds=requeue_after)

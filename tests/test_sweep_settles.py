@@ -45,7 +45,8 @@ def test_a_worker_sweep_settles_an_ingest_that_did_not_wait(graded, cli_env, red
     until(lambda: _unsettled(db) == 0, 120, "the sweep to settle every marked report")
     assert db.reports.count_documents({"duplicate_check.status": "truncated"}) >= 14
     assert _findings(env) == expected
-    assert "sweep: settled" in procs[0].output()
+    until(lambda: "sweep: settled" in procs[0].output(), 30,
+          "the sweep's log line (written once its chunk is saved)")
     with open_store(env["GONGKAI_MONGO_URL"], env["GONGKAI_DB_NAME"]) as store:
         with store.locked(["year:2023"]):  # as a worker relating or settling the year
             marked = db.reports.update_many({"duplicate_check.status": "truncated"},

@@ -113,3 +113,14 @@ def test_worker_limits_reach_celery(no_env):
         assert app.conf.worker_max_memory_per_child == int(s.worker_max_memory_mb * 1024)
     finally:
         configure(load_settings())
+
+
+def test_sweep_requeues_a_report_processing_without_a_lease(store):
+    """What a killed store can hand back after a restart: the result's ``done`` lost, the
+    lease's removal kept.  No lease will expire, so the sweep must take it as stale."""
+    rid = _stored(store)
+    work.take(store.db, rid, V, "t", 60)
+    store.db.reports.update_one({"_id": rid}, {"$unset": {"lease": ""}})
+    assert work.stale(store.db, 60, False, [rid])["expired"] == [rid]
+    assert store.report(rid)["status"] == "queued"
+    assert work.take(store.db, rid, V, "t2", 60) is not None
