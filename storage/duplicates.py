@@ -26,6 +26,7 @@ from typing import Iterable
 from pymongo.errors import DuplicateKeyError
 
 from extractors.related import rank_key, truncated_mark
+from storage.related import done_primary
 
 _PRIMARY = {"rendering_of": None}
 _TRUNCATED = "truncated"
@@ -36,8 +37,7 @@ def in_pool(doc: dict, report_id: str, body_key: str | None) -> bool:
     """A report read by ``pool_read`` (same year, a shared band) is in the pool of
     ``report_id`` (of ``body_key``): done, of another body, not a rendering; the
     conditions ``{_id: {$ne}, status: "done", body_key: {$ne}, rendering_of: None}``."""
-    return (doc["_id"] != report_id and doc.get("status") == "done"
-            and doc.get("body_key") != body_key and doc.get("rendering_of") is None)
+    return doc["_id"] != report_id and doc.get("body_key") != body_key and done_primary(doc)
 
 
 def _latest(rank: dict | None) -> list | None:

@@ -49,6 +49,12 @@ class _LockBeat(Heartbeat):
             {"$set": {"until": datetime.now(timezone.utc) + timedelta(seconds=self.seconds)}})
         return res.matched_count > 0
 
+def done_primary(doc: dict) -> bool:
+    """A stored report read without the conditions in its query is done and not a
+    rendering (``rendering_of`` None or absent: stored before renderings existed)."""
+    return doc.get("status") == "done" and doc.get("rendering_of") is None
+
+
 # oldest first: the first stored of a report's renderings is the report itself
 ARRIVAL_ORDER = [("seq", 1), ("created_at", 1), ("_id", 1)]
 
@@ -154,9 +160,7 @@ class RelatedStore:
         docs = self.db.reports.find(  # the body's two years on the (body_key, year) index
             {"body_key": body_key, "year": {"$in": [year - 1, year + 1]}},
             {"_id": 1, "year": 1, "status": 1, "rendering_of": 1}).sort(ARRIVAL_ORDER)
-        # done, not renderings (rendering_of None or absent: stored before renderings)
-        return [{"_id": d["_id"], "year": d["year"]} for d in docs
-                if d.get("status") == "done" and d.get("rendering_of") is None]
+        return [{"_id": d["_id"], "year": d["year"]} for d in docs if done_primary(d)]
 
     def sources_of(self, ids: list[str]) -> dict[str, str | None]:
         """The first source of each report."""
