@@ -14,9 +14,9 @@ and its pool workers, or the Celery worker and its children).
 bulk inserts): the ceiling any client can reach on this machine.
 
 ``--scale 1000,10000``: how cost grows with the store.  The N reports are stored once,
-then cloned (reports and texts under new ids and body names, keeping their MinHash band
-keys, so the same-year near-duplicate pool grows as it would) until the store holds
-each size, and ``--batch`` new reports (another seed) are ingested at each size: their
+then the store is filled with done reports until it holds each size (report documents
+copied from those, each with the text, band keys, sections, year and body of a generated
+report of its own, so that near-duplicate pools grow as distinct reports make them grow), and ``--batch`` new reports (another seed) are ingested at each size: their
 time per report should stay flat.  ``--caps 60,200``: at each size one batch per
 near-duplicate cap (setting ``duplicate_candidates``), with how many checks it truncated.
 
@@ -206,31 +206,66 @@ def raw_rate(env: dict) -> None:
         client.close()
 
 
-def clone_to(env: dict, size: int) -> int:
-    """Clone the done reports (report documents and texts, new ids and body names, same
-    band keys) until the store holds ``size`` reports; returns the count."""
+def _filler(path: str) -> dict:
+    """What a filler report stores of one generated document: its normalized text, band
+    keys, sections, year and body (in a pool process: the signature is most of the cost)."""
+    from extractors.crossyear import body_key
+    from extractors.dedup import signature
+    from extractors.metadata import extract_metadata
+    from extractors.reader import read_document
+    from extractors.sections import segment
+
+    data = Path(path).read_bytes()
+    text = read_document(data, filename=Path(path).name).text
+    sections = segment(text)
+    meta = extract_metadata(text, sections)
+    return {"text": text, "lsh": signature(text), "year": meta.year, "body": meta.body,
+            "body_key": body_key(meta.body) if meta.body else None,
+            "sections": [x.to_dict() for x in sections.sections]}
+
+
+def clone_to(env: dict, size: int, work: Path | None = None) -> int:
+    """Fill the store with done reports until it holds ``size``: report documents copied
+    from the ingested ones, each with the text, band keys, sections, year and body of a
+    synthetic report of its own (generated here, another seed per fill; not analysed or
+    stored cell by cell), so that the same-year near-duplicate pools grow as a corpus of
+    distinct reports makes them grow (copies keeping their originals' band keys would
+    make every pool hold every copy).  Returns the count."""
+    from multiprocessing import Pool
+
+    from gongkai.synth import generate
+
     client, db = _db(env)
     try:
         have = db.reports.count_documents({})
         originals = list(db.reports.find({"status": "done", "clone": {"$ne": True}}))
-        texts = {d["_id"]: d for d in db.text_inline.find({"_id": {"$in": [r["_id"] for r in originals]}})}
-        copy = 1
-        while have < size and originals:
+        if have >= size or not originals:
+            return have
+        folder = Path(tempfile.mkdtemp(prefix="fill", dir=work))
+        generate(size - have, seed=7_000_000 + have, out_dir=folder)
+        paths = sorted(str(p) for p in folder.glob("*.txt"))
+        with Pool(2) as pool:
+            fillers = pool.imap(_filler, paths, chunksize=20)
             reports, blobs = [], []
-            for rep in originals[:size - have]:
+            for i, fill in enumerate(fillers):
+                rep = originals[i % len(originals)]
                 rid = f"c{have:07d}" + rep["_id"][8:]
-                suffix = f"（副本{have}）"
                 reports.append({**rep, "_id": rid, "sha256": rid, "clone": True, "seq": 10**9 + have,
-                                "body_key": (rep.get("body_key") or "") + suffix,
-                                "report": {**(rep.get("report") or {}),
-                                           "body": ((rep.get("report") or {}).get("body") or "") + suffix}})
-                if rep["_id"] in texts:
-                    blobs.append({**texts[rep["_id"]], "_id": rid})
+                                "body_key": fill["body_key"], "year": fill["year"], "lsh": fill["lsh"],
+                                "sections": fill["sections"], "duplicate_check": None,
+                                "duplicate_rank": None,
+                                "report": {**(rep.get("report") or {}), "body": fill["body"],
+                                           "year": fill["year"]}})
+                blobs.append({"_id": rid, "data": fill["text"].encode("utf-8")})
                 have += 1
-            db.reports.insert_many(reports, ordered=False)
-            if blobs:
+                if len(reports) == 500:
+                    db.reports.insert_many(reports, ordered=False)
+                    db.text_inline.insert_many(blobs, ordered=False)
+                    reports, blobs = [], []
+            if reports:
+                db.reports.insert_many(reports, ordered=False)
                 db.text_inline.insert_many(blobs, ordered=False)
-            copy += 1
+        shutil.rmtree(folder, ignore_errors=True)
         return have
     finally:
         client.close()
@@ -244,7 +279,7 @@ def scale(env: dict, sizes: list[int], batch: int, work: Path, base: float,
           + (f", once per near-duplicate cap {', '.join(map(str, caps))}" if caps != (None,) else ""))
     first = None
     for i, size in enumerate(sizes):
-        have = clone_to(env, size)
+        have = clone_to(env, size, work)
         for j, cap in enumerate(caps):
             folder = work / f"batch{i}_{j}"
             generate(batch, seed=1000 + 10 * i + j, out_dir=folder)

@@ -18,8 +18,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
-from extractors.crossyear import (cross_year, shingle_similarity, similarity_findings,
-                                  tokens)
+from extractors.crossyear import cross_year, jaccard, similarity_findings, text_shingles
 from extractors.rules import RuleSet, load_rules
 
 CANDIDATE_LIMIT = 200  # near-duplicate candidates compared per report (~2 ms each), most shared bands first
@@ -43,7 +42,7 @@ def _numbers(record: dict) -> dict[tuple[str, str], float]:
 
 
 def _text_similarity(a: dict, b: dict, k: int) -> float:
-    return shingle_similarity(tokens(a.get("text") or ""), tokens(b.get("text") or ""), k)
+    return jaccard(text_shingles(a.get("text") or "", k), text_shingles(b.get("text") or "", k))
 
 
 def same_report(a: dict, b: dict, rules: RuleSet | None = None) -> bool:

@@ -110,10 +110,14 @@ _CACHE: dict[str, RuleSet] = {}
 
 def load_rules(path: str | Path | None = None) -> RuleSet:
     """Load, validate and cache (per process, per path) a rules file."""
+    if not path and "" in _CACHE:  # the default, no filesystem call once loaded (asked per pair)
+        return _CACHE[""]
     p = Path(path) if path else DEFAULT_PATH
     cache_key = str(p.resolve())
     if cache_key not in _CACHE:
         _CACHE[cache_key] = parse_rules(p.read_text(encoding="utf-8"), str(p))
+    if not path:
+        _CACHE[""] = _CACHE[cache_key]
     return _CACHE[cache_key]
 
 

@@ -140,6 +140,29 @@ def test_shingle_similarity():
     assert shingle_similarity([], a) == 0.0
 
 
+def _tuple_jaccard(a: list[str], b: list[str], k: int = 5) -> float:
+    """The definition, written out with sets of token tuples."""
+    def runs(t):
+        return {tuple(t[i:i + k]) for i in range(len(t) - k + 1)} if len(t) >= k else ({tuple(t)} if t else set())
+    x, y = runs(a), runs(b)
+    return len(x & y) / len(x | y) if x and y else 0.0
+
+
+def test_fingerprinted_shingles_give_the_set_jaccard_of_token_runs():
+    import random
+
+    from tests.extractors.conftest import corpus_files
+
+    rng = random.Random(5)
+    alphabet = "公开信息政府申请条例年度报告工作办理答复"
+    texts = ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 60))) for _ in range(40)]
+    texts += [p.read_text(encoding="utf-8", errors="ignore") for p in corpus_files("reports")[:12]]
+    texts += ["", "ab", "一二三", "一二三四五", "一二三四五六"]
+    for i, a in enumerate(texts):
+        for b in texts[i:]:
+            assert shingle_similarity(tokens(a), tokens(b)) == _tuple_jaccard(tokens(a), tokens(b))
+
+
 def test_near_duplicate_warns_even_for_other_bodies():
     a = report(2011, "pre2019", {}, text=BASE_TEXT * 3)
     b = report(2011, "pre2019", {}, text=(BASE_TEXT * 3).replace("县", "区"))
