@@ -112,7 +112,8 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--n", type=int, default=52, help="reports for the whole-process figures")
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--ingest-n", type=int, default=150)
-    ap.add_argument("--scale", default="300,1500", help="store sizes for the growth figures")
+    ap.add_argument("--scale", default="1000,10000",
+                    help="store sizes for the growth figures (the issue's third: 1000,10000,50000)")
     ap.add_argument("--batch", type=int, default=40, help="reports ingested at each --scale size")
     ap.add_argument("--no-ingest", action="store_true")
     ap.add_argument("--no-check", action="store_true", help="skip the whole-process figures")

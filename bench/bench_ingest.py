@@ -201,9 +201,36 @@ def raw_rate(env: dict) -> None:
             coll.insert_many([{**doc, "_id": 10_000 + k * 100 + j} for j in range(100)])
         dt = time.perf_counter() - start
         print(f"embedded server: insert_many of 100       {2000 / dt:7.0f} docs/s ({dt / 20 * 1000:.0f} ms a call)")
+        cells_ceiling(db)
     finally:
         coll.drop()
         client.close()
+
+
+def cells_ceiling(db) -> None:
+    """How many reports' cells the server can take at all: a report's stored cells (the
+    ingested ones, ~133 documents) inserted again into a scratch collection with the
+    cells' indexes and with none but ``_id`` — the ceiling of ingest in reports/s for
+    the cells alone, whatever the client does."""
+    from storage.store import all_indexes
+
+    sample = [{k: v for k, v in d.items() if k != "_id"} for d in db.cells.find({}, limit=133)]
+    if not sample:
+        return
+    for label, indexed in (("with the cells' indexes", True), ("with no secondary index", False)):
+        scratch = db["bench_cells"]
+        scratch.drop()
+        if indexed:
+            for name, keys, options in all_indexes():
+                if name == "cells":
+                    scratch.create_index(keys, **options)
+        start, rounds = time.perf_counter(), 15
+        for _ in range(rounds):
+            scratch.insert_many([dict(d) for d in sample])
+        dt = time.perf_counter() - start
+        print(f"embedded server: one report's {len(sample)} cells, {label:24s} "
+              f"{rounds * len(sample) / dt:6.0f} docs/s = {rounds / dt:5.1f} reports/s at most")
+        scratch.drop()
 
 
 def _filler(path: str) -> dict:

@@ -35,7 +35,7 @@ from gongkai.synth.render import Doc, render_new, render_pre2019
 from gongkai.synth.seeding import seed_before_render, seed_prose, seed_table_number
 from gongkai.synth.values import YEARS, Draft, values_new, values_pre2019
 
-GENERATOR_VERSION = "synth.v2"  # v2: figure-free prose composed per body (config/synth/phrases.yaml)
+GENERATOR_VERSION = "synth.v3"  # v2: figure-free prose composed per body (config/synth/phrases.yaml); v3: in each body's voice, longer
 _ENCODER = json.JSONEncoder(ensure_ascii=False)
 
 

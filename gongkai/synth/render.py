@@ -7,7 +7,7 @@ import random
 from dataclasses import dataclass, field
 from typing import Sequence
 
-from gongkai.synth.phrases import bank, compose, topics_for
+from gongkai.synth.phrases import bank, compose, in_voice, topics_for
 from gongkai.synth.values import (MONEY, MONEY_KEYS, T3_COLUMNS, T3_HEADER, T4_BLOCKS, T4_COLUMNS,
                                   PRE2019_ROWS, Draft, fmt, gold_value, ref_value, t3_results)
 
@@ -37,9 +37,13 @@ class Doc:
         self.quotes.setdefault(ref, (pattern, n, key, col))
         return pattern.format(fmt(key, col, n))
 
-    def say(self, bank: Sequence[str], **kw) -> str:
+    def say(self, bank: Sequence[str], voiced: bool = False, **kw) -> str:
+        """One sentence of ``bank``; ``voiced``: in the body's house style (only for
+        sentences that hold no figure and no statement the checks read)."""
         d = self.d
-        return self.rng.choice(bank).format(b=d.body.name, s=d.body.short, y=d.year, ny=d.year + 1, **kw)
+        text = self.rng.choice(bank)
+        text = in_voice(d.body.name, text) if voiced else text
+        return text.format(b=d.body.name, s=d.body.short, y=d.year, ny=d.year + 1, **kw)
 
     def row(self, key: str, label: str, cols: Sequence[str], lead: list) -> list:
         """Value cells of one table row (recorded as gold cells), after its ``lead`` cells."""
@@ -153,7 +157,7 @@ def intro(doc: Doc, sections: Sequence[str]) -> None:
     doc.p(f"{d.body.name}{d.year}年政府信息公开工作年度报告")
     parts = "、".join(s.split("、", 1)[1] for s in sections)
     tel = f"0{doc.rng.randint(710, 799)}-{doc.rng.randint(2000000, 8999999)}"
-    doc.p(doc.say(bank("intro")) + f"全文包括{parts}等部分。" + doc.say(bank("period")) + doc.say(bank("contact"), tel=tel))
+    doc.p(doc.say(bank("intro"), voiced=True) + f"全文包括{parts}等部分。" + doc.say(bank("period")) + doc.say(bank("contact"), tel=tel))
 
 
 def fillers(doc: Doc, name: str, lo: int, hi: int) -> str:
@@ -167,8 +171,11 @@ def fillers(doc: Doc, name: str, lo: int, hi: int) -> str:
     rng, d = doc.filler, doc.d
     fields = random.Random(d.body.name).sample(topics_for(d.body.name), 6)
     out = []
-    for topic in rng.sample(fields, min(len(fields), rng.randint(lo, hi))):
-        out.append(compose(rng, name).format(b=d.body.name, s=d.body.short, topic=topic) + "。")
+    n = rng.randint(lo, hi)
+    picks = rng.sample(fields, min(len(fields), n))
+    for topic in picks + [rng.choice(fields) for _ in range(n - len(picks))]:
+        out.append(in_voice(d.body.name, compose(rng, name)).format(
+            b=d.body.name, s=d.body.short, topic=topic) + "。")
     return "".join(out)
 
 
@@ -200,16 +207,16 @@ def _t4_all_upheld(v: dict) -> bool:
 def overview_new(doc: Doc) -> None:
     d, rng = doc.d, doc.rng
     doc.p(NEW_SECTIONS[0])
-    doc.p(doc.say(bank("opening")) + doc.say(bank("leadership")) + fillers(doc, "progress", 3, 5))
+    doc.p(doc.say(bank("opening"), voiced=True) + doc.say(bank("leadership"), voiced=True) + fillers(doc, "progress", 7, 10))
     doc.p("（一）主动公开。" + proactive_new(doc))
-    doc.p(fillers(doc, "focus", 5, 6) + fillers(doc, "interpret", 3, 4))
+    doc.p(fillers(doc, "focus", 8, 11) + fillers(doc, "interpret", 6, 8))
     doc.p("（二）依申请公开。" + applications_new(doc)
           + dispute_sentence(doc, "t4.review@total", "t4.litigation_direct@total+t4.litigation_after_review@total",
                              _t4_all_upheld(d.v)))
-    doc.p("（三）政府信息管理。" + doc.say(bank("management")) + fillers(doc, "practice", 3, 5))
+    doc.p("（三）政府信息管理。" + doc.say(bank("management"), voiced=True) + fillers(doc, "practice", 7, 10))
     doc.p("（四）平台建设。" + doc.say(bank("platform"), x=rng.randint(50, 3000), k=rng.randint(1, 12))
-          + fillers(doc, "service", 2, 3))
-    doc.p("（五）监督保障。" + doc.say(bank("supervision"), k=rng.randint(1, 6)) + fillers(doc, "base", 2, 4))
+          + fillers(doc, "service", 5, 7))
+    doc.p("（五）监督保障。" + doc.say(bank("supervision"), k=rng.randint(1, 6)) + fillers(doc, "base", 5, 7))
 
 
 def proactive_new(doc: Doc) -> str:
@@ -314,12 +321,12 @@ def render_pre2019(doc: Doc) -> None:
     d, rng = doc.d, doc.rng
     intro(doc, PRE2019_SECTIONS)
     doc.p(PRE2019_SECTIONS[0])
-    doc.p(doc.say(bank("opening")) + doc.say(bank("leadership")) + doc.say(bank("management"))
-          + fillers(doc, "practice", 3, 5) + fillers(doc, "progress", 3, 5))
+    doc.p(doc.say(bank("opening"), voiced=True) + doc.say(bank("leadership"), voiced=True) + doc.say(bank("management"), voiced=True)
+          + fillers(doc, "practice", 7, 10) + fillers(doc, "progress", 7, 10))
     doc.p(PRE2019_SECTIONS[1])
     doc.p(proactive_pre2019(doc))
-    doc.p(fillers(doc, "focus", 5, 6) + fillers(doc, "interpret", 3, 4) + fillers(doc, "service", 2, 3))
-    doc.p(fillers(doc, "base", 2, 4))
+    doc.p(fillers(doc, "focus", 8, 11) + fillers(doc, "interpret", 6, 8) + fillers(doc, "service", 5, 7))
+    doc.p(fillers(doc, "base", 5, 7))
     doc.p(PRE2019_SECTIONS[2])
     doc.p(applications_pre2019(doc))
     doc.p(PRE2019_SECTIONS[3])
