@@ -187,30 +187,31 @@ def _context_free(pattern: str) -> bool:
     return not any(t in rest for t in ("(?", "^", "$", "\\b", "\\B", "\\A", "\\Z"))
 
 
-def statements_possible(sentences: list[str]) -> tuple[tuple[re.Pattern[str], dict], ...]:
-    """The statement regexes that may match one of the (compacted) sentences: a
-    context-free regex without a match in all of them joined is tried on none (the
-    joined text searched only around the rarest character every match holds:
-    extractors.regex_scan)."""
+def statements_possible(sentences: list[str]) -> tuple[tuple[re.Pattern[str], dict, tuple[str, ...]], ...]:
+    """The statement regexes that may match one of the (compacted) sentences, each with
+    :func:`_needs`: a context-free regex without a match in all of them joined is tried
+    on none (the joined text searched only around the rarest character every match
+    holds: extractors.regex_scan)."""
     joined = "\n".join(sentences)
-    return tuple((regex, rec) for regex, rec, free in _statements_compiled()
+    return tuple((regex, rec, _needs(regex)) for regex, rec, free in _statements_compiled()
                  if not free or next(windowed_finditer(regex, joined), None) is not None)
 
 
 @cache
 def _needs(regex: re.Pattern[str]) -> tuple[str, ...]:
     """Characters every match of a statement regex holds (extractors.regex_scan): a
-    sentence without one of them is not tried."""
+    sentence without one of them is not tried.  Looked up once a report, not once a
+    sentence: a compiled pattern's hash reads its whole compiled code."""
     return tuple(sorted(required_chars(regex)))
 
 
 def _statements(ctx: Sentence) -> list[Claim]:
     assert ctx.comp is not None
     out = []
-    tried = ctx.statements if ctx.statements is not None else [r[:2] for r in _statements_compiled()]
+    tried = ctx.statements if ctx.statements is not None else [(r, rec, _needs(r)) for r, rec, _ in _statements_compiled()]
     sentence = ctx.comp.text
-    for regex, rec in tried:
-        if not all(ch in sentence for ch in _needs(regex)):
+    for regex, rec, needs in tried:
+        if not all(map(sentence.__contains__, needs)):
             continue
         for m in regex.finditer(sentence):
             implies = _implied(ctx, rec, m)

@@ -163,6 +163,8 @@ def tokens(text: str) -> list[str]:
 # with wide gaps from pdftotext -layout).  Prose extractors skip those lines and rejoin
 # prose lines that a PDF wrapped in the middle of a sentence.
 _TABLE_LINE = re.compile(r" \| |^\||\|$|\S {3,}\S|^[\d\s.,%/—–\-]*$")
+_LAYOUT_GAP = re.compile(r"\S {3,}\S")  # _TABLE_LINE's alternatives without a pipe
+_NUMBERS_ONLY = re.compile(r"[\d\s.,%/—–\-]*$")
 _HEADING_START = re.compile(r"\s*(?:[一二三四五六七八九十]+、|[（(][一二三四五六七八九十\d]+[)）]|\d{1,2}[、.．](?!\d))")
 _SENTENCE = re.compile(r"[^。；！？!?;]+[。；！？!?;]*")
 _SENT_END = "。；！？：:!?;"
@@ -176,7 +178,19 @@ def is_table_line(line: str) -> bool:
     A prose sentence that a converter ended with a stray " |" is no row: one pipe at the
     end of a line with 。/； or a clause mark in a long line (row labels have neither)."""
     s = line.strip()
-    return bool(_TABLE_LINE.search(s)) and not _prose_with_pipe(s)
+    return _table_shaped(s) and not _prose_with_pipe(s)
+
+
+def _table_shaped(s: str) -> bool:
+    """``_TABLE_LINE.search(s)`` for a stripped line, its alternatives tested with ``in``
+    first: a prose line has no pipe and no run of three spaces, and its first character
+    that is no digit/space/punctuation ends the bare-number test, so the regex is not
+    tried at every character of the line."""
+    if "|" in s:
+        return bool(_TABLE_LINE.search(s))
+    if "   " in s and _LAYOUT_GAP.search(s):
+        return True
+    return _NUMBERS_ONLY.match(s) is not None
 
 
 def _prose_with_pipe(s: str) -> bool:

@@ -145,6 +145,12 @@ class Compact:
 
     def __init__(self, text: str, start: int = 0, end: int | None = None) -> None:
         end = len(text) if end is None else end
+        self._end = end
+        if _SPACE_RUN.search(text, start, end) is None:  # most sentences: one piece
+            piece = text[start:end]
+            self._cstarts, self._ostarts = ([0], [start]) if piece else ([], [])
+            self.text = piece.translate(FULLWIDTH) if _FOLDED.search(piece) else piece
+            return
         pieces: list[str] = []
         self._cstarts: list[int] = []
         self._ostarts: list[int] = []
@@ -159,7 +165,6 @@ class Compact:
         joined = "".join(pieces)
         # translate() looks every character up in a dict: only when there is one to fold
         self.text = joined.translate(FULLWIDTH) if _FOLDED.search(joined) else joined
-        self._end = end
 
     def _add(self, pieces: list[str], piece: str, orig: int, clen: int) -> int:
         if piece:
@@ -376,30 +381,33 @@ def find_quantities(text: str) -> list[Quantity]:
     return [q for q, _ in quantities_in(Compact(text), text)]
 
 
+# Each quoted-title and quoted-name regex with its opening mark: a sentence without the
+# mark (most of them) is not scanned.
+
 @cache
-def _title_regexes() -> tuple[re.Pattern[str], ...]:
-    """One regex per quoted-title mark pair (lexicon ``quoted_titles``)."""
-    return tuple(re.compile(re.escape(opener) + "[^" + re.escape(opener + closer) + "]*"
-                            + re.escape(closer))
+def _title_regexes() -> tuple[tuple[str, re.Pattern[str]], ...]:
+    """(opening mark, regex) per quoted-title mark pair (lexicon ``quoted_titles``)."""
+    return tuple((opener, re.compile(re.escape(opener) + "[^" + re.escape(opener + closer) + "]*"
+                                     + re.escape(closer)))
                  for opener, closer, *_ in load_lexicon().get("quoted_titles", []))
 
 
 def _titles(text: str) -> list[tuple[int, int]]:
     """Spans of quoted titles (lexicon ``quoted_titles``: open/close mark pairs)."""
-    return [m.span() for regex in _title_regexes() for m in regex.finditer(text)]
+    return [m.span() for opener, regex in _title_regexes() if opener in text for m in regex.finditer(text)]
 
 
 @cache
-def _quoted_name_regexes() -> tuple[re.Pattern[str], ...]:
+def _quoted_name_regexes() -> tuple[tuple[str, re.Pattern[str]], ...]:
     conf = load_lexicon()["quoted_names"]
-    return tuple(re.compile(re.escape(opener) + rf"[{_CN_CHARS}][^{re.escape(opener + closer)}]"
-                            rf"{{0,{int(conf['max_chars']) - 1}}}" + re.escape(closer))
+    return tuple((opener, re.compile(re.escape(opener) + rf"[{_CN_CHARS}][^{re.escape(opener + closer)}]"
+                                     rf"{{0,{int(conf['max_chars']) - 1}}}" + re.escape(closer)))
                  for opener, closer in conf["marks"])
 
 
 def _quoted_names(text: str) -> list[tuple[int, int]]:
     """Spans of short quoted texts that begin with a Chinese numeral (“四个聚焦”)."""
-    return [m.span() for regex in _quoted_name_regexes() for m in regex.finditer(text)]
+    return [m.span() for opener, regex in _quoted_name_regexes() if opener in text for m in regex.finditer(text)]
 
 
 @cache
