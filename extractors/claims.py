@@ -35,6 +35,7 @@ from extractors.sentence import Sentence
 FIGURE_ID, RATE_ID, CHANGE_ID = "num.figure@1", "num.rate@1", "num.change@1"
 _DELIMS = "，,。；;：:、（()）“”\"‘’！？!?【】[]《》 "
 _CLAUSE_TAIL = re.compile(rf"[^{re.escape(_DELIMS)}]*$")
+_YEAR = re.compile(r"(?:19|20)\d{2}")
 _WINDOW = 40  # characters of context looked at before a number
 # Numbers read as figures in one sentence: the corpus has at most 17; a "sentence" of
 # thousands of numbers is a dump, not prose (the pipeline flags ``sentence_figures_capped``).
@@ -242,7 +243,7 @@ def _bare_figure(ctext: str, m: re.Match[str], prefix: str) -> bool:
     phrase ends with a count word ("不予公开信息数1402"); never a date, year or code."""
     lex = load_lexicon()
     num = m.group("num") or ""  # None for a lone 百/千/万 ("万余本年")
-    if ctext.startswith(tuple(lex["not_after"]), m.end()) or re.fullmatch(r"(?:19|20)\d\d", num):
+    if ctext.startswith(tuple(lex["not_after"]), m.end()) or _YEAR.fullmatch(num):
         return False
     if m.group("mult") or m.group("pre") or m.group("inner"):
         return True
@@ -283,7 +284,7 @@ def _number_claims(ctx: Sentence) -> list[tuple[Claim, re.Match[str]]]:
             floor, off_topic = m.end(), off_topic or why == "not_work"
             continue
         if q.unit is None and not _bare_figure(ctx.comp.text, m, clause[0]):
-            year = re.fullmatch(r"(?:19|20)\d{2}", m.group()) and ctx.comp.text.startswith("年", m.end())
+            year = _YEAR.fullmatch(m.group()) and ctx.comp.text.startswith("年", m.end())
             floor = floor if year else m.end()  # "结转至2026年6件": the year is part of the phrase
             continue
         claim = _change(ctx, q, m, clause)

@@ -169,6 +169,9 @@ _HEADING_START = re.compile(r"\s*(?:[一二三四五六七八九十]+、|[（(][
 _SENTENCE = re.compile(r"[^。；！？!?;]+[。；！？!?;]*")
 _SENT_END = "。；！？：:!?;"
 _CLAUSE_MARK = re.compile("[，,]")
+_FULL_STOP = re.compile("[。；;]")
+_PUNCTUATED = re.compile("[。，；,]")
+_WORD_END = re.compile(r"[\u4e00-\u9fff\d]")
 _PAGE_NO = re.compile(r"^\s*[-—－]\s*\d{1,3}\s*[-—－]\s*$")
 WRAP_MIN = 20  # a PDF line this long that ends without punctuation continues below
 
@@ -197,7 +200,7 @@ def _prose_with_pipe(s: str) -> bool:
     if not s.endswith("|") or s.count("|") != 1:
         return False
     body = s[:-1].strip()
-    return bool(re.search("[。；;]", body)) or (len(body) >= 20 and bool(_CLAUSE_MARK.search(body)))
+    return bool(_FULL_STOP.search(body)) or (len(body) >= 20 and bool(_CLAUSE_MARK.search(body)))
 
 
 def _lines(text: str) -> list[tuple[int, int]]:
@@ -219,7 +222,7 @@ def _continues(prev: str, line: str) -> bool:
     """Whether ``line`` continues the wrapped prose line ``prev``."""
     if len(prev) < WRAP_MIN or prev[-1] in _SENT_END or _HEADING_START.match(line):
         return False
-    return not (_HEADING_START.match(prev) and not re.search("[。，；,]", prev))
+    return not (_HEADING_START.match(prev) and not _PUNCTUATED.search(prev))
 
 
 def _breaks_sentence(prev: str, line: str) -> bool:
@@ -233,7 +236,7 @@ def _breaks_sentence(prev: str, line: str) -> bool:
         return True
     head = _HEADING_START.match(prev)
     body = prev[head.end():] if head else prev
-    return bool(_CLAUSE_MARK.search(body)) and re.match(r"[\u4e00-\u9fff\d]", prev[-1]) is not None
+    return bool(_CLAUSE_MARK.search(body)) and _WORD_END.match(prev[-1]) is not None
 
 
 _last_blocks: tuple[str, tuple[tuple[int, int], ...]] = ("", ())
