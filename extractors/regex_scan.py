@@ -28,7 +28,11 @@ is run over the whole text.
 
 :func:`required_chars` reads off the characters every match contains: a short text
 without one of them (a sentence tried against a dozen statement regexes) has no match,
-which ``in`` tells faster than the regex.  Hand-written: the standard library exposes no
+which ``in`` tells faster than the regex; so does a text without a run of literal
+characters of the pattern (``12345`` of the hotline rule).  :func:`may_match` tests for a
+match behind a class of the characters every match starts with, which the engine scans
+for in C (an alternation of groups is tried branch by branch at every position).
+Hand-written: the standard library exposes no
 such pre-filter, and the proofs above need the pattern's exact structure.
 """
 from __future__ import annotations
