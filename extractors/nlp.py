@@ -163,10 +163,15 @@ def tokens(text: str) -> list[str]:
 # with wide gaps from pdftotext -layout).  Prose extractors skip those lines and rejoin
 # prose lines that a PDF wrapped in the middle of a sentence.
 _TABLE_LINE = re.compile(r" \| |^\||\|$|\S {3,}\S|^[\d\s.,%/—–\-]*$")
+_LAYOUT_GAP = re.compile(r"\S {3,}\S")  # _TABLE_LINE's alternatives without a pipe
+_NUMBERS_ONLY = re.compile(r"[\d\s.,%/—–\-]*$")
 _HEADING_START = re.compile(r"\s*(?:[一二三四五六七八九十]+、|[（(][一二三四五六七八九十\d]+[)）]|\d{1,2}[、.．](?!\d))")
 _SENTENCE = re.compile(r"[^。；！？!?;]+[。；！？!?;]*")
 _SENT_END = "。；！？：:!?;"
 _CLAUSE_MARK = re.compile("[，,]")
+_FULL_STOP = re.compile("[。；;]")
+_PUNCTUATED = re.compile("[。，；,]")
+_WORD_END = re.compile(r"[\u4e00-\u9fff\d]")
 _PAGE_NO = re.compile(r"^\s*[-—－]\s*\d{1,3}\s*[-—－]\s*$")
 WRAP_MIN = 20  # a PDF line this long that ends without punctuation continues below
 
@@ -176,14 +181,26 @@ def is_table_line(line: str) -> bool:
     A prose sentence that a converter ended with a stray " |" is no row: one pipe at the
     end of a line with 。/； or a clause mark in a long line (row labels have neither)."""
     s = line.strip()
-    return bool(_TABLE_LINE.search(s)) and not _prose_with_pipe(s)
+    return _table_shaped(s) and not _prose_with_pipe(s)
+
+
+def _table_shaped(s: str) -> bool:
+    """``_TABLE_LINE.search(s)`` for a stripped line, its alternatives tested with ``in``
+    first: a prose line has no pipe and no run of three spaces, and its first character
+    that is no digit/space/punctuation ends the bare-number test, so the regex is not
+    tried at every character of the line."""
+    if "|" in s:
+        return bool(_TABLE_LINE.search(s))
+    if "   " in s and _LAYOUT_GAP.search(s):
+        return True
+    return _NUMBERS_ONLY.match(s) is not None
 
 
 def _prose_with_pipe(s: str) -> bool:
     if not s.endswith("|") or s.count("|") != 1:
         return False
     body = s[:-1].strip()
-    return bool(re.search("[。；;]", body)) or (len(body) >= 20 and bool(_CLAUSE_MARK.search(body)))
+    return bool(_FULL_STOP.search(body)) or (len(body) >= 20 and bool(_CLAUSE_MARK.search(body)))
 
 
 def _lines(text: str) -> list[tuple[int, int]]:
@@ -205,7 +222,7 @@ def _continues(prev: str, line: str) -> bool:
     """Whether ``line`` continues the wrapped prose line ``prev``."""
     if len(prev) < WRAP_MIN or prev[-1] in _SENT_END or _HEADING_START.match(line):
         return False
-    return not (_HEADING_START.match(prev) and not re.search("[。，；,]", prev))
+    return not (_HEADING_START.match(prev) and not _PUNCTUATED.search(prev))
 
 
 def _breaks_sentence(prev: str, line: str) -> bool:
@@ -219,7 +236,7 @@ def _breaks_sentence(prev: str, line: str) -> bool:
         return True
     head = _HEADING_START.match(prev)
     body = prev[head.end():] if head else prev
-    return bool(_CLAUSE_MARK.search(body)) and re.match(r"[\u4e00-\u9fff\d]", prev[-1]) is not None
+    return bool(_CLAUSE_MARK.search(body)) and _WORD_END.match(prev[-1]) is not None
 
 
 _last_blocks: tuple[str, tuple[tuple[int, int], ...]] = ("", ())

@@ -145,6 +145,12 @@ class Compact:
 
     def __init__(self, text: str, start: int = 0, end: int | None = None) -> None:
         end = len(text) if end is None else end
+        self._end = end
+        if _SPACE_RUN.search(text, start, end) is None:  # most sentences: one piece
+            piece = text[start:end]
+            self._cstarts, self._ostarts = ([0], [start]) if piece else ([], [])
+            self.text = piece.translate(FULLWIDTH) if _FOLDED.search(piece) else piece
+            return
         pieces: list[str] = []
         self._cstarts: list[int] = []
         self._ostarts: list[int] = []
@@ -159,7 +165,6 @@ class Compact:
         joined = "".join(pieces)
         # translate() looks every character up in a dict: only when there is one to fold
         self.text = joined.translate(FULLWIDTH) if _FOLDED.search(joined) else joined
-        self._end = end
 
     def _add(self, pieces: list[str], piece: str, orig: int, clen: int) -> int:
         if piece:
@@ -269,12 +274,14 @@ def _interval(v: float, qualifier: str | None) -> tuple[float | None, float | No
 _LONE = {"百": 100.0, "千": 1000.0, "万": 10_000.0}
 
 
-def _quantity(m: re.Match[str], text: str, start: int, end: int) -> Quantity | None:
+def _quantity(m: re.Match[str], text: str, start: int, end: int, lone: str | None) -> Quantity | None:
+    """The quantity of a match (``lone``: its lone 百/千/万, see :func:`_lone`)."""
     mult = _BIG[m.group("mult")] if m.group("mult") else 1
-    if _lone(m):
+    if lone:
         return _lone_quantity(m, text, start, end)
-    v = parse_number(m.group("num"))
-    chinese = not m.group("num")[0].isdigit()
+    num = m.group("num")
+    v = parse_number(num)
+    chinese = not num[0].isdigit()
     if v is None or (chinese and not (m.group("unit") or m.group("pre"))):
         return None
     qualifier = m.group("pre") or m.group("inner0") or m.group("inner") or m.group("post")
@@ -325,21 +332,21 @@ def _ordinal() -> tuple[str, ...]:
 def quantities_in(compact: Compact, text: str) -> Iterator[tuple[Quantity, re.Match[str]]]:
     """Quantities in a compacted span, in order, with their matches on ``compact.text``
     (lazily: a reader that needs only the first few stops there)."""
-    ordinal = _ordinal()
+    ordinal, ctext = _ordinal(), compact.text
     inside = None  # the spans of names and titles, found at the first number
-    for m in quantity_regex().finditer(compact.text):
-        at = _lone_span(m) if _lone(m) else m.start("num")
-        if m.start() > 0 and compact.text[m.start() - 1] in ordinal and not m.group("pre"):
+    for m in quantity_regex().finditer(ctext):
+        first = m.start()
+        if first > 0 and ctext[first - 1] in ordinal and not m.group("pre"):
             continue
+        lone = _lone(m)
         if inside is None:
-            inside = _Covered(_idiom_starts(compact.text) + _titles(compact.text)
-                              + _quoted_names(compact.text))
-        if inside(at):
+            inside = _Covered(_idiom_starts(ctext) + _titles(ctext) + _quoted_names(ctext))
+        if inside(_lone_span(m) if lone else m.start("num")):
             continue  # an idiom, a number inside a quoted title (《…二十条措施》) or name (“四个聚焦”)
-        if _names_something(compact.text, m) or _is_article(compact.text, m):
+        if not lone and (_names_something(ctext, m) or _is_article(ctext, m)):
             continue
-        start, end = compact.orig(m.start()), compact.orig_end(m.end())
-        q = _quantity(m, text, start, end)
+        start, end = compact.orig(first), compact.orig_end(m.end())
+        q = _quantity(m, text, start, end, lone)
         if q is not None:
             yield q, m
 
@@ -376,30 +383,33 @@ def find_quantities(text: str) -> list[Quantity]:
     return [q for q, _ in quantities_in(Compact(text), text)]
 
 
+# Each quoted-title and quoted-name regex with its opening mark: a sentence without the
+# mark (most of them) is not scanned.
+
 @cache
-def _title_regexes() -> tuple[re.Pattern[str], ...]:
-    """One regex per quoted-title mark pair (lexicon ``quoted_titles``)."""
-    return tuple(re.compile(re.escape(opener) + "[^" + re.escape(opener + closer) + "]*"
-                            + re.escape(closer))
+def _title_regexes() -> tuple[tuple[str, re.Pattern[str]], ...]:
+    """(opening mark, regex) per quoted-title mark pair (lexicon ``quoted_titles``)."""
+    return tuple((opener, re.compile(re.escape(opener) + "[^" + re.escape(opener + closer) + "]*"
+                                     + re.escape(closer)))
                  for opener, closer, *_ in load_lexicon().get("quoted_titles", []))
 
 
 def _titles(text: str) -> list[tuple[int, int]]:
     """Spans of quoted titles (lexicon ``quoted_titles``: open/close mark pairs)."""
-    return [m.span() for regex in _title_regexes() for m in regex.finditer(text)]
+    return [m.span() for opener, regex in _title_regexes() if opener in text for m in regex.finditer(text)]
 
 
 @cache
-def _quoted_name_regexes() -> tuple[re.Pattern[str], ...]:
+def _quoted_name_regexes() -> tuple[tuple[str, re.Pattern[str]], ...]:
     conf = load_lexicon()["quoted_names"]
-    return tuple(re.compile(re.escape(opener) + rf"[{_CN_CHARS}][^{re.escape(opener + closer)}]"
-                            rf"{{0,{int(conf['max_chars']) - 1}}}" + re.escape(closer))
+    return tuple((opener, re.compile(re.escape(opener) + rf"[{_CN_CHARS}][^{re.escape(opener + closer)}]"
+                                     rf"{{0,{int(conf['max_chars']) - 1}}}" + re.escape(closer)))
                  for opener, closer in conf["marks"])
 
 
 def _quoted_names(text: str) -> list[tuple[int, int]]:
     """Spans of short quoted texts that begin with a Chinese numeral (“四个聚焦”)."""
-    return [m.span() for regex in _quoted_name_regexes() for m in regex.finditer(text)]
+    return [m.span() for opener, regex in _quoted_name_regexes() if opener in text for m in regex.finditer(text)]
 
 
 @cache
@@ -408,9 +418,9 @@ def _name_heads() -> tuple[str, ...]:
 
 
 def _names_something(text: str, m: re.Match[str]) -> bool:
-    """A count in Chinese numerals followed by a slogan word is a name: "五个专项治理"."""
-    return bool(not _lone(m) and not m.group("num")[0].isdigit()
-                and text.startswith(_name_heads(), m.end()))
+    """A count in Chinese numerals followed by a slogan word is a name: "五个专项治理"
+    (``m`` no lone 百/千/万)."""
+    return not m.group("num")[0].isdigit() and text.startswith(_name_heads(), m.end())
 
 
 @cache

@@ -28,7 +28,11 @@ is run over the whole text.
 
 :func:`required_chars` reads off the characters every match contains: a short text
 without one of them (a sentence tried against a dozen statement regexes) has no match,
-which ``in`` tells faster than the regex.  Hand-written: the standard library exposes no
+which ``in`` tells faster than the regex; so does a text without a run of literal
+characters of the pattern (``12345`` of the hotline rule).  :func:`may_match` tests for a
+match behind a class of the characters every match starts with, which the engine scans
+for in C (an alternation of groups is tried branch by branch at every position).
+Hand-written: the standard library exposes no
 such pre-filter, and the proofs above need the pattern's exact structure.
 """
 from __future__ import annotations
@@ -170,9 +174,11 @@ def _windows(text: str, anchor: re.Pattern[str], before: int, after: int) -> Ite
 
 def finditer(regex: re.Pattern[str], text: str) -> Iterator[re.Match[str]]:
     """``regex.finditer(text)``, trying only the windows around the pattern's anchor (and
-    nothing in a text that lacks a character every match holds)."""
+    nothing in a text that lacks a character or a literal word every match holds)."""
     if not all(ch in text for ch in required_chars(regex)):
         return  # a character every match holds is not in the text
+    if not all(word in text for word in _literal_words(regex.pattern, regex.flags)):
+        return  # nor a word ("12345" of the hotline rule)
     plan = _plan(regex.pattern, regex.flags)
     if plan is None:
         yield from regex.finditer(text)
@@ -214,6 +220,26 @@ def _required(items: list) -> frozenset[str]:
 
 
 @lru_cache(maxsize=256)
+def _literal_words(pattern: str, flags: int) -> tuple[str, ...]:
+    """Runs of two or more literal characters at the pattern's top level: every match
+    holds each of them as written."""
+    if flags & re.IGNORECASE or not isinstance(pattern, str):
+        return ()
+    try:
+        items = list(_sre.parse(pattern, flags))
+    except (re.error, RecursionError):
+        return ()
+    words, run = [], ""
+    for op, av in items + [(None, None)]:
+        if op is _C.LITERAL:
+            run += chr(av)
+        elif op not in (_C.ASSERT, _C.ASSERT_NOT):  # a lookaround consumes nothing
+            words += [run] if len(run) > 1 else []
+            run = ""
+    return tuple(words)
+
+
+@lru_cache(maxsize=256)
 def _required_of(pattern: str, flags: int) -> frozenset[str]:
     if flags & re.IGNORECASE or not isinstance(pattern, str):
         return frozenset()
@@ -232,3 +258,59 @@ def required_chars(regex: re.Pattern[str]) -> frozenset[str]:
     []
     """
     return _required_of(regex.pattern, regex.flags)
+
+
+def _firsts(items: list) -> frozenset[str] | None:
+    """Characters one of which every match of ``items`` starts with; None when unknown
+    (an item that may match empty, an assertion, a negated or category class)."""
+    if not items:
+        return None
+    op, av = items[0]
+    if op is _C.LITERAL:
+        return frozenset(chr(av))
+    if op is _C.IN:
+        chars: set[str] = set()
+        for kind, val in av:
+            if kind is _C.LITERAL:
+                chars.add(chr(val))
+            elif kind is _C.RANGE and val[1] - val[0] < 256:
+                chars.update(map(chr, range(val[0], val[1] + 1)))
+            else:
+                return None
+        return frozenset(chars)
+    if op is _C.SUBPATTERN:
+        return None if av[1] & re.IGNORECASE else _firsts(list(av[-1]))
+    if op in (_C.MAX_REPEAT, _C.MIN_REPEAT, getattr(_C, "POSSESSIVE_REPEAT", None)):
+        return _firsts(list(av[2])) if av[0] >= 1 else None
+    if op is _C.BRANCH:
+        alts = [_firsts(list(b)) for b in av[1]]
+        return None if any(a is None for a in alts) else frozenset().union(*alts)
+    return None
+
+
+@lru_cache(maxsize=256)
+def _first_class(pattern: str, flags: int) -> re.Pattern[str] | None:
+    if flags & re.IGNORECASE or not isinstance(pattern, str):
+        return None
+    try:
+        chars = _firsts(list(_sre.parse(pattern, flags)))
+    except (re.error, RecursionError):
+        return None
+    return re.compile("[" + "".join(map(re.escape, sorted(chars))) + "]") if chars else None
+
+
+def may_match(regex: re.Pattern[str]) -> Callable[[str], bool]:
+    """A test of whether ``regex.search(s)`` finds a match in ``s``: when every match
+    starts with one of a few characters, a one-class search for them comes first (the
+    engine skips to such a character in C, where an alternation of groups tries every
+    branch at every position).
+
+    >>> test = may_match(re.compile("(?:[省市县]|街道)|(?:国务院)"))
+    >>> test("平江县人民政府"), test("人民政府"), test("街区")
+    (True, False, False)
+    """
+    first = _first_class(regex.pattern, regex.flags)
+    if first is None:
+        return lambda s: regex.search(s) is not None
+    return lambda s: first.search(s) is not None and regex.search(s) is not None
+

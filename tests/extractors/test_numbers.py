@@ -138,3 +138,15 @@ def test_empty_and_no_numbers() -> None:
 def test_numbers_inside_quoted_titles_are_not_quantities() -> None:
     text = "出台《支持涉旅企业应对疫情共渡难关八条措施实施细则》，惠及企业120家。"
     assert [(q.value, q.unit) for q in find_quantities(text)] == [(120.0, "家")]
+
+
+def test_compact_without_whitespace_is_the_span():
+    """The one-piece path (no whitespace in the span) keeps the offsets of the general one."""
+    from extractors.numbers import Compact
+
+    text = "前言\n共受理申请１２件，办结12件。"
+    for start, end in ((3, 18), (0, 2), (5, 5), (3, 10)):
+        comp = Compact(text, start, end)
+        assert comp.text == text[start:end].replace("１２", "12")
+        assert [comp.orig(i) for i in range(len(comp.text))] == list(range(start, start + len(comp.text)))
+    assert Compact("", 0, 0).orig(0) == 0

@@ -14,7 +14,7 @@ import pytest
 import extractors.regex_scan as regex_scan
 from extractors.claims import _statements_compiled
 from extractors.entities import _compiled_rules
-from extractors.regex_scan import _plan, finditer, required_chars
+from extractors.regex_scan import _plan, finditer, may_match, required_chars
 
 from .conftest import corpus_params
 
@@ -58,3 +58,34 @@ def test_corpus_reports(path):
 def test_plan(pattern, anchor):
     plan = _plan(pattern, re.compile(pattern).flags)
     assert (plan[0][0].pattern if plan else None) == anchor
+
+
+@pytest.mark.parametrize("pattern", [
+    r"(?:[省市县区州旗镇乡]|街道)|(?:[省市县区]|国务院)|(?:[省市县区镇乡])",  # the ruler anchors
+    r"a+b|[x-z]c", r"(?:ab)?c", r"a?b", r"(?=a)ab|b", r"(?i:a)b", r"[^a]b", r"\dx", r"",
+])
+def test_may_match_is_search(pattern):
+    """``may_match`` answers as ``search`` does, with or without a first-character class."""
+    regex = re.compile(pattern)
+    test = may_match(regex)
+    rnd = random.Random(pattern)
+    for _ in range(2000):
+        text = "".join(rnd.choice("省市县区州旗镇乡街道国务院人民政府abcxyzABC1 ") for _ in range(rnd.randint(0, 12)))
+        assert test(text) == (regex.search(text) is not None), text
+
+
+def test_first_class():
+    assert regex_scan._first_class(r"(?:[省市]|街道)|国务院", 0).pattern == "[国市省街]"
+    for pattern in (r"(?:ab)?c", r"a?b", r"(?=a)ab", r"(?i:a)b", r"[^a]b", r"\dx", r""):
+        assert regex_scan._first_class(pattern, 0) is None, pattern
+
+
+@pytest.mark.parametrize("pattern, words", [
+    (r"(?<!\d)12345(?=\D*热线|市民服务热线)", ("12345",)),
+    (r"电话(?<=话)：\d+号码", ("电话：", "号码")),
+    (r"a|bc", ()), (r"(?:ab)c", ("abc",)), (r"(ab)c", ()), (r"a\bbc", ("bc",)),
+])
+def test_literal_words(pattern, words):
+    """Runs of literal characters that every match holds (``finditer`` skips a text
+    without one; the corpus and random-text tests above check the matches)."""
+    assert regex_scan._literal_words(pattern, 0) == words
