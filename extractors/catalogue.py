@@ -41,7 +41,7 @@ _PREFIX = re.compile(
 _PAREN = re.compile(r"\([^()]*\)")
 MIN_PREFIX = 4  # characters of a cut label's start that may name its row
 MIN_INFIX = 8  # characters of a label's middle that may (a cut on both sides)
-MEMO_SIZE = 1 << 16  # remembered match_any / match_column answers
+MEMO_SIZE = 1 << 16  # remembered match_row / match_any / match_column answers
 _NON_WORD = re.compile(r"[\W_]+")
 
 
@@ -115,7 +115,8 @@ class Catalogue:
     _short_index: dict[str, list[str]] = field(default_factory=dict, repr=False)
     _column_index: dict[str, str] = field(default_factory=dict, repr=False)
     _role_index: dict[str, str] = field(default_factory=dict, repr=False)
-    # answers of match_any / match_column by argument (the indexes never change once built)
+    # answers of match_row / match_any / match_column by argument (the indexes never change
+    # once built; reports print the same labels under the same parent rows)
     _memo: dict[tuple, Any] = field(default_factory=dict, repr=False, compare=False)
 
     def entry(self, key: str) -> Entry:
@@ -138,6 +139,13 @@ class Catalogue:
         first); it decides between rows sharing a label and unlocks ``context`` entries.
         """
         parents = tuple((context or {}).get("parents") or ())
+        memo = ("row", label, template, parents)
+        if memo not in self._memo:
+            self._bound_memo()
+            self._memo[memo] = self._match_row(label, template, parents)
+        return self._memo[memo]
+
+    def _match_row(self, label: str, template: str | None, parents: tuple[str, ...]) -> str | None:
         full, short = normalize_label(label), normalize_label(label, drop_notes=True)
         for index, form in ((self._index, full), (self._index, short), (self._short_index, short)):
             keys = [k for k in index.get(form, ()) if self._fits(k, template)]
@@ -203,6 +211,16 @@ class Catalogue:
             if any(p.search(form) for p in col.patterns):
                 return col.id
         return None
+
+    def cell_unit(self, key: str, column: str) -> str | None:
+        """The unit the catalogue gives a cell of row ``key`` in ``column`` (None for a
+        row the catalogue does not know), remembered like the matches."""
+        memo = ("unit", key, column)
+        if memo not in self._memo:
+            self._bound_memo()
+            entry = self.entries.get(key)
+            self._memo[memo] = entry.unit_for(column) if entry is not None else None
+        return self._memo[memo]
 
     def header_role(self, cell: str) -> str | None:
         """'label', 'unit' or 'group' for header cells that name no value column."""

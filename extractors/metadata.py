@@ -332,9 +332,12 @@ class Published:
     raw: str
 
 
+@lru_cache(maxsize=8)
 def published_evidence(text: str, source: str | None, year: int | None) -> Published | None:
     """The publication date with its evidence: the first pattern of ``published`` (in the
-    text), then ``published_in_source`` (in the URL), whose date lies within the lag."""
+    text), then ``published_in_source`` (in the URL), whose date lies within the lag.
+    Cached (the answer is immutable): the metadata and the TIME.DEADLINE check both ask
+    about the same report, and each asking scans the whole text."""
     pats = load_patterns()
     ids = pats["published_ids"]
     candidates = [(rx, text, "text", i) for rx, i in zip(pats["published"], ids["published"])]

@@ -468,11 +468,7 @@ class _Builder:
     def _unit(self, key: str, column: str, unit: Piece | None) -> str | None:
         if unit and is_unit(unit.text):
             return unit.text.replace(" ", "")
-        coldef = self.cat.columns.get(column)
-        if coldef and coldef.unit and key in self.cat.entries \
-                and self.cat.entry(key).unit_for(column) == coldef.unit:
-            return coldef.unit
-        return self.cat.entry(key).unit_for(column) if key in self.cat.entries else None
+        return self.cat.cell_unit(key, column)
 
 
 def _heading_only(key: str) -> bool:
