@@ -102,8 +102,10 @@ def load_rules(path: Path = SECTIONS_FILE) -> _Rules:
     )
 
 
+@lru_cache(maxsize=1 << 12)
 def kind_of(title: str) -> str | None:
-    """Canonical kind of a heading title (ordinal included or not), from the data.
+    """Canonical kind of a heading title (ordinal included or not), from the data (cached:
+    reports print the same headings, and each is tried against every kind's words).
 
     >>> kind_of("五、存在的主要问题及改进情况"), kind_of("因政府信息公开申请行政复议、提起行政诉讼的情况")
     ('problems', 'review_litigation')

@@ -35,6 +35,8 @@ _NUMBER = re.compile(r"^([+-]?)(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d+))?\s*(万元|�
 # A cell printing more integer digits than this is no count or amount (a double holds 15
 # exactly; a 400-digit run would overflow the float arithmetic of the cross-checks).
 MAX_CELL_DIGITS = 15
+_JOINED = re.compile(r"\S\s*\|\s*\S")  # two cells joined by a pipe
+_ONE_PIPE_END = re.compile(r"[^|]*\|\s*")  # the seed's flattened form: one cell, then "|"
 _DASHES = {"-", "—", "－", "--", "——", "–", "―"}
 _SLASHES = {"/", "／", "\\"}
 
@@ -120,9 +122,9 @@ def is_unit(text: str) -> bool:
 
 def detect_form(text: str) -> str:
     """pipe | flat | layout, from how the table rows are rendered."""
-    lines = text.split("\n")
-    multi = sum(1 for ln in lines if ln.count("|") >= 2 and re.search(r"\S\s*\|\s*\S", ln))
-    single = sum(1 for ln in lines if re.fullmatch(r"[^|]*\|\s*", ln))
+    lines = [ln for ln in text.split("\n") if "|" in ln]  # both counts need a pipe
+    multi = sum(1 for ln in lines if ln.count("|") >= 2 and _JOINED.search(ln))
+    single = sum(1 for ln in lines if _ONE_PIPE_END.fullmatch(ln))
     if single >= 20 and multi < 3:
         return "flat"
     if multi >= 3:

@@ -98,7 +98,7 @@ def read_pipe_rows(text: str) -> Iterator[Row | Heading]:
     """Rows of ``a | b | c`` lines; other short lines become headings."""
     offset, trailing = 0, _trailing_frames(text)
     for n, line in enumerate(text.split("\n")):
-        if _SEPARATOR.fullmatch(line):
+        if "-" in line and _SEPARATOR.fullmatch(line):  # (a separator holds a dash)
             pass
         elif "|" in line:
             pieces = split_pipe_line(line, offset, trailing)
@@ -147,6 +147,10 @@ def join_wrapped(events: list[Row | Heading], cat: Catalogue, template: str | No
     out: list[Row | Heading] = []
     i = 0
     while i < len(events):
+        if wrap.alone(events[i]):  # most events: what follows cannot change them
+            out.append(events[i])
+            i += 1
+            continue
         rows, skipped = _following(furniture, rows_at, i)
         merged, n = wrap.at([events[k] for k in rows])
         out.append(merged)
@@ -226,17 +230,20 @@ class _Wrapping:
         text = "".join(p.text for p in owns)
         return Piece(text, owns[0].start, owns[-1].end) if self.known(text) else None
 
+    def alone(self, event) -> bool:
+        """Whether ``event`` stands as it is whatever follows it: it is no labelled row, or
+        it prints values after a label the catalogue knows (:meth:`at` takes it alone)."""
+        return not self.has_label(event) or (not self.label_only(event) and self.known(self.own(event).text))
+
     def at(self, rows: list) -> tuple[Row | Heading, int]:
         """(``rows[0]`` with the rows its label wraps onto joined in, how many rows it took)."""
         row = rows[0]
-        if not self.has_label(row):
+        if self.alone(row):
             return row, 1
         run = 1  # the label rows (values blank) that follow
         while run < len(rows) and self.has_label(rows[run]) and self.label_only(rows[run]):
             run += 1
         if not self.label_only(row):  # values on the first row, the label's rest below
-            if self.known(self.own(row).text):
-                return row, 1
             for end in range(1, run):
                 joined = self.join(rows[:end + 1])
                 if joined:
