@@ -37,7 +37,7 @@ from __future__ import annotations
 import bisect
 import re
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import Iterable
 
 from extractors.catalogue import Catalogue, load_catalogue, normalize_label
@@ -195,9 +195,7 @@ class Absence:
         return out | {self._block(k) for k in numbering_gaps(self.table)}
 
     def _printed(self, key: str) -> bool:
-        forms = {normalize_label(lab, drop_notes=d) for lab in self.cat.entries[key].labels
-                 for d in (False, True)}
-        return bool(forms & self.unread_lines)
+        return not _label_forms(self.cat.entries[key].labels).isdisjoint(self.unread_lines)
 
     @cached_property
     def unread_lines(self) -> set[str]:
@@ -218,6 +216,13 @@ class Absence:
             offset = end + 1
         out.discard("")
         return out
+
+
+@lru_cache(maxsize=1 << 10)
+def _label_forms(labels: tuple[str, ...]) -> frozenset[str]:
+    """The normalized forms of a catalogue row's labels, with and without notes (the same
+    rows are asked about in every report)."""
+    return frozenset(normalize_label(lab, drop_notes=d) for lab in labels for d in (False, True))
 
 
 _ITEM = re.compile(r"^(?:其中[:：]?\s*)?(\d{1,2})[、.．](?!\d)")
@@ -275,11 +280,10 @@ class TableView:
     def cell(self, key: str, column: str | None) -> Cell | None:
         """The cell at (key, column); a bare key takes the catalogue's default column, or
         the only placed column its row has (t2.licensing -> decisions)."""
-        try:
-            return self._cells[key, column]
-        except KeyError:
+        found = self._cells.get((key, column), _MISSING)  # (a miss as often as a hit: no try)
+        if found is _MISSING:
             found = self._cells[key, column] = self._cell(key, column)
-            return found
+        return found
 
     def _cell(self, key: str, column: str | None) -> Cell | None:
         column = column or self.rs.default_column(key)
@@ -298,11 +302,10 @@ class TableView:
         return cols[0] if len(cols) == 1 else None
 
     def unread(self, key: str, column: str | None) -> bool:
-        try:
-            return self._unread[key, column]
-        except KeyError:
+        found = self._unread.get((key, column))
+        if found is None:
             found = self._unread[key, column] = self.absence.unread(key, self.column_of(key, column))
-            return found
+        return found
 
     def label(self, ref: str) -> str:
         """The catalogue's printed label of a reference's row (for cells not read)."""

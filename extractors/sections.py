@@ -148,12 +148,12 @@ def _heading_at(line: str, offset: int, rules: _Rules) -> _Heading | None:
     body = line.lstrip(" \t#")
     lead = offset + len(line) - len(body)
     body = body.rstrip()
-    if not body or _LAYOUT_GAP.search(body):
+    if not body:
         return None
     for _id, level, rx in rules.headings:
         m = rx.match(body)
-        if m:
-            return _make_heading(m, lead, level, rules)
+        if m:  # (the gap is looked for only in the few lines that start like a heading)
+            return None if _LAYOUT_GAP.search(body) else _make_heading(m, lead, level, rules)
     return None
 
 

@@ -63,7 +63,7 @@ def _piece(part: str, start: int) -> Piece:
     lead = len(part) - len(part.lstrip())
     text = part.strip()
     start += lead
-    m = _EMPHASIS.match(text)
+    m = _EMPHASIS.match(text) if text[:1] in ("*", "_") else None
     if m:
         start, text = start + len(m.group(1)), m.group(2)
     if "<" in text or "\\|" in text:
