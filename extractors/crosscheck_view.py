@@ -275,7 +275,7 @@ class TableView:
         # for the same cells thousands of times a report)
         self._cells: dict[tuple[str, str | None], Cell | None] = {}
         self._unread: dict[tuple[str, str | None], bool] = {}
-        self._present: dict[tuple[str, str | None, bool], tuple[Cell, float, float] | None] = {}
+        self._terms: dict[tuple[str, str | None, bool], tuple[Cell, float, float] | str | None] = {}
 
     def cell(self, key: str, column: str | None) -> Cell | None:
         """The cell at (key, column); a bare key takes the catalogue's default column, or
@@ -335,34 +335,40 @@ class TableView:
         unread: list[str] = []
         order: list[tuple[Cell | None, float]] = []
         lo = hi = 0
-        present = self._present
+        terms_of = self._terms
         for step in _plan(terms, row, col):
             for key, column, w in ((step,) if type(step) is tuple else self._chosen(step, row, col)):
-                found = present.get((key, column, rounded), _MISSING)
+                found = terms_of.get((key, column, rounded), _MISSING)
                 if found is _MISSING:
-                    found = self._bounds(key, column, rounded)
-                if found is not None:
-                    cell, own_lo, own_hi = found
-                    items.append((cell, w))
-                    order.append((cell, w))
-                elif self.unread(key, column):
-                    unread.append(ref_of(key, self.column_of(key, column)))
+                    found = self._term(key, column, rounded)
+                if found is None:
+                    continue  # not in this variant: the term is dropped
+                if type(found) is str:  # unread: its reference, an unknown count
+                    unread.append(found)
                     order.append((None, w))
                     own_lo, own_hi = UNKNOWN.lo, UNKNOWN.hi
                 else:
-                    continue
+                    cell, own_lo, own_hi = found
+                    items.append((cell, w))
+                    order.append((cell, w))
                 a, b = own_lo * w, own_hi * w
                 lo, hi = lo + min(a, b), hi + max(a, b)
         return Side(items, Interval(lo, hi), unread, order)
 
-    def _bounds(self, key: str, column: str | None, rounded: bool) -> tuple[Cell, float, float] | None:
-        """The cell at (key, column) with its interval's bounds (remembered in _present:
-        the view never changes)."""
-        cell = found = self.cell(key, column)
+    def _term(self, key: str, column: str | None,
+              rounded: bool) -> tuple[Cell, float, float] | str | None:
+        """What a term (key, column) is in this table, remembered in ``_terms`` (the view
+        never changes): the present cell with its interval's bounds, the reference of an
+        unread cell, or None for a cell not in this variant."""
+        cell = self.cell(key, column)
         if cell is not None:
             iv = cell_interval(cell, rounded)
-            found = (cell, iv.lo, iv.hi)
-        self._present[key, column, rounded] = found
+            found: tuple[Cell, float, float] | str | None = (cell, iv.lo, iv.hi)
+        elif self.unread(key, column):
+            found = ref_of(key, self.column_of(key, column))
+        else:
+            found = None
+        self._terms[key, column, rounded] = found
         return found
 
     def _chosen(self, term: Term, row: str | None, col: str | None) -> list[tuple[str, str | None, float]]:
