@@ -43,6 +43,7 @@ MIN_PREFIX = 4  # characters of a cut label's start that may name its row
 MIN_INFIX = 8  # characters of a label's middle that may (a cut on both sides)
 MEMO_SIZE = 1 << 16  # remembered match_row / match_any / match_column answers
 _NON_WORD = re.compile(r"[\W_]+")
+_SPACES = re.compile(r"\s+")
 
 
 @lru_cache(maxsize=1 << 16)
@@ -57,14 +58,30 @@ def normalize_label(label: str, *, drop_notes: bool = False) -> str:
     >>> normalize_label("1、专职人员数 (不包括政府公报)", drop_notes=True)
     '专职人员数'
     """
-    s = unicodedata.normalize("NFKC", label)
-    s = re.sub(r"\s+", "", s).replace("其它", "其他")
-    previous = None
-    while previous != s:
-        previous, s = s, _PREFIX.sub("", s)
+    s = _unprefixed(label)
     if drop_notes:
         s = _PAREN.sub("", s)
     return _NON_WORD.sub("", s)
+
+
+def label_forms(label: str) -> tuple[str, str]:
+    """``(normalize_label(label), normalize_label(label, drop_notes=True))`` in one pass,
+    uncached: for text read once (the cross-checks' unread lines), kept out of the cache.
+
+    >>> label_forms("1、专职人员数 (不包括政府公报)")
+    ('专职人员数不包括政府公报', '专职人员数')
+    """
+    s = _unprefixed(label)
+    return _NON_WORD.sub("", s), _NON_WORD.sub("", _PAREN.sub("", s))
+
+
+def _unprefixed(label: str) -> str:
+    s = unicodedata.normalize("NFKC", label)
+    s = _SPACES.sub("", s).replace("其它", "其他")
+    previous = None
+    while previous != s:
+        previous, s = s, _PREFIX.sub("", s)
+    return s
 
 
 @dataclass(frozen=True)

@@ -40,7 +40,7 @@ from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from typing import Iterable
 
-from extractors.catalogue import Catalogue, load_catalogue, normalize_label
+from extractors.catalogue import Catalogue, label_forms, load_catalogue, normalize_label
 from extractors.expr import (UNKNOWN, Interval, cell_interval, cell_known, fmt_cell, fmt_interval,
                              fmt_number, split_ref)
 from extractors.models import Cell, Table
@@ -212,7 +212,7 @@ class Absence:
             if not (i < len(starts) and starts[i] <= end):
                 for piece in _PIECES.split(line.strip()):
                     if piece:
-                        out |= {normalize_label(piece), normalize_label(piece, drop_notes=True)}
+                        out.update(label_forms(piece))
             offset = end + 1
         out.discard("")
         return out

@@ -181,13 +181,10 @@ class _Builder:
             self.set_context(key)
 
     def _section_heading(self, text: str) -> bool:
-        for name, pattern in _SECTION_PATTERNS:
-            if name in ("t2", "t3", "t4") and self.template == "pre2019":
-                continue  # a pre-2019 report's prose headings do not open the new tables
-            if pattern.search(text):
-                self._enter(None if name == "end" else name)
-                return True
-        return False
+        found, section = _section_named(text, self.template == "pre2019")
+        if found:
+            self._enter(section)
+        return found
 
     def _enter(self, section: str | None) -> None:
         if section != self.section:
@@ -471,6 +468,18 @@ class _Builder:
         if unit and is_unit(unit.text):
             return unit.text.replace(" ", "")
         return self.cat.cell_unit(key, column)
+
+
+@lru_cache(maxsize=1 << 12)
+def _section_named(text: str, pre2019: bool) -> tuple[bool, str | None]:
+    """(whether ``text`` is a section heading, the section it opens: None after the
+    tables).  Cached: every heading and header cell of every report is asked about."""
+    for name, pattern in _SECTION_PATTERNS:
+        if name in ("t2", "t3", "t4") and pre2019:
+            continue  # a pre-2019 report's prose headings do not open the new tables
+        if pattern.search(text):
+            return True, (None if name == "end" else name)
+    return False, None
 
 
 def _heading_only(key: str) -> bool:

@@ -43,9 +43,14 @@ MAX_WRAP = 8  # rows one wrapped label may occupy
 
 def split_pipe_line(line: str, offset: int, trailing_frames: bool = True) -> list[Piece]:
     """The cells of one ``|`` line with their offsets in the report text."""
-    pieces, pos = [], 0
+    pieces, pos = [], offset
     for part in _PIPE.split(line):
-        pieces.append(_piece(part, offset + pos))
+        text = part.strip()
+        if text[:1] in ("*", "_") or "<" in text or "\\|" in text:
+            pieces.append(_piece(part, pos))  # markup to step over
+        else:  # a plain cell (nearly all): _piece without the call
+            start = pos + len(part) - len(part.lstrip())
+            pieces.append(Piece(text, start, start + len(text)))
         pos += len(part) + 1
     # "| a | b |" (markdown) and "a | b |" (a terminator pipe on most rows of the
     # document): the outer empty pieces are not cells; "a | b | " in a document whose
