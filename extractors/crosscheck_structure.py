@@ -67,7 +67,8 @@ def section_kind(title: str, rs: RuleSet) -> str | None:
 def _kinds(sections: Sections, rs: RuleSet) -> set[str | None]:
     """The kinds the report's sections are (their own, or their title's): asked once a
     check rather than once per kind and section."""
-    return {s.kind for s in sections.sections} | {section_kind(s.title, rs) for s in sections.sections}
+    own = {s.kind for s in sections.sections}
+    return own | {section_kind(s.title, rs) for s in sections.sections}
 
 
 def _mentioned_elsewhere(kind: str, text: str | None, sections: Sections, rs: RuleSet) -> bool:

@@ -41,8 +41,8 @@ from functools import cached_property, lru_cache
 from typing import Iterable
 
 from extractors.catalogue import Catalogue, label_forms, load_catalogue, normalize_label
-from extractors.expr import (UNKNOWN, Interval, cell_interval, cell_known, fmt_cell, fmt_interval,
-                             fmt_number, split_ref)
+from extractors.expr import (UNKNOWN, Interval, cell_bounds, cell_interval, cell_known, fmt_cell,
+                             fmt_interval, fmt_number, split_ref)
 from extractors.models import Cell, Table
 from extractors.rules import Rule, RuleSet, Term
 
@@ -337,7 +337,8 @@ class TableView:
         lo = hi = 0
         terms_of = self._terms
         for step in _plan(terms, row, col):
-            for key, column, w in ((step,) if type(step) is tuple else self._chosen(step, row, col)):
+            refs = (step,) if type(step) is tuple else self._chosen(step, row, col)
+            for key, column, w in refs:
                 found = terms_of.get((key, column, rounded), _MISSING)
                 if found is _MISSING:
                     found = self._term(key, column, rounded)
@@ -362,8 +363,7 @@ class TableView:
         unread cell, or None for a cell not in this variant."""
         cell = self.cell(key, column)
         if cell is not None:
-            iv = cell_interval(cell, rounded)
-            found: tuple[Cell, float, float] | str | None = (cell, iv.lo, iv.hi)
+            found: tuple[Cell, float, float] | str | None = (cell, *cell_bounds(cell, rounded))
         elif self.unread(key, column):
             found = ref_of(key, self.column_of(key, column))
         else:
@@ -371,7 +371,8 @@ class TableView:
         self._terms[key, column, rounded] = found
         return found
 
-    def _chosen(self, term: Term, row: str | None, col: str | None) -> list[tuple[str, str | None, float]]:
+    def _chosen(self, term: Term, row: str | None,
+                col: str | None) -> list[tuple[str, str | None, float]]:
         return [(*self.resolve(ref, row, col), w) for ref, w in self._choose(term, row, col)]
 
     def _choose(self, term: Term, row: str | None, col: str | None) -> list[tuple[str, float]]:

@@ -238,7 +238,9 @@ class _Wrapping:
     def alone(self, event) -> bool:
         """Whether ``event`` stands as it is whatever follows it: it is no labelled row, or
         it prints values after a label the catalogue knows (:meth:`at` takes it alone)."""
-        return not self.has_label(event) or (not self.label_only(event) and self.known(self.own(event).text))
+        if not self.has_label(event):
+            return True
+        return not self.label_only(event) and self.known(self.own(event).text)
 
     def at(self, rows: list) -> tuple[Row | Heading, int]:
         """(``rows[0]`` with the rows its label wraps onto joined in, how many rows it took)."""
