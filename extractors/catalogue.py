@@ -72,7 +72,8 @@ def label_forms(label: str) -> tuple[str, str]:
     ('专职人员数不包括政府公报', '专职人员数')
     """
     s = _unprefixed(label)
-    return _NON_WORD.sub("", s), _NON_WORD.sub("", _PAREN.sub("", s))
+    full = _NON_WORD.sub("", s)
+    return full, (_NON_WORD.sub("", _PAREN.sub("", s)) if "(" in s else full)  # no note: same
 
 
 def _unprefixed(label: str) -> str:

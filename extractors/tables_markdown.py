@@ -171,7 +171,7 @@ def _running_lines(events: list, cat: Catalogue, template: str | None) -> set:
     """Lines a wrapped label may run across: text lines that name no row and open no
     section (page numbers, running headers) and label-free rows printed more than once
     (a header repeated on the next page)."""
-    from extractors.tables import _SECTION_PATTERNS
+    from extractors.tables import _section_named
 
     counts: dict = {}
     for e in events:
@@ -180,7 +180,7 @@ def _running_lines(events: list, cat: Catalogue, template: str | None) -> set:
             counts[key] = counts.get(key, 0) + 1
     out: set = {k for k, n in counts.items() if n > 1 and not any(map(is_value_like, k))}
     return out | {e.text for e in events if isinstance(e, Heading) and not cat.match_any(e.text, template)
-                  and not any(p.search(e.text) for _, p in _SECTION_PATTERNS)}
+                  and not _section_named(e.text, False)[0]}  # (any section pattern)
 
 
 def _event_key(e: Row | Heading) -> str | tuple[str, ...]:
