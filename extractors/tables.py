@@ -22,6 +22,7 @@ report here", like the slash, and are never read as a number), other text → te
 """
 from __future__ import annotations
 
+import itertools
 import re
 from functools import lru_cache
 from dataclasses import dataclass, field
@@ -337,8 +338,8 @@ class _Builder:
                 self.set_context(parent)
                 first_own = i + 1
         own = labels[-1].text if labels else ""
-        joins = ["".join(p.text for p in labels[-k:]) for k in range(2, len(labels) + 1)]
-        for label in (own, *candidates, *joins):
+        joins = ("".join(p.text for p in labels[-k:]) for k in range(2, len(labels) + 1))
+        for label in itertools.chain((own, *candidates), joins):  # joined only if needed
             key = self.match(label) if label else None
             if key:
                 return key, label
