@@ -41,8 +41,9 @@ _PREFIX = re.compile(
 _PAREN = re.compile(r"\([^()]*\)")
 MIN_PREFIX = 4  # characters of a cut label's start that may name its row
 MIN_INFIX = 8  # characters of a label's middle that may (a cut on both sides)
-MEMO_SIZE = 1 << 16  # remembered match_any / match_column answers
+MEMO_SIZE = 1 << 16  # remembered match_row / match_any / match_column answers
 _NON_WORD = re.compile(r"[\W_]+")
+_SPACES = re.compile(r"\s+")
 
 
 @lru_cache(maxsize=1 << 16)
@@ -57,14 +58,31 @@ def normalize_label(label: str, *, drop_notes: bool = False) -> str:
     >>> normalize_label("1、专职人员数 (不包括政府公报)", drop_notes=True)
     '专职人员数'
     """
-    s = unicodedata.normalize("NFKC", label)
-    s = re.sub(r"\s+", "", s).replace("其它", "其他")
-    previous = None
-    while previous != s:
-        previous, s = s, _PREFIX.sub("", s)
+    s = _unprefixed(label)
     if drop_notes:
         s = _PAREN.sub("", s)
     return _NON_WORD.sub("", s)
+
+
+def label_forms(label: str) -> tuple[str, str]:
+    """``(normalize_label(label), normalize_label(label, drop_notes=True))`` in one pass,
+    uncached: for text read once (the cross-checks' unread lines), kept out of the cache.
+
+    >>> label_forms("1、专职人员数 (不包括政府公报)")
+    ('专职人员数不包括政府公报', '专职人员数')
+    """
+    s = _unprefixed(label)
+    full = _NON_WORD.sub("", s)
+    return full, (_NON_WORD.sub("", _PAREN.sub("", s)) if "(" in s else full)  # no note: same
+
+
+def _unprefixed(label: str) -> str:
+    s = unicodedata.normalize("NFKC", label)
+    s = _SPACES.sub("", s).replace("其它", "其他")
+    previous = None
+    while previous != s:
+        previous, s = s, _PREFIX.sub("", s)
+    return s
 
 
 @dataclass(frozen=True)
@@ -115,7 +133,8 @@ class Catalogue:
     _short_index: dict[str, list[str]] = field(default_factory=dict, repr=False)
     _column_index: dict[str, str] = field(default_factory=dict, repr=False)
     _role_index: dict[str, str] = field(default_factory=dict, repr=False)
-    # answers of match_any / match_column by argument (the indexes never change once built)
+    # answers of match_row / match_any / match_column by argument (the indexes never change
+    # once built; reports print the same labels under the same parent rows)
     _memo: dict[tuple, Any] = field(default_factory=dict, repr=False, compare=False)
 
     def entry(self, key: str) -> Entry:
@@ -138,6 +157,13 @@ class Catalogue:
         first); it decides between rows sharing a label and unlocks ``context`` entries.
         """
         parents = tuple((context or {}).get("parents") or ())
+        memo = ("row", label, template, parents)
+        if memo not in self._memo:
+            self._bound_memo()
+            self._memo[memo] = self._match_row(label, template, parents)
+        return self._memo[memo]
+
+    def _match_row(self, label: str, template: str | None, parents: tuple[str, ...]) -> str | None:
         full, short = normalize_label(label), normalize_label(label, drop_notes=True)
         for index, form in ((self._index, full), (self._index, short), (self._short_index, short)):
             keys = [k for k in index.get(form, ()) if self._fits(k, template)]
@@ -203,6 +229,16 @@ class Catalogue:
             if any(p.search(form) for p in col.patterns):
                 return col.id
         return None
+
+    def cell_unit(self, key: str, column: str) -> str | None:
+        """The unit the catalogue gives a cell of row ``key`` in ``column`` (None for a
+        row the catalogue does not know), remembered like the matches."""
+        memo = ("unit", key, column)
+        if memo not in self._memo:
+            self._bound_memo()
+            entry = self.entries.get(key)
+            self._memo[memo] = entry.unit_for(column) if entry is not None else None
+        return self._memo[memo]
 
     def header_role(self, cell: str) -> str | None:
         """'label', 'unit' or 'group' for header cells that name no value column."""

@@ -64,8 +64,11 @@ def section_kind(title: str, rs: RuleSet) -> str | None:
     return None
 
 
-def _has_kind(kind: str, sections: Sections, rs: RuleSet) -> bool:
-    return any(s.kind == kind or section_kind(s.title, rs) == kind for s in sections.sections)
+def _kinds(sections: Sections, rs: RuleSet) -> set[str | None]:
+    """The kinds the report's sections are (their own, or their title's): asked once a
+    check rather than once per kind and section."""
+    own = {s.kind for s in sections.sections}
+    return own | {section_kind(s.title, rs) for s in sections.sections}
 
 
 def _mentioned_elsewhere(kind: str, text: str | None, sections: Sections, rs: RuleSet) -> bool:
@@ -82,12 +85,14 @@ def check_announced(rule: Rule, view: TableView, sections: Sections | None = Non
         return []
     out, seen = [], set()
     skip = set(rule.params.get("skip_kinds") or ())
+    present = None
     for title in sections.announced:
         kind = section_kind(title, view.rs)
         if kind is None or kind in skip or kind in seen:
             continue
         seen.add(kind)
-        if _has_kind(kind, sections, view.rs) or _mentioned_elsewhere(kind, text, sections, view.rs):
+        present = _kinds(sections, view.rs) if present is None else present
+        if kind in present or _mentioned_elsewhere(kind, text, sections, view.rs):
             continue
         span = [sections.announced_span] if sections.announced_span else []
         out.append(make_finding(rule, "warn", {"title": title}, spans=span,
@@ -100,9 +105,9 @@ def check_mandatory(rule: Rule, view: TableView, sections: Sections | None = Non
                     **_: Any) -> list[Finding]:
     if sections is None or not sections.sections:
         return []
-    out = []
+    out, present = [], _kinds(sections, view.rs)
     for kind in rule.params["required"]:
-        if not _has_kind(kind, sections, view.rs):
+        if kind not in present:
             title = (view.rs.section_kinds.get(kind) or (kind,))[0]
             out.append(make_finding(rule, "warn", {"title": title}, spans=[],
                                     expression=f"required: {kind}", extra={"section_kind": kind}))

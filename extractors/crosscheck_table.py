@@ -49,6 +49,8 @@ def check_relation(rule: Rule, view: TableView, **_: Any) -> list[Finding]:
     out, open_checks = [], OpenChecks(rule)
     for row, col in view.bindings(rule):
         left = view.side(left_terms, row, col, rounded)
+        if left.empty:
+            continue  # nothing to check (the other side would not be assessed either)
         right = view.side(right_terms, row, col, rounded)
         if not _assessed(left, right):
             continue

@@ -61,7 +61,9 @@ def split_ref(ref: str) -> tuple[str, str | None]:
 
 
 def decimals(raw: str | None) -> int:
-    m = _DECIMALS.search(raw or "")
+    if not raw or "." not in raw:
+        return 0  # (most cells: no regex call)
+    m = _DECIMALS.search(raw)
     return len(m.group(1)) if m else 0
 
 
@@ -73,10 +75,18 @@ def cell_interval(cell: Cell, rounded: bool = False) -> Interval:
     """A known cell is its value ± half a unit of its last printed decimal."""
     if not cell_known(cell):
         return UNKNOWN
+    return Interval(*cell_bounds(cell, rounded))
+
+
+def cell_bounds(cell: Cell, rounded: bool = False) -> tuple[float, float]:
+    """``cell_interval``'s bounds, without building the Interval (the cross-check view
+    sums thousands of them a report)."""
+    if not cell_known(cell):
+        return UNKNOWN.lo, UNKNOWN.hi
     places = cell.precision or decimals(cell.raw)
     half = 0.5 * 10 ** -places if (places or rounded) else 0.0
     v = float(cell.value)  # type: ignore[arg-type]
-    return Interval(v - half, v + half)
+    return v - half, v + half
 
 
 def compare(op: str, left: Interval, right: Interval, tol: float = 0.0) -> str:

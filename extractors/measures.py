@@ -229,8 +229,11 @@ def _default_column(key: str) -> str | None:
     return load_rules().default_column(key)
 
 
+@lru_cache(maxsize=1 << 12)
 def _parts(metric: str) -> frozenset[str] | None:
-    """``a+b@col`` → {a@default, b@col}; None when a part has no column to default to."""
+    """``a+b@col`` → {a@default, b@col}; None when a part has no column to default to.
+    Cached: claims of every report name the same few hundred metrics, and each default
+    column asks the rule set (a path resolution a call)."""
     out = set()
     for part in metric.split("+"):
         key, _, column = part.strip().partition("@")

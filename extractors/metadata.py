@@ -211,7 +211,10 @@ def body_in_text(text: str) -> str | None:
 def _expanded(body: str, text: str) -> str:
     """An abbreviation the text defines ("广西壮族自治区北部湾经济区规划建设管理办公室
     （以下简称自治区北部湾办）") written out in full."""
-    m = re.search(r"([\u4e00-\u9fff]{4,40})[（(]以下简称[“\"]?" + re.escape(body) + r"[”\"]?[）)]", text[:5000])
+    head = text[:5000]
+    if not any(f"以下简称{quote}{body}" in head for quote in ("", "“", '"')):
+        return body  # the pattern cannot match (and it backtracks over every run of Han characters)
+    m = re.search(r"([\u4e00-\u9fff]{4,40})[（(]以下简称[“\"]?" + re.escape(body) + r"[”\"]?[）)]", head)
     return re.sub(r"^(?:由|经|是|为|系)", "", m.group(1)) if m else body
 
 
@@ -332,9 +335,12 @@ class Published:
     raw: str
 
 
+@lru_cache(maxsize=8)
 def published_evidence(text: str, source: str | None, year: int | None) -> Published | None:
     """The publication date with its evidence: the first pattern of ``published`` (in the
-    text), then ``published_in_source`` (in the URL), whose date lies within the lag."""
+    text), then ``published_in_source`` (in the URL), whose date lies within the lag.
+    Cached (the answer is immutable): the metadata and the TIME.DEADLINE check both ask
+    about the same report, and each asking scans the whole text."""
     pats = load_patterns()
     ids = pats["published_ids"]
     candidates = [(rx, text, "text", i) for rx, i in zip(pats["published"], ids["published"])]

@@ -8,8 +8,7 @@ contract (DESIGN.md) and of the stored MongoDB documents.
 from __future__ import annotations
 
 from copy import deepcopy
-from dataclasses import asdict, dataclass, field, fields, is_dataclass
-from functools import cache
+from dataclasses import asdict, dataclass, field, is_dataclass
 from typing import Any
 
 # Cell states: never collapse them into numbers (DOMAIN.md "Cell states are not numbers").
@@ -45,16 +44,13 @@ class _Base:
     recursive deep copy, which cost a tenth of the whole pipeline."""
 
     def to_dict(self) -> dict[str, Any]:
-        out = {}
-        for name in _field_names(type(self)):
-            v = getattr(self, name)
-            out[name] = v if type(v) in _SCALARS else _plain(v)
+        # the instance dict holds exactly the fields, in field order (the dataclass
+        # __init__ sets each once, in order); copied, then only non-scalars converted
+        out = self.__dict__.copy()
+        for name, v in out.items():
+            if type(v) not in _SCALARS:
+                out[name] = _plain(v)
         return out
-
-
-@cache
-def _field_names(cls: type) -> tuple[str, ...]:
-    return tuple(f.name for f in fields(cls))
 
 
 @dataclass(frozen=True)

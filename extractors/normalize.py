@@ -27,6 +27,9 @@ _FOLD.update({cp: None for cp in (0xFEFF, 0x200B, 0x200C, 0x200D, 0x2060, 0x00AD
 _FOLD.update({cp: ord(" ") for cp in (0x00A0, 0x3000, 0x202F, 0x205F, *range(0x2000, 0x200B))})
 # Line and page separators become newlines (pdftotext emits form feeds between pages).
 _FOLD.update({cp: ord("\n") for cp in (0x000C, 0x000B, 0x2028, 0x2029, 0x0085)})
+# Runs of the characters above: ``str.translate`` looks up every character of a report
+# (most of the read time of a text file), the runs are few, so only they are translated.
+_FOLDABLE = re.compile("[" + "".join(re.escape(chr(cp)) for cp in sorted(_FOLD)) + "]+")
 
 # A line that is nothing but a page number: "-1-", "- 2 -", "—3—", "第1页", "第 2 页 共 5 页".
 PAGE_NUMBER_LINE = re.compile(
@@ -40,11 +43,15 @@ def normalize_text(text: str) -> str:
     """Fold characters, unify newlines, strip trailing spaces, drop page-number lines and
     collapse runs of more than two blank lines.  ``normalize_text(normalize_text(x)) ==
     normalize_text(x)`` for every string."""
-    text = text.replace("\r\n", "\n").replace("\r", "\n").translate(_FOLD)
+    text = _FOLDABLE.sub(_fold, text.replace("\r\n", "\n").replace("\r", "\n"))
     lines = [line.rstrip() for line in text.split("\n")]
     lines = [line for line in lines if not PAGE_NUMBER_LINE.match(line)]
     text = "\n".join(lines)
     return _BLANK_RUN.sub("\n\n\n", text).strip("\n")
+
+
+def _fold(m: re.Match[str]) -> str:
+    return m.group().translate(_FOLD)
 
 
 def is_layout_text(text: str) -> bool:

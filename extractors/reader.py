@@ -32,6 +32,8 @@ _HTML_SNIFF = re.compile(rb"<(?:!doctype\s+html|html|head|body|div|p|table|meta|
 _HTML_EXTS = (".htm", ".html", ".shtml", ".xhtml", ".jsp", ".asp", ".aspx", ".php")
 _CHINESE_ENCODINGS = ["gb18030", "gbk", "gb2312", "big5", "big5hkscs", "utf_8"]
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+# Control bytes a text file does not hold (tab, newline, form feed, CR and DOS EOF excepted).
+_CONTROL_BYTES = bytes(b for b in range(0x20) if b not in (0x09, 0x0A, 0x0C, 0x0D, 0x1A))
 
 
 def read_document(data: bytes, filename: str | None = None) -> Document:
@@ -101,7 +103,7 @@ def decode_bytes(data: bytes, filename: str | None = None) -> tuple[str, str, bo
 
 def _refuse_binary(data: bytes, filename: str | None) -> None:
     sample = data[:65536]
-    controls = sum(1 for b in sample if b < 0x20 and b not in (0x09, 0x0A, 0x0C, 0x0D, 0x1A))
+    controls = len(sample) - len(sample.translate(None, _CONTROL_BYTES))
     if b"\x00" in sample or controls > len(sample) * 0.02:
         raise errors.BinaryDocument(
             f"{_name(filename)} holds binary data (NUL/control bytes) and is not a PDF, DOCX, "
@@ -128,9 +130,10 @@ def _guess_chinese(data: bytes, filename: str | None) -> tuple[str, str, bool]:
 
 def _read_text(data: bytes, filename: str | None) -> Document:
     text, enc, uncertain = decode_bytes(data, filename)
-    if not normalize_text(text).strip():
+    text = normalize_text(text)  # idempotent: _finish's normalization returns it unchanged
+    if not text.strip():
         raise errors.EmptyDocument(f"{_name(filename)} holds only whitespace")
     flags = ("encoding_uncertain",) if uncertain else ()
-    return _finish(text, "txt", filename, encoding=enc, flags=flags)
+    return Document(text=text, format="txt", encoding=enc, flags=flags)
 
 

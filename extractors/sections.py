@@ -102,8 +102,10 @@ def load_rules(path: Path = SECTIONS_FILE) -> _Rules:
     )
 
 
+@lru_cache(maxsize=1 << 12)
 def kind_of(title: str) -> str | None:
-    """Canonical kind of a heading title (ordinal included or not), from the data.
+    """Canonical kind of a heading title (ordinal included or not), from the data (cached:
+    reports print the same headings, and each is tried against every kind's words).
 
     >>> kind_of("五、存在的主要问题及改进情况"), kind_of("因政府信息公开申请行政复议、提起行政诉讼的情况")
     ('problems', 'review_litigation')
@@ -146,12 +148,12 @@ def _heading_at(line: str, offset: int, rules: _Rules) -> _Heading | None:
     body = line.lstrip(" \t#")
     lead = offset + len(line) - len(body)
     body = body.rstrip()
-    if not body or _LAYOUT_GAP.search(body):
+    if not body:
         return None
     for _id, level, rx in rules.headings:
         m = rx.match(body)
-        if m:
-            return _make_heading(m, lead, level, rules)
+        if m:  # (the gap is looked for only in the few lines that start like a heading)
+            return None if _LAYOUT_GAP.search(body) else _make_heading(m, lead, level, rules)
     return None
 
 

@@ -22,6 +22,7 @@ report here", like the slash, and are never read as a number), other text → te
 """
 from __future__ import annotations
 
+import itertools
 import re
 from functools import lru_cache
 from dataclasses import dataclass, field
@@ -35,6 +36,8 @@ _NUMBER = re.compile(r"^([+-]?)(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d+))?\s*(万元|�
 # A cell printing more integer digits than this is no count or amount (a double holds 15
 # exactly; a 400-digit run would overflow the float arithmetic of the cross-checks).
 MAX_CELL_DIGITS = 15
+_JOINED = re.compile(r"\S\s*\|\s*\S")  # two cells joined by a pipe
+_ONE_PIPE_END = re.compile(r"[^|]*\|\s*")  # the seed's flattened form: one cell, then "|"
 _DASHES = {"-", "—", "－", "--", "——", "–", "―"}
 _SLASHES = {"/", "／", "\\"}
 
@@ -120,9 +123,9 @@ def is_unit(text: str) -> bool:
 
 def detect_form(text: str) -> str:
     """pipe | flat | layout, from how the table rows are rendered."""
-    lines = text.split("\n")
-    multi = sum(1 for ln in lines if ln.count("|") >= 2 and re.search(r"\S\s*\|\s*\S", ln))
-    single = sum(1 for ln in lines if re.fullmatch(r"[^|]*\|\s*", ln))
+    lines = [ln for ln in text.split("\n") if "|" in ln]  # both counts need a pipe
+    multi = sum(1 for ln in lines if ln.count("|") >= 2 and _JOINED.search(ln))
+    single = sum(1 for ln in lines if _ONE_PIPE_END.fullmatch(ln))
     if single >= 20 and multi < 3:
         return "flat"
     if multi >= 3:
@@ -179,13 +182,10 @@ class _Builder:
             self.set_context(key)
 
     def _section_heading(self, text: str) -> bool:
-        for name, pattern in _SECTION_PATTERNS:
-            if name in ("t2", "t3", "t4") and self.template == "pre2019":
-                continue  # a pre-2019 report's prose headings do not open the new tables
-            if pattern.search(text):
-                self._enter(None if name == "end" else name)
-                return True
-        return False
+        found, section = _section_named(text, self.template == "pre2019")
+        if found:
+            self._enter(section)
+        return found
 
     def _enter(self, section: str | None) -> None:
         if section != self.section:
@@ -338,8 +338,8 @@ class _Builder:
                 self.set_context(parent)
                 first_own = i + 1
         own = labels[-1].text if labels else ""
-        joins = ["".join(p.text for p in labels[-k:]) for k in range(2, len(labels) + 1)]
-        for label in (own, *candidates, *joins):
+        joins = ("".join(p.text for p in labels[-k:]) for k in range(2, len(labels) + 1))
+        for label in itertools.chain((own, *candidates), joins):  # joined only if needed
             key = self.match(label) if label else None
             if key:
                 return key, label
@@ -468,11 +468,19 @@ class _Builder:
     def _unit(self, key: str, column: str, unit: Piece | None) -> str | None:
         if unit and is_unit(unit.text):
             return unit.text.replace(" ", "")
-        coldef = self.cat.columns.get(column)
-        if coldef and coldef.unit and key in self.cat.entries \
-                and self.cat.entry(key).unit_for(column) == coldef.unit:
-            return coldef.unit
-        return self.cat.entry(key).unit_for(column) if key in self.cat.entries else None
+        return self.cat.cell_unit(key, column)
+
+
+@lru_cache(maxsize=1 << 12)
+def _section_named(text: str, pre2019: bool) -> tuple[bool, str | None]:
+    """(whether ``text`` is a section heading, the section it opens: None after the
+    tables).  Cached: every heading and header cell of every report is asked about."""
+    for name, pattern in _SECTION_PATTERNS:
+        if name in ("t2", "t3", "t4") and pre2019:
+            continue  # a pre-2019 report's prose headings do not open the new tables
+        if pattern.search(text):
+            return True, (None if name == "end" else name)
+    return False, None
 
 
 def _heading_only(key: str) -> bool:

@@ -24,6 +24,8 @@ _PAGE_NUMBER = re.compile(r"^\s*[-－—]\s*\d{1,3}\s*[-－—]\s*$")
 _START = re.compile(r"第二十条\s*第\s*[（(]|统计指标|指标名称|政府信息公开情况统计表")
 _END = re.compile(r"存在的主要问题|其他需要报告的事项")
 _VALUE_STATES = ("number", "zero", "slash", "none")
+_TOKEN = re.compile(r"\S+")
+_PHRASE = re.compile(r"\S+(?: \S+)*")  # tokens joined by single spaces
 COLUMN_SLACK = 4  # how far (in characters) a wrapped fragment's left edge may drift
 MAX_WRAP = 3  # label lines joined above or below a data line
 
@@ -41,12 +43,12 @@ class _Line:
 
 
 def _tokens(line: str, offset: int) -> list[Piece]:
-    return [Piece(m.group(), offset + m.start(), offset + m.end()) for m in re.finditer(r"\S+", line)]
+    return [Piece(m.group(), offset + m.start(), offset + m.end()) for m in _TOKEN.finditer(line)]
 
 
 def _fragments(line: str, offset: int, end: int) -> list[Piece]:
     out = []
-    for m in re.finditer(r"\S+(?: \S+)*", line[:end]):
+    for m in _PHRASE.finditer(line[:end]):
         out.append(Piece(m.group(), offset + m.start(), offset + m.end()))
     return out
 

@@ -43,9 +43,14 @@ MAX_WRAP = 8  # rows one wrapped label may occupy
 
 def split_pipe_line(line: str, offset: int, trailing_frames: bool = True) -> list[Piece]:
     """The cells of one ``|`` line with their offsets in the report text."""
-    pieces, pos = [], 0
+    pieces, pos = [], offset
     for part in _PIPE.split(line):
-        pieces.append(_piece(part, offset + pos))
+        text = part.strip()
+        if text[:1] in ("*", "_") or "<" in text or "\\|" in text:
+            pieces.append(_piece(part, pos))  # markup to step over
+        else:  # a plain cell (nearly all): _piece without the call
+            start = pos + len(part) - len(part.lstrip())
+            pieces.append(Piece(text, start, start + len(text)))
         pos += len(part) + 1
     # "| a | b |" (markdown) and "a | b |" (a terminator pipe on most rows of the
     # document): the outer empty pieces are not cells; "a | b | " in a document whose
@@ -63,7 +68,7 @@ def _piece(part: str, start: int) -> Piece:
     lead = len(part) - len(part.lstrip())
     text = part.strip()
     start += lead
-    m = _EMPHASIS.match(text)
+    m = _EMPHASIS.match(text) if text[:1] in ("*", "_") else None
     if m:
         start, text = start + len(m.group(1)), m.group(2)
     if "<" in text or "\\|" in text:
@@ -98,7 +103,7 @@ def read_pipe_rows(text: str) -> Iterator[Row | Heading]:
     """Rows of ``a | b | c`` lines; other short lines become headings."""
     offset, trailing = 0, _trailing_frames(text)
     for n, line in enumerate(text.split("\n")):
-        if _SEPARATOR.fullmatch(line):
+        if "-" in line and _SEPARATOR.fullmatch(line):  # (a separator holds a dash)
             pass
         elif "|" in line:
             pieces = split_pipe_line(line, offset, trailing)
@@ -147,6 +152,10 @@ def join_wrapped(events: list[Row | Heading], cat: Catalogue, template: str | No
     out: list[Row | Heading] = []
     i = 0
     while i < len(events):
+        if wrap.alone(events[i]):  # most events: what follows cannot change them
+            out.append(events[i])
+            i += 1
+            continue
         rows, skipped = _following(furniture, rows_at, i)
         merged, n = wrap.at([events[k] for k in rows])
         out.append(merged)
@@ -162,7 +171,7 @@ def _running_lines(events: list, cat: Catalogue, template: str | None) -> set:
     """Lines a wrapped label may run across: text lines that name no row and open no
     section (page numbers, running headers) and label-free rows printed more than once
     (a header repeated on the next page)."""
-    from extractors.tables import _SECTION_PATTERNS
+    from extractors.tables import _section_named
 
     counts: dict = {}
     for e in events:
@@ -171,7 +180,7 @@ def _running_lines(events: list, cat: Catalogue, template: str | None) -> set:
             counts[key] = counts.get(key, 0) + 1
     out: set = {k for k, n in counts.items() if n > 1 and not any(map(is_value_like, k))}
     return out | {e.text for e in events if isinstance(e, Heading) and not cat.match_any(e.text, template)
-                  and not any(p.search(e.text) for _, p in _SECTION_PATTERNS)}
+                  and not _section_named(e.text, False)[0]}  # (any section pattern)
 
 
 def _event_key(e: Row | Heading) -> str | tuple[str, ...]:
@@ -226,17 +235,22 @@ class _Wrapping:
         text = "".join(p.text for p in owns)
         return Piece(text, owns[0].start, owns[-1].end) if self.known(text) else None
 
+    def alone(self, event) -> bool:
+        """Whether ``event`` stands as it is whatever follows it: it is no labelled row, or
+        it prints values after a label the catalogue knows (:meth:`at` takes it alone)."""
+        if not self.has_label(event):
+            return True
+        return not self.label_only(event) and self.known(self.own(event).text)
+
     def at(self, rows: list) -> tuple[Row | Heading, int]:
         """(``rows[0]`` with the rows its label wraps onto joined in, how many rows it took)."""
         row = rows[0]
-        if not self.has_label(row):
+        if self.alone(row):
             return row, 1
         run = 1  # the label rows (values blank) that follow
         while run < len(rows) and self.has_label(rows[run]) and self.label_only(rows[run]):
             run += 1
         if not self.label_only(row):  # values on the first row, the label's rest below
-            if self.known(self.own(row).text):
-                return row, 1
             for end in range(1, run):
                 joined = self.join(rows[:end + 1])
                 if joined:
