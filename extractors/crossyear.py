@@ -11,6 +11,7 @@ set intersection is all it takes, and the threshold is data).
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import re
 from functools import lru_cache
 from typing import Any
@@ -242,13 +243,25 @@ def tokens(text: str) -> list[str]:
     return _TOKEN.findall(text or "")
 
 
-# Shingles are compared as 64-bit fingerprints (a polynomial over the tokens' ``hash``),
-# sorted in numpy arrays: a set of tuples costs ~10x more to build and to intersect, and
-# held for the hundreds of candidates of a year it would not fit a worker's memory.  The
-# fingerprints live only in the process (``hash`` of a str is salted per process) and
-# are never stored; two of a text's few thousand shingles share one with probability
-# ~1e-12, which cannot move a similarity printed to four places.
+# Shingles are compared as 64-bit fingerprints (a polynomial over token ids: a character
+# token's code point, a longer token's 63-bit BLAKE2b), sorted in numpy arrays: a set of
+# tuples costs ~10x more to build and to intersect.  The fingerprints are the same in
+# every process, so storage keeps a report's beside its text and a candidate compared
+# with newcomers is not tokenized again (FINGERPRINTS names the scheme: a change to it
+# or to ``tokens`` must change the name, and stored arrays of another name are ignored).
+# Two of a text's few thousand shingles share one with probability ~1e-12, which cannot
+# move a similarity printed to four places.
+FINGERPRINTS = "shingles.v1"
+FINGERPRINT_K = 5
 _MIX = np.uint64(0x9E3779B97F4A7C15)
+
+
+@lru_cache(maxsize=1 << 16)
+def _token_id(token: str) -> int:
+    if len(token) == 1:
+        return ord(token)
+    digest = hashlib.blake2b(token.encode("utf-8"), digest_size=8).digest()
+    return int.from_bytes(digest, "little") | (1 << 63)  # never a code point
 
 
 def _fingerprints(toks: list[str], k: int) -> np.ndarray:
@@ -256,13 +269,22 @@ def _fingerprints(toks: list[str], k: int) -> np.ndarray:
     them when there are fewer)."""
     if not toks:
         return np.empty(0, dtype=np.uint64)
-    h = np.fromiter(map(hash, toks), dtype=np.int64, count=len(toks)).view(np.uint64)
+    h = np.fromiter(map(_token_id, toks), dtype=np.uint64, count=len(toks))
     width = min(k, len(toks))
     n = len(toks) - width + 1
     acc = h[:n].copy()
     for i in range(1, width):
         acc = acc * _MIX + h[i:i + n]
     return np.unique(acc * _MIX + np.uint64(width))
+
+
+def fingerprint_bytes(text: str) -> bytes:
+    """What storage keeps of a text for the near-duplicate checks (scheme FINGERPRINTS)."""
+    return text_shingles(text, FINGERPRINT_K).astype("<u8").tobytes()
+
+
+def fingerprints_from(data: bytes) -> np.ndarray:
+    return np.frombuffer(data, dtype="<u8").astype(np.uint64)
 
 
 @lru_cache(maxsize=512)
@@ -293,6 +315,8 @@ def shingle_similarity(text_a_tokens: list[str], text_b_tokens: list[str], k: in
 
 
 def _shingles_of(report: dict, k: int) -> np.ndarray | None:
+    if report.get("shingles") is not None and k == FINGERPRINT_K:  # stored with the text
+        return report["shingles"]
     if report.get("tokens"):
         return _fingerprints(list(report["tokens"]), k)
     return text_shingles(report["text"], k) if report.get("text") else None

@@ -16,7 +16,7 @@ from pymongo import ReplaceOne, UpdateOne
 
 from storage import research, review, work
 from storage.findings import counts_of, finding_counts
-from storage.store import INLINE_BLOB_BYTES, ITEM_COLLECTIONS, Store, report_fields, result_docs
+from storage.store import ITEM_COLLECTIONS, Store, report_fields, result_docs, text_doc
 
 
 def take_many(db, docs: list[dict], versions: dict, task_id: str, seconds: float,
@@ -121,11 +121,11 @@ def save_fresh(store: Store, items: Iterable[Saved]) -> dict[str, dict]:
     for it in items:
         rid, result = it.report_id, it.record
         docs = result_docs(rid, result, it.tokens_of, it.canonical)
-        data = it.text.encode("utf-8")
-        if len(data) <= INLINE_BLOB_BYTES:
-            texts.append(ReplaceOne({"_id": rid}, {"_id": rid, "data": data}, upsert=True))
+        text = text_doc(rid, it.text)
+        if text is not None:
+            texts.append(ReplaceOne({"_id": rid}, text, upsert=True))
         else:
-            store._put_blob("text_inline", store.texts, rid, data)
+            store._put_blob("text_inline", store.texts, rid, it.text.encode("utf-8"))
         tables.append(ReplaceOne({"_id": rid}, docs["tables"], upsert=True))
         entities.append(ReplaceOne({"_id": rid}, docs["entities"], upsert=True))
         many["cells"] += research.cell_docs(rid, result["table"].get("cells") or [], docs["base"])

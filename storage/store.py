@@ -147,6 +147,23 @@ def result_docs(report_id: str, result: dict, tokens_of, canonical: bool) -> dic
     return docs
 
 
+def text_doc(report_id: str, text: str) -> dict | None:
+    """A report's inline text document: the normalized text and, when both fit, its shingle
+    fingerprints (``shingles``, scheme ``fingerprints``), which the near-duplicate checks
+    of later reports read instead of tokenizing the text again; None: too large to be
+    inline (GridFS, no fingerprints)."""
+    from extractors.crossyear import FINGERPRINTS, fingerprint_bytes
+
+    data = text.encode("utf-8")
+    if len(data) > INLINE_BLOB_BYTES:
+        return None
+    doc: dict[str, Any] = {"_id": report_id, "data": data}
+    shingles = fingerprint_bytes(text)
+    if len(data) + len(shingles) <= INLINE_BLOB_BYTES:
+        doc.update(shingles=shingles, fingerprints=FINGERPRINTS)
+    return doc
+
+
 def report_fields(result: dict, counts: dict, canonical: bool, fresh: bool) -> dict:
     """The fields ``save_result`` sets on the report document."""
     report = result["report"]
@@ -277,6 +294,28 @@ class Store(FindingStore, RelatedStore, DuplicateStore):
         data = self._get_blob("text_inline", self.texts, report_id)
         return None if data is None else data.decode("utf-8")
 
+    def _put_text(self, report_id: str, text: str) -> None:
+        doc = text_doc(report_id, text)
+        if doc is None:
+            self._put_blob("text_inline", self.texts, report_id, text.encode("utf-8"))
+        else:
+            self.db.text_inline.replace_one({"_id": report_id}, doc, upsert=True)
+
+    def get_texts_and_shingles(self, report_ids: list[str]) -> dict[str, tuple[str, Any]]:
+        """(text, shingle fingerprints or None) of several reports in one round trip; the
+        fingerprints only when stored under the current scheme (see :func:`text_doc`)."""
+        from extractors.crossyear import FINGERPRINTS, fingerprints_from
+
+        out = {}
+        for d in self.db.text_inline.find({"_id": {"$in": list(report_ids)}}):
+            fp = (fingerprints_from(bytes(d["shingles"]))
+                  if d.get("fingerprints") == FINGERPRINTS and d.get("shingles") is not None else None)
+            out[d["_id"]] = (bytes(d["data"]).decode("utf-8"), fp)
+        for rid in report_ids:
+            if rid not in out and self.texts.exists(rid):
+                out[rid] = (self.texts.get(rid).read().decode("utf-8"), None)
+        return out
+
     def get_texts(self, report_ids: list[str]) -> dict[str, str]:
         """The normalized texts of several reports in one round trip (GridFS for the
         few too large to be inline)."""
@@ -313,7 +352,7 @@ class Store(FindingStore, RelatedStore, DuplicateStore):
         instead of 14; the embedded server answers each in 1-3 ms)."""
         docs = result_docs(report_id, result, tokens_of, research.canonical_of(self.db, report_id))
         base = docs["base"]
-        self._put_blob("text_inline", self.texts, report_id, text.encode("utf-8"))
+        self._put_text(report_id, text)
         self.db.tables.replace_one({"_id": report_id}, docs["tables"], upsert=True)
         self.db.entities.replace_one({"_id": report_id}, docs["entities"], upsert=True)
         research.save_cells(self.db, report_id, result["table"].get("cells") or [], base, fresh=fresh)

@@ -237,3 +237,17 @@ def test_a_lease_held_longer_than_its_length_is_renewed_and_released(store):
         with store.locked(["year:2024"], wait=10):  # the dead holder is not renewed
             waited = time.monotonic() - start
     assert waited < 3
+
+
+def test_a_texts_shingle_fingerprints_are_stored_beside_it_and_read_back(store):
+    import numpy as np
+
+    from extractors.crossyear import text_shingles
+
+    text = "本机关全年主动公开政府信息425条，其中规范性文件12件。" * 20
+    store._put_text("r-fp", text)
+    [(got_text, got)] = store.get_texts_and_shingles(["r-fp"]).values()
+    assert got_text == text and np.array_equal(got, text_shingles(text))
+    # stored under another scheme: not used (the checks tokenize the text again)
+    store.db.text_inline.update_one({"_id": "r-fp"}, {"$set": {"fingerprints": "shingles.v0"}})
+    assert store.get_texts_and_shingles(["r-fp"])["r-fp"] == (text, None)

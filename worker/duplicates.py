@@ -56,9 +56,10 @@ def check_pairs(store: Store, report_id: str, this: dict, others: list[dict],
     from extractors.crossyear import similarity_findings
 
     touched: set[str] = set()
-    texts = store.get_texts([o["id"] for o in others]) if others else {}
+    texts = store.get_texts_and_shingles([o["id"] for o in others]) if others else {}
     for other in others:
-        other = {**other, "text": texts.get(other["id"]) or ""}
+        text, shingles = texts.get(other["id"]) or ("", None)
+        other = {**other, "text": text, "shingles": shingles}
         for this_id, a, that_id, b in ((report_id, this, other["id"], other),
                                        (other["id"], other, report_id, this)):
             found = [f.to_dict() for f in similarity_findings(b, a)]

@@ -163,6 +163,27 @@ def test_fingerprinted_shingles_give_the_set_jaccard_of_token_runs():
             assert shingle_similarity(tokens(a), tokens(b)) == _tuple_jaccard(tokens(a), tokens(b))
 
 
+def test_stored_fingerprints_are_the_same_in_every_process():
+    """Storage keeps a text's fingerprints for later reports' checks, read by other
+    processes (whose str hashes are salted differently)."""
+    import hashlib
+    import os
+    import subprocess
+    import sys
+
+    from extractors.crossyear import fingerprint_bytes, fingerprints_from, text_shingles
+
+    text = BASE_TEXT + "2021年 GDP 增长 5.5% ABC"
+    code = ("import hashlib, sys; from extractors.crossyear import fingerprint_bytes; "
+            "print(hashlib.sha256(fingerprint_bytes(sys.argv[1])).hexdigest())")
+    root = str(Path(__file__).resolve().parents[2])
+    digests = {subprocess.run([sys.executable, "-c", code, text], capture_output=True, text=True,
+                              env={**os.environ, "PYTHONHASHSEED": seed, "PYTHONPATH": root},
+                              check=True).stdout.strip() for seed in ("1", "2")}
+    assert digests == {hashlib.sha256(fingerprint_bytes(text)).hexdigest()}
+    assert (fingerprints_from(fingerprint_bytes(text)) == text_shingles(text)).all()
+
+
 def test_near_duplicate_warns_even_for_other_bodies():
     a = report(2011, "pre2019", {}, text=BASE_TEXT * 3)
     b = report(2011, "pre2019", {}, text=(BASE_TEXT * 3).replace("县", "区"))
