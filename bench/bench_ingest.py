@@ -250,6 +250,38 @@ def _filler(path: str) -> dict:
             "sections": [x.to_dict() for x in sections.sections]}
 
 
+def _filler_ranks(ids: list[str], fills: list[dict], cap: int) -> dict[str, tuple[dict, dict | None]]:
+    """(duplicate_rank, duplicate_check) of each filler as if the fillers had been related
+    to one another before the newcomers (relate number 0): its pool counted among them
+    (same year, another body, a shared band) and, past the cap, marked truncated with the
+    rank of its last compared — what a store of that many related reports holds, so that
+    newcomers count themselves into the pools of the fillers as they would into real
+    ones (storage/duplicates.py ``grow_pools``)."""
+    from collections import Counter, defaultdict
+
+    from extractors.related import rank_key, truncated_mark
+
+    buckets: dict[tuple, list[int]] = defaultdict(list)
+    for i, fill in enumerate(fills):
+        for band in set(fill["lsh"]):
+            buckets[(fill["year"], band)].append(i)
+    out = {}
+    for i, fill in enumerate(fills):
+        shared: Counter = Counter()
+        for band in set(fill["lsh"]):
+            shared.update(j for j in buckets[(fill["year"], band)]
+                          if j != i and fills[j]["body_key"] != fill["body_key"])
+        pool = len(shared)
+        rank: dict = {"since": 0, "relate": [0, None, None], "pool": min(pool, cap + 1)}
+        check = None
+        if pool > cap:
+            last = sorted(rank_key(n, ids[j]) for j, n in shared.items())[cap - 1]
+            rank["relate"] = [0, -last[0], last[1]]
+            check = truncated_mark(cap, cap)
+        out[ids[i]] = (rank, check)
+    return out
+
+
 def clone_to(env: dict, size: int, work: Path | None = None) -> int:
     """Fill the store with done reports until it holds ``size``: report documents copied
     from the ingested ones, each with the text, band keys, sections, year and body of a
@@ -259,6 +291,7 @@ def clone_to(env: dict, size: int, work: Path | None = None) -> int:
     make every pool hold every copy).  Returns the count."""
     from multiprocessing import Pool
 
+    from config.settings import current
     from gongkai.synth import generate
     from storage.store import text_doc
 
@@ -272,26 +305,25 @@ def clone_to(env: dict, size: int, work: Path | None = None) -> int:
         generate(size - have, seed=7_000_000 + have, out_dir=folder)
         paths = sorted(str(p) for p in folder.glob("*.txt"))
         with Pool(2) as pool:
-            fillers = pool.imap(_filler, paths, chunksize=20)
-            reports, blobs = [], []
-            for i, fill in enumerate(fillers):
-                rep = originals[i % len(originals)]
-                rid = f"c{have:07d}" + rep["_id"][8:]
-                reports.append({**rep, "_id": rid, "sha256": rid, "clone": True, "seq": 10**9 + have,
-                                "body_key": fill["body_key"], "year": fill["year"], "lsh": fill["lsh"],
-                                "sections": fill["sections"], "duplicate_check": None,
-                                "duplicate_rank": None,
-                                "report": {**(rep.get("report") or {}), "body": fill["body"],
-                                           "year": fill["year"]}})
-                blobs.append(text_doc(rid, fill["text"]))
-                have += 1
-                if len(reports) == 500:
-                    db.reports.insert_many(reports, ordered=False)
-                    db.text_inline.insert_many(blobs, ordered=False)
-                    reports, blobs = [], []
-            if reports:
+            fills = list(pool.imap(_filler, paths, chunksize=20))
+        ids = [f"c{have + i:07d}" + originals[i % len(originals)]["_id"][8:] for i in range(len(fills))]
+        ranks = _filler_ranks(ids, fills, current().duplicate_candidates)
+        reports, blobs = [], []
+        for i, fill in enumerate(fills):
+            rep, rid = originals[i % len(originals)], ids[i]
+            rank, check = ranks[rid]
+            reports.append({**rep, "_id": rid, "sha256": rid, "clone": True, "seq": 10**9 + have,
+                            "body_key": fill["body_key"], "year": fill["year"], "lsh": fill["lsh"],
+                            "sections": fill["sections"], "duplicate_check": check,
+                            "duplicate_rank": rank,
+                            "report": {**(rep.get("report") or {}), "body": fill["body"],
+                                       "year": fill["year"]}})
+            blobs.append(text_doc(rid, fill["text"]))
+            have += 1
+            if len(reports) == 500 or i == len(fills) - 1:
                 db.reports.insert_many(reports, ordered=False)
                 db.text_inline.insert_many(blobs, ordered=False)
+                reports, blobs = [], []
         shutil.rmtree(folder, ignore_errors=True)
         return have
     finally:

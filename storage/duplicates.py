@@ -74,6 +74,8 @@ class Pool:
     ranked: list[tuple[str, int]]
     unmarked: list[tuple[str, int]]
     entered: list[str]
+    members: list[dict] | None = None  # as read (mark and rank): for grow_pools
+
 
 
 class DuplicateStore:
@@ -114,7 +116,7 @@ class DuplicateStore:
             elif enters(d.get("duplicate_rank"), shared, report_id):
                 entered.append(d["_id"])
         top = [(rid, -neg) for neg, rid in heapq.nsmallest(limit, scored)]
-        return Pool(top, unmarked, entered)
+        return Pool(top, unmarked, entered, docs)
 
     def ranked_candidates(self, report_id: str, lsh: list[str], year: int | None,
                           body_key: str | None, limit: int) -> list[tuple[str, int]]:
@@ -122,14 +124,17 @@ class DuplicateStore:
         return self.ranked_pool(report_id, lsh, year, body_key, limit).ranked
 
     def grow_pools(self, report_id: str, lsh: list[str], year: int | None,
-                   body_key: str | None, cap: int) -> list[str]:
+                   body_key: str | None, cap: int, members: list[dict] | None = None) -> list[str]:
         """A report joined the pools of the reports it shares a band with: count it in
         those within the cap, and mark those it takes past the cap (to be settled);
-        return them.  The pool is read on its index and written by ``_id``."""
+        return them.  The pool is read on its index (or given: ``members``, as
+        ``ranked_pool`` read it under the same year lease) and written by ``_id``."""
         if not lsh or year is None:
             return []
-        docs = [d for d in self._pool_docs(report_id, lsh, year, body_key,
-                                           {"duplicate_check.status": 1, "duplicate_rank": 1})
+        if members is None:
+            members = self._pool_docs(report_id, lsh, year, body_key,
+                                      {"duplicate_check.status": 1, "duplicate_rank": 1})
+        docs = [d for d in members
                 if (d.get("duplicate_check") or {}).get("status") != _TRUNCATED
                 and d.get("duplicate_rank") is not None]
         if docs:

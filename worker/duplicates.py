@@ -100,7 +100,7 @@ def run_duplicates(store: Store, report_id: str, record: dict, fresh: bool = Fal
     store.record_rank(report_id, "relate", seq, top[-1][::-1] if check else None,
                       len(ranked), first=fresh)
     if first and ranked:  # it joined the pools of its candidates
-        store.grow_pools(report_id, lsh, year, body_key, cap)
+        store.grow_pools(report_id, lsh, year, body_key, cap, members=pool.members)
     store.mark_unsettled(pool.entered + ([report_id] if check else []))
     return touched
 
