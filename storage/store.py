@@ -36,11 +36,11 @@ from pymongo.errors import CollectionInvalid, DuplicateKeyError, OperationFailur
 from extractors.errors import InputError
 from storage import accounts, embedded, research, review
 from storage.findings import FindingStore, counts_of, finding_counts, finding_id  # noqa: F401
+from storage.blobs import INLINE_BLOB_BYTES, BlobStore, text_doc  # noqa: F401  (imported from here)
 from storage.duplicates import DuplicateStore
 from storage.related import ARRIVAL_ORDER, RelatedStore
 
 STATUSES = ("queued", "processing", "done", "failed")
-INLINE_BLOB_BYTES = 8 * 1024 * 1024
 ITEM_COLLECTIONS = ("claims", "commitments")
 
 REPORT_VALIDATOR = {
@@ -147,23 +147,6 @@ def result_docs(report_id: str, result: dict, tokens_of, canonical: bool) -> dic
     return docs
 
 
-def text_doc(report_id: str, text: str) -> dict | None:
-    """A report's inline text document: the normalized text and, when both fit, its shingle
-    fingerprints (``shingles``, scheme ``fingerprints``), which the near-duplicate checks
-    of later reports read instead of tokenizing the text again; None: too large to be
-    inline (GridFS, no fingerprints)."""
-    from extractors.crossyear import FINGERPRINTS, fingerprint_bytes
-
-    data = text.encode("utf-8")
-    if len(data) > INLINE_BLOB_BYTES:
-        return None
-    doc: dict[str, Any] = {"_id": report_id, "data": data}
-    shingles = fingerprint_bytes(text)
-    if len(data) + len(shingles) <= INLINE_BLOB_BYTES:
-        doc.update(shingles=shingles, fingerprints=FINGERPRINTS)
-    return doc
-
-
 def report_fields(result: dict, counts: dict, canonical: bool, fresh: bool) -> dict:
     """The fields ``save_result`` sets on the report document."""
     report = result["report"]
@@ -181,7 +164,7 @@ def report_fields(result: dict, counts: dict, canonical: bool, fresh: bool) -> d
     return fields
 
 
-class Store(FindingStore, RelatedStore, DuplicateStore):
+class Store(BlobStore, FindingStore, RelatedStore, DuplicateStore):
     """Narrow methods over one database; build one per process (PyMongo is not fork-safe)."""
 
     def __init__(self, client: pymongo.MongoClient, db_name: str) -> None:
@@ -189,23 +172,6 @@ class Store(FindingStore, RelatedStore, DuplicateStore):
         self.db = client[db_name]
         self.raw = gridfs.GridFS(self.db, collection="raw")
         self.texts = gridfs.GridFS(self.db, collection="text")
-
-    # ---------------------------------------------------------------- blobs
-    # A report's raw bytes and text are one small document when they fit (one round trip)
-    # and GridFS chunks when they do not (BSON documents stop at 16 MB).
-    def _put_blob(self, name: str, bucket: gridfs.GridFS, key: str, data: bytes) -> None:
-        if len(data) <= INLINE_BLOB_BYTES:
-            self.db[name].replace_one({"_id": key}, {"_id": key, "data": data}, upsert=True)
-            return
-        if bucket.exists(key):
-            bucket.delete(key)
-        bucket.put(data, _id=key)
-
-    def _get_blob(self, name: str, bucket: gridfs.GridFS, key: str) -> bytes | None:
-        doc = self.db[name].find_one({"_id": key})
-        if doc is not None:
-            return bytes(doc["data"])
-        return bucket.get(key).read() if bucket.exists(key) else None
 
     # ---------------------------------------------------------------- set-up
     @classmethod
@@ -283,48 +249,6 @@ class Store(FindingStore, RelatedStore, DuplicateStore):
         self.db.reports.update_one(
             {"_id": rid, "sources.source": {"$ne": entry.get("source")}},
             {"$push": {"sources": entry}, "$set": {"updated_at": now()}})
-
-    def get_raw(self, report_id: str) -> bytes:
-        data = self._get_blob("raw_inline", self.raw, report_id)
-        if data is None:
-            raise KeyError(f"no raw bytes stored for report {report_id}")
-        return data
-
-    def get_text(self, report_id: str) -> str | None:
-        data = self._get_blob("text_inline", self.texts, report_id)
-        return None if data is None else data.decode("utf-8")
-
-    def _put_text(self, report_id: str, text: str) -> None:
-        doc = text_doc(report_id, text)
-        if doc is None:
-            self._put_blob("text_inline", self.texts, report_id, text.encode("utf-8"))
-        else:
-            self.db.text_inline.replace_one({"_id": report_id}, doc, upsert=True)
-
-    def get_texts_and_shingles(self, report_ids: list[str]) -> dict[str, tuple[str, Any]]:
-        """(text, shingle fingerprints or None) of several reports in one round trip; the
-        fingerprints only when stored under the current scheme (see :func:`text_doc`)."""
-        from extractors.crossyear import FINGERPRINTS, fingerprints_from
-
-        out = {}
-        for d in self.db.text_inline.find({"_id": {"$in": list(report_ids)}}):
-            fp = (fingerprints_from(bytes(d["shingles"]))
-                  if d.get("fingerprints") == FINGERPRINTS and d.get("shingles") is not None else None)
-            out[d["_id"]] = (bytes(d["data"]).decode("utf-8"), fp)
-        for rid in report_ids:
-            if rid not in out and self.texts.exists(rid):
-                out[rid] = (self.texts.get(rid).read().decode("utf-8"), None)
-        return out
-
-    def get_texts(self, report_ids: list[str]) -> dict[str, str]:
-        """The normalized texts of several reports in one round trip (GridFS for the
-        few too large to be inline)."""
-        out = {d["_id"]: bytes(d["data"]).decode("utf-8")
-               for d in self.db.text_inline.find({"_id": {"$in": list(report_ids)}})}
-        for rid in report_ids:
-            if rid not in out and self.texts.exists(rid):
-                out[rid] = self.texts.get(rid).read().decode("utf-8")
-        return out
 
     # ---------------------------------------------------------------- processing
     def mark_failed(self, report_id: str, error: dict, versions: dict) -> None:
