@@ -354,11 +354,14 @@ def test_embedded_store_that_will_not_start_is_one_line(cli_env, corpus_dir, tmp
 # ------------------------------------------------------------------ order of processing
 def test_near_duplicate_findings_do_not_depend_on_processing_order(cli_env, mongo_url,
                                                                    tmp_path):
-    """The same synthetic year of 100 similar reports (most with 30-90 near-duplicate
-    candidates), ingested in two arrival orders on two processes: the same findings,
-    no check truncated (under the default cap of 200; tests/test_duplicate_cap.py has
-    both sides of a small cap).  (With the former cap of 20 candidates per report the
-    two runs differed.)"""
+    """The same synthetic year of 100 reports and 40 near-copies of 20 of them under other
+    bodies' names (clusters of three near-duplicates among reports of the same fields),
+    ingested in two arrival orders on two processes: the same findings, no check
+    truncated (under the default cap of 200; tests/test_duplicate_cap.py has both sides
+    of a small cap).  (With the former cap of 20 candidates per report the two runs
+    differed.)  The copies are needed since synth.v3: its bodies write unlike prose, so a
+    generated year alone has no near-duplicate."""
+    import json
     import shutil
     import uuid
 
@@ -367,6 +370,12 @@ def test_near_duplicate_findings_do_not_depend_on_processing_order(cli_env, mong
     src = tmp_path / "synth"
     assert synth(["--n", "100", "--seed", "7", "--out", str(src), "--years", "2023",
                   "--formats", "txt"]) in (0, None)
+    for gold in sorted(src.glob("*.gold.json"))[:20]:
+        body = json.loads(gold.read_text(encoding="utf-8"))["body"]
+        text = (src / gold.name.replace(".gold.json", ".txt")).read_text(encoding="utf-8")
+        for prefix in ("东", "西"):
+            (src / f"{gold.name[:-10]}_{prefix}.txt").write_text(text.replace(body, prefix + body),
+                                                                  encoding="utf-8")
     found = []
     for order in ("forward", "reverse"):
         folder = tmp_path / order
