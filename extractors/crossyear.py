@@ -284,7 +284,8 @@ def fingerprint_bytes(text: str) -> bytes:
 
 
 def fingerprints_from(data: bytes) -> np.ndarray:
-    return np.frombuffer(data, dtype="<u8").astype(np.uint64)
+    """Stored fingerprints as a (read-only) array, without a copy."""
+    return np.frombuffer(data, dtype=np.dtype("<u8"))
 
 
 @lru_cache(maxsize=512)

@@ -44,7 +44,7 @@ class BlobStore:
         bucket.put(data, _id=key)
 
     def _get_blob(self, name: str, bucket: gridfs.GridFS, key: str) -> bytes | None:
-        doc = self.db[name].find_one({"_id": key})
+        doc = self.db[name].find_one({"_id": key}, {"data": 1})  # not a text's fingerprints
         if doc is not None:
             return bytes(doc["data"])
         return bucket.get(key).read() if bucket.exists(key) else None
@@ -66,27 +66,30 @@ class BlobStore:
         else:
             self.db.text_inline.replace_one({"_id": report_id}, doc, upsert=True)
 
+    def _texts(self, report_ids: list[str], fields: dict) -> tuple[dict[str, dict], dict[str, str]]:
+        """The inline text documents of ``report_ids`` with ``fields`` (one round trip)
+        and, for those too large to be inline, their GridFS texts."""
+        inline = {d["_id"]: d for d in self.db.text_inline.find({"_id": {"$in": list(report_ids)}},
+                                                                fields)}
+        large = {rid: self.texts.get(rid).read().decode("utf-8") for rid in report_ids
+                 if rid not in inline and self.texts.exists(rid)}
+        return inline, large
+
     def get_texts_and_shingles(self, report_ids: list[str]) -> dict[str, tuple[str, Any]]:
         """(text, shingle fingerprints or None) of several reports in one round trip; the
         fingerprints only when stored under the current scheme (see :func:`text_doc`)."""
         from extractors.crossyear import FINGERPRINTS, fingerprints_from
 
-        out = {}
-        for d in self.db.text_inline.find({"_id": {"$in": list(report_ids)}}):
+        inline, large = self._texts(report_ids, {"data": 1, "shingles": 1, "fingerprints": 1})
+        out = {rid: (text, None) for rid, text in large.items()}
+        for rid, d in inline.items():
             fp = (fingerprints_from(bytes(d["shingles"]))
                   if d.get("fingerprints") == FINGERPRINTS and d.get("shingles") is not None else None)
-            out[d["_id"]] = (bytes(d["data"]).decode("utf-8"), fp)
-        for rid in report_ids:
-            if rid not in out and self.texts.exists(rid):
-                out[rid] = (self.texts.get(rid).read().decode("utf-8"), None)
+            out[rid] = (bytes(d["data"]).decode("utf-8"), fp)
         return out
 
     def get_texts(self, report_ids: list[str]) -> dict[str, str]:
         """The normalized texts of several reports in one round trip (GridFS for the
-        few too large to be inline)."""
-        out = {d["_id"]: bytes(d["data"]).decode("utf-8")
-               for d in self.db.text_inline.find({"_id": {"$in": list(report_ids)}})}
-        for rid in report_ids:
-            if rid not in out and self.texts.exists(rid):
-                out[rid] = self.texts.get(rid).read().decode("utf-8")
-        return out
+        few too large to be inline), without their stored fingerprints."""
+        inline, large = self._texts(report_ids, {"data": 1})
+        return {**large, **{rid: bytes(d["data"]).decode("utf-8") for rid, d in inline.items()}}

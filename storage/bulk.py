@@ -124,8 +124,8 @@ def save_fresh(store: Store, items: Iterable[Saved]) -> dict[str, dict]:
         text = text_doc(rid, it.text)
         if text is not None:
             texts.append(ReplaceOne({"_id": rid}, text, upsert=True))
-        else:
-            store._put_blob("text_inline", store.texts, rid, it.text.encode("utf-8"))
+        else:  # too large to be inline: GridFS, as one at a time
+            store._put_text(rid, it.text)
         tables.append(ReplaceOne({"_id": rid}, docs["tables"], upsert=True))
         entities.append(ReplaceOne({"_id": rid}, docs["entities"], upsert=True))
         many["cells"] += research.cell_docs(rid, result["table"].get("cells") or [], docs["base"])

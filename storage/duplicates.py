@@ -77,7 +77,6 @@ class Pool:
     members: list[dict] | None = None  # as read (mark and rank): for grow_pools
 
 
-
 class DuplicateStore:
     """The near-duplicate half of ``storage.store.Store`` (needs ``self.db``)."""
 
