@@ -13,8 +13,9 @@ again: ``since`` (the relate number at which it first took part), ``relate`` and
 ``settle`` ([number, shared, id]: compared with every report present at that number whose
 rank is at least (shared, id); shared None: with every one), and ``pool`` (its pool size
 as last counted, at most cap + 1; kept up to date while under the cap by the reports
-joining it, ``grow_pools``), and ``dirty`` (a newcomer may have changed its top: to be
-settled).  ``reports.duplicate_check`` marks a report whose pool exceeds the cap (shown by
+joining it, ``grow_pools``), ``entries`` (newcomers compared with it as entering its top
+since its threshold was last made exact) and ``dirty`` (its pairs may have left or joined
+S: to be settled).  ``reports.duplicate_check`` marks a report whose pool exceeds the cap (shown by
 ``gongkai show`` and the review app).
 """
 from __future__ import annotations
@@ -146,6 +147,35 @@ class DuplicateStore:
                                                   "duplicate_rank.dirty": True}})
         return ids
 
+    def entered(self, pool: Pool, every: int) -> list[str]:
+        """The newcomer whose ``pool`` this is was compared with each of ``pool.entered``
+        (reports over the cap whose top it may have entered): count the entry on each and
+        return those to settle: with a near-duplicate pair stored (the pair the newcomer
+        displaced from its top may have left S, or the newcomer, entering only by a
+        threshold loosened by earlier entries, is paired outside S), or entered ``every``
+        times since they were last settled (each entry may loosen the threshold ``enters``
+        compares with by one place: settling makes it exact again)."""
+        if not pool.entered:
+            return []
+        self.db.reports.update_many({"_id": {"$in": pool.entered}},
+                                    {"$inc": {"duplicate_rank.entries": 1}})
+        ranks = {d["_id"]: d.get("duplicate_rank") or {} for d in pool.members or ()}
+        due = {rid for rid in pool.entered
+               if (ranks.get(rid, {}).get("entries") or 0) + 1 >= every}
+        return sorted(due | self.paired(pool.entered))
+
+    def paired(self, ids: Iterable[str]) -> set[str]:
+        """Those of ``ids`` with a near-duplicate pair stored (on either report)."""
+        ids = sorted(set(ids))
+        out: set[str] = set()
+        for side in ("report_id", "prev_report_id"):  # two indexed queries, not an $or;
+            # the scope checked here: the embedded server plans an $in beside any other
+            # condition as a collection scan
+            out |= {d[side] for d in self.db.findings.find({side: {"$in": ids}},
+                                                           {side: 1, "scope": 1})
+                    if d.get("scope") == "duplicate"}
+        return out
+
     def mark_unsettled(self, ids: Iterable[str]) -> None:
         """These reports' near-duplicate pairs may have left or joined S: settle them."""
         ids = list(ids)
@@ -223,8 +253,9 @@ class DuplicateStore:
         rec = [seq, last[0], last[1]] if last else [seq, None, None]
         change: dict = {"$set": {"duplicate_rank.since": since, f"duplicate_rank.{name}": rec,
                                  "duplicate_rank.pool": pool}}
+        change["$unset"] = {"duplicate_rank.entries": ""}  # its threshold exact again
         if name == "settle":
-            change["$unset"] = {"duplicate_rank.dirty": ""}
+            change["$unset"]["duplicate_rank.dirty"] = ""
         self.db.reports.update_one({"_id": report_id}, change)
 
     def _truncated_query(self, unsettled: bool) -> dict:

@@ -81,6 +81,7 @@ def test_relating_a_report_reads_and_writes_on_indexes(mongo_url, db_name):
         assert sorted(n["year"] for n in near) == [2022, 2024]
         store.same_body_year("body1", 2023)
         assert store.duplicate_pairs(me["_id"]) == {(other["_id"], me["_id"])}
+        assert store.paired([me["_id"], other["_id"], docs[3]["_id"]]) == {me["_id"], other["_id"]}
         store.replace_findings(other["_id"], [], base, scope="duplicate", prev_report_id=me["_id"])
         store.replace_findings(later["_id"], found, base, scope="cross_year",
                                prev_report_id=me["_id"])
@@ -95,3 +96,33 @@ def test_relating_a_report_reads_and_writes_on_indexes(mongo_url, db_name):
     finally:
         client.drop_database(db_name)
         client.close()
+
+
+def test_entries_settle_a_report_with_a_pair_stored_or_entered_often(store):
+    """A newcomer entering the tops of reports over the cap marks for settling only those
+    with a near-duplicate pair stored (their displaced pair may have left S) and those
+    entered ``every`` times since their threshold was made exact; relating or settling one
+    makes it exact again (its entries cleared)."""
+    from storage.duplicates import Pool
+
+    cut = {"status": "truncated", "cap": 2, "compared": 2}
+    docs = [_report(i, f"body{i}", 2023, ["0:a"], duplicate_check=cut,
+                    duplicate_rank={"since": 1, "relate": [1, 1, f"{9:064x}"], "pool": 3,
+                                    "entries": i % 3})
+            for i in range(6)]
+    store.db.reports.insert_many(docs)
+    ids = [d["_id"] for d in docs]
+    store.replace_findings(ids[0], [{"code": "D1", "status": "warn", "message": "similar"}],
+                           {"body_key": "body0", "year": 2023}, scope="duplicate",
+                           prev_report_id=f"{77:064x}", fresh=True)
+    pool = Pool(ranked=[], unmarked=[], entered=ids, members=docs)
+    due = store.entered(pool, every=3)
+    assert due == sorted({ids[0], ids[2], ids[5]})  # a pair stored; a third entry each
+    entries = {d["_id"]: d["duplicate_rank"]["entries"] for d in store.db.reports.find()}
+    assert entries == {rid: i % 3 + 1 for i, rid in enumerate(ids)}
+    store.record_rank(ids[1], "settle", 5, (1, ids[0]), 3)
+    store.record_rank(ids[4], "relate", 6, (1, ids[0]), 3)
+    left = {d["_id"]: d["duplicate_rank"] for d in store.db.reports.find(
+        {"_id": {"$in": [ids[1], ids[4]]}})}
+    assert all("entries" not in rank for rank in left.values()), left
+    assert store.entered(Pool([], [], [], []), every=1) == []

@@ -9,17 +9,21 @@ where ``top(X)`` is the ``duplicate_candidates`` (cap) reports of X's pool shari
 bands with it, ties by id (storage/duplicates.py).  A report whose pool is within the cap
 has its whole pool as top, so under the cap S is every pair sharing a band.
 
-Ingest (``run_duplicates``, under the year's lease) compares a report with its top
-*as stored so far*.  That finds every pair of S whose later-related report has the other
-in its final top (a report's top can only lose members as the store grows), and maybe
-pairs that later leave S.  ``settle`` (end of a local ``ingest``, ``ingest --wait``,
+Ingest (``run_duplicates``, under the year's lease) compares a newcomer with its pairs of
+S *as stored so far*: its top, the reports of its pool within the cap, and the reports over
+the cap whose top it entered (ranking within what their last check compared).  A
+report's top can only lose members as the store grows, so that finds every pair of S and
+maybe pairs that later leave it.  ``settle`` (end of a local ``ingest``, ``ingest --wait``,
 ``reprocess``, ``gongkai relate --settle``; ``settle_some`` in the workers' sweep, for the
-ingests that do not wait, worker/sweep.py) brings the store to S: for every report
-marked truncated (pool over the cap, kept marked by ``grow_pools`` as pools grow), the
+ingests that do not wait, worker/sweep.py) brings the store to S for every report marked
+to be settled: one that a newcomer took past the cap, or entered while it has a pair
+stored (the pair the newcomer displaced may have left S), or entered a quarter of the cap
+times since it was last settled (its threshold exact again: ``_resettle_after``).  The
 pairs of S not yet checked are checked and the stored pairs outside S are removed.
 Which pairs were checked is read from ``duplicate_rank`` (``covers``), not by checking
-again.  Work per settled report: two reads of its pool's band keys (one query each, ranked
-here), a few lookups, the similarity checks it was missing.
+again.  Work per newcomer: one read of its pool's band keys, the checks of its pairs,
+one count per report entered; per settled report: two reads of its pool's band keys (one
+query each, ranked here), a few lookups, the similarity checks it was missing.
 """
 from __future__ import annotations
 
@@ -92,8 +96,12 @@ def run_duplicates(store: Store, report_id: str, record: dict, fresh: bool = Fal
     check = truncated_mark(cap, len(top)) if len(ranked) > cap else None
     if check or not fresh:  # a fresh, complete check has nothing to record or clear
         store.set_duplicate_check(report_id, check)
-    docs = store.candidate_docs(rid for rid, _ in top)
-    candidates = [docs[rid] for rid, _ in top if rid in docs]
+    # its pairs of S: its top, the reports within the cap (its whole pool is their top)
+    # and those over it whose top it entered (by their last exact threshold: a superset)
+    compared = list(dict.fromkeys([rid for rid, _ in top] + [rid for rid, _ in pool.unmarked]
+                                  + pool.entered))
+    docs = store.candidate_docs(compared)
+    candidates = [docs[rid] for rid in compared if rid in docs]
     stored = set() if fresh else store.duplicate_pairs(report_id)
     touched = check_pairs(store, report_id, light(record), candidates, stored)
     first = fresh or not store.duplicate_ranks([report_id]).get(report_id, {}).get("since")
@@ -101,8 +109,18 @@ def run_duplicates(store: Store, report_id: str, record: dict, fresh: bool = Fal
                       len(ranked), first=fresh)
     if first and ranked:  # it joined the pools of its candidates
         store.grow_pools(report_id, lsh, year, body_key, cap, members=pool.members)
-    store.mark_unsettled(pool.entered + ([report_id] if check else []))
+    # a fresh report has nothing stored outside S; a reprocessed one over the cap may have
+    store.mark_unsettled(store.entered(pool, _resettle_after(cap))
+                         + ([report_id] if check and not fresh else []))
     return touched
+
+
+def _resettle_after(cap: int) -> int:
+    """Entries after which a report over the cap is settled again: each may leave its
+    threshold one place looser than its top (a newcomer compared that its top no longer
+    holds, one check too many), settling reads its pool once (bench/bench_ingest.py
+    ``--scale``: a re-read per entry made the time per report grow with the store)."""
+    return max(1, cap // 4)
 
 
 def left_pools(store: Store, records: list[dict]) -> None:
