@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from typing import Sequence, TypeVar
 
-from extractors.tables import Piece
+from extractors.tables_rows import Piece
 
 T = TypeVar("T")
 

@@ -14,7 +14,7 @@ import re
 from typing import Iterator
 
 from extractors.catalogue import Catalogue, load_catalogue
-from extractors.tables import Heading, Piece, Row, is_unit, is_value_like
+from extractors.tables_rows import Heading, Piece, Row, is_unit, is_value_like
 
 
 def _area(text: str) -> tuple[int, int]:

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Iterator
 
 from extractors.catalogue import Catalogue, load_catalogue
-from extractors.tables import Piece, Row, cell_state
+from extractors.tables_rows import Piece, Row, cell_state
 
 _PAGE_NUMBER = re.compile(r"^\s*[-－—]\s*\d{1,3}\s*[-－—]\s*$")
 _START = re.compile(r"第二十条\s*第\s*[（(]|统计指标|指标名称|政府信息公开情况统计表")

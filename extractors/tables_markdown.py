@@ -27,7 +27,7 @@ from bisect import bisect_right
 from typing import Iterator
 
 from extractors.catalogue import Catalogue
-from extractors.tables import Heading, Piece, Row, is_unit, is_value_like
+from extractors.tables_rows import Heading, Piece, Row, is_unit, is_value_like
 
 _SEPARATOR = re.compile(r"\s*\|?[\s:|-]*-[\s:|-]*")
 _PIPE = re.compile(r"(?<!\\)\|")

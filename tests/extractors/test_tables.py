@@ -342,7 +342,11 @@ def test_cell_states(raw, state):
 
 
 def test_tables_doctests():
-    assert doctest.testmod(tables_module).failed == 0
+    import extractors.tables_rows as rows_module
+
+    for module in (tables_module, rows_module):
+        result = doctest.testmod(module)
+        assert result.failed == 0 and (result.attempted or module is tables_module), module
 
 
 @pytest.mark.parametrize("stem", STEMS)
