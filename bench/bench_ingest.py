@@ -256,7 +256,7 @@ def _filler_ranks(ids: list[str], fills: list[dict], cap: int) -> dict[str, tupl
     (same year, another body, a shared band) and, past the cap, marked truncated with the
     rank of its last compared — what a store of that many related reports holds, so that
     newcomers count themselves into the pools of the fillers as they would into real
-    ones (storage/duplicates.py ``grow_pools``)."""
+    ones (storage/duplicates.py ``grow_pools``; the count goes to ``duplicate_pools``)."""
     from collections import Counter, defaultdict
 
     from extractors.related import rank_key, truncated_mark
@@ -308,7 +308,7 @@ def clone_to(env: dict, size: int, work: Path | None = None) -> int:
             fills = list(pool.imap(_filler, paths, chunksize=20))
         ids = [f"c{have + i:07d}" + originals[i % len(originals)]["_id"][8:] for i in range(len(fills))]
         ranks = _filler_ranks(ids, fills, current().duplicate_candidates)
-        reports, blobs = [], []
+        reports, blobs, counts = [], [], []
         for i, fill in enumerate(fills):
             rep, rid = originals[i % len(originals)], ids[i]
             rank, check = ranks[rid]
@@ -319,11 +319,13 @@ def clone_to(env: dict, size: int, work: Path | None = None) -> int:
                             "report": {**(rep.get("report") or {}), "body": fill["body"],
                                        "year": fill["year"]}})
             blobs.append(text_doc(rid, fill["text"]))
+            counts.append({"_id": rid, "pool": rank.pop("pool"), "entries": 0})
             have += 1
             if len(reports) == 500 or i == len(fills) - 1:
                 db.reports.insert_many(reports, ordered=False)
                 db.text_inline.insert_many(blobs, ordered=False)
-                reports, blobs = [], []
+                db.duplicate_pools.insert_many(counts, ordered=False)
+                reports, blobs, counts = [], [], []
         shutil.rmtree(folder, ignore_errors=True)
         return have
     finally:

@@ -11,11 +11,17 @@ band keys, ranked by the caller's process).
 settling pass (worker/duplicates.py) knows which pairs were checked without checking them
 again: ``since`` (the relate number at which it first took part), ``relate`` and
 ``settle`` ([number, shared, id]: compared with every report present at that number whose
-rank is at least (shared, id); shared None: with every one), and ``pool`` (its pool size
-as last counted, at most cap + 1; kept up to date while under the cap by the reports
-joining it, ``grow_pools``), ``entries`` (newcomers compared with it as entering its top
-since its threshold was last made exact) and ``dirty`` (its pairs may have left or joined
-S: to be settled).  ``reports.duplicate_check`` marks a report whose pool exceeds the cap (shown by
+rank is at least (shared, id); shared None: with every one) and ``dirty`` (its pairs may
+have left or joined S: to be settled).  Two counts per report live in ``duplicate_pools``
+(``_id``: the report), a collection with no index but ``_id``, because every newcomer
+changes them on many reports: ``pool`` (its pool size as last counted, at most cap + 1;
+kept up to date while under the cap by the reports joining it, ``grow_pools``) and
+``entries`` (newcomers compared with it as entering its top since its threshold was last
+made exact, ``entered``).  An update of a report document costs the embedded server ~4.6
+ms (its twelve indexes, sixteen band keys among them, written again), one of these ~1.2.
+A store written before the counts moved has them in ``duplicate_rank.pool``: read from
+there until the report's next count.
+``reports.duplicate_check`` marks a report whose pool exceeds the cap (shown by
 ``gongkai show`` and the review app).
 """
 from __future__ import annotations
@@ -137,10 +143,8 @@ class DuplicateStore:
         docs = [d for d in members
                 if (d.get("duplicate_check") or {}).get("status") != _TRUNCATED
                 and d.get("duplicate_rank") is not None]
-        if docs:
-            self.db.reports.update_many({"_id": {"$in": [d["_id"] for d in docs]}},
-                                        {"$inc": {"duplicate_rank.pool": 1}})
-        ids = [d["_id"] for d in docs if (d["duplicate_rank"].get("pool") or 0) + 1 > cap]
+        counts = self._count(docs, "pool")
+        ids = [d["_id"] for d in docs if counts[d["_id"]] > cap]
         if ids:
             self.db.reports.update_many({"_id": {"$in": ids}},
                                         {"$set": {"duplicate_check": truncated_mark(cap, cap),
@@ -157,12 +161,31 @@ class DuplicateStore:
         compares with by one place: settling makes it exact again)."""
         if not pool.entered:
             return []
-        self.db.reports.update_many({"_id": {"$in": pool.entered}},
-                                    {"$inc": {"duplicate_rank.entries": 1}})
-        ranks = {d["_id"]: d.get("duplicate_rank") or {} for d in pool.members or ()}
-        due = {rid for rid in pool.entered
-               if (ranks.get(rid, {}).get("entries") or 0) + 1 >= every}
+        wanted = set(pool.entered)
+        counts = self._count([d for d in pool.members or () if d["_id"] in wanted], "entries")
+        due = {rid for rid in pool.entered if counts.get(rid, every) >= every}
         return sorted(due | self.paired(pool.entered))
+
+    def _count(self, docs: list[dict], name: str) -> dict[str, int]:
+        """Add one to count ``name`` of each of ``docs`` (pool members as read, with their
+        ``duplicate_rank``) in ``duplicate_pools``; return the new counts.  A report with no
+        counts document yet (stored before they moved there) starts from its
+        ``duplicate_rank.pool``."""
+        if not docs:
+            return {}
+        ids = [d["_id"] for d in docs]
+        have = {d["_id"]: d for d in self.db.duplicate_pools.find({"_id": {"$in": ids}})}
+        if have:
+            self.db.duplicate_pools.update_many({"_id": {"$in": sorted(have)}}, {"$inc": {name: 1}})
+        new = [{"_id": d["_id"], "pool": (d.get("duplicate_rank") or {}).get("pool") or 0,
+                "entries": 0} for d in docs if d["_id"] not in have]
+        for doc in new:
+            doc[name] += 1
+        if new:  # under the year's lease: no other process counts these reports
+            self.db.duplicate_pools.insert_many(new)
+        out = {rid: (doc.get(name) or 0) + 1 for rid, doc in have.items()}
+        out.update((doc["_id"], doc[name]) for doc in new)
+        return out
 
     def paired(self, ids: Iterable[str]) -> set[str]:
         """Those of ``ids`` with a near-duplicate pair stored (on either report)."""
@@ -251,12 +274,12 @@ class DuplicateStore:
             old = self.duplicate_ranks([report_id]).get(report_id, {}).get("since")
             since = old if old is not None else seq
         rec = [seq, last[0], last[1]] if last else [seq, None, None]
-        change: dict = {"$set": {"duplicate_rank.since": since, f"duplicate_rank.{name}": rec,
-                                 "duplicate_rank.pool": pool}}
-        change["$unset"] = {"duplicate_rank.entries": ""}  # its threshold exact again
+        change: dict = {"$set": {"duplicate_rank.since": since, f"duplicate_rank.{name}": rec}}
         if name == "settle":
-            change["$unset"]["duplicate_rank.dirty"] = ""
+            change["$unset"] = {"duplicate_rank.dirty": ""}
         self.db.reports.update_one({"_id": report_id}, change)
+        self.db.duplicate_pools.update_one(  # counted again, its threshold exact again
+            {"_id": report_id}, {"$set": {"pool": pool, "entries": 0}}, upsert=True)
 
     def _truncated_query(self, unsettled: bool) -> dict:
         query: dict = {"duplicate_check.status": _TRUNCATED, "status": "done", **_PRIMARY}

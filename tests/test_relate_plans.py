@@ -107,22 +107,45 @@ def test_entries_settle_a_report_with_a_pair_stored_or_entered_often(store):
 
     cut = {"status": "truncated", "cap": 2, "compared": 2}
     docs = [_report(i, f"body{i}", 2023, ["0:a"], duplicate_check=cut,
-                    duplicate_rank={"since": 1, "relate": [1, 1, f"{9:064x}"], "pool": 3,
-                                    "entries": i % 3})
+                    duplicate_rank={"since": 1, "relate": [1, 1, f"{9:064x}"], "pool": 3})
             for i in range(6)]
     store.db.reports.insert_many(docs)
     ids = [d["_id"] for d in docs]
+    store.db.duplicate_pools.insert_many(  # the last has none yet: counted from its rank
+        [{"_id": rid, "pool": 3, "entries": i % 3} for i, rid in enumerate(ids[:-1])])
     store.replace_findings(ids[0], [{"code": "D1", "status": "warn", "message": "similar"}],
                            {"body_key": "body0", "year": 2023}, scope="duplicate",
                            prev_report_id=f"{77:064x}", fresh=True)
     pool = Pool(ranked=[], unmarked=[], entered=ids, members=docs)
     due = store.entered(pool, every=3)
-    assert due == sorted({ids[0], ids[2], ids[5]})  # a pair stored; a third entry each
-    entries = {d["_id"]: d["duplicate_rank"]["entries"] for d in store.db.reports.find()}
-    assert entries == {rid: i % 3 + 1 for i, rid in enumerate(ids)}
-    store.record_rank(ids[1], "settle", 5, (1, ids[0]), 3)
-    store.record_rank(ids[4], "relate", 6, (1, ids[0]), 3)
-    left = {d["_id"]: d["duplicate_rank"] for d in store.db.reports.find(
+    assert due == sorted({ids[0], ids[2]})  # a pair stored; a third entry
+    counts = {d["_id"]: (d["pool"], d["entries"]) for d in store.db.duplicate_pools.find()}
+    assert counts == {rid: (3, i % 3 + 1 if i < 5 else 1) for i, rid in enumerate(ids)}
+    store.record_rank(ids[1], "settle", 5, (1, ids[0]), 4)
+    store.record_rank(ids[4], "relate", 6, (1, ids[0]), 5)
+    left = {d["_id"]: (d["pool"], d["entries"]) for d in store.db.duplicate_pools.find(
         {"_id": {"$in": [ids[1], ids[4]]}})}
-    assert all("entries" not in rank for rank in left.values()), left
+    assert left == {ids[1]: (4, 0), ids[4]: (5, 0)}
     assert store.entered(Pool([], [], [], []), every=1) == []
+
+
+def test_a_newcomer_counts_itself_into_the_pools_within_the_cap(store):
+    """``grow_pools`` adds one to the pool count of each related member within the cap
+    (in ``duplicate_pools``; a store written before the counts moved there starts from
+    ``duplicate_rank.pool``) and marks those it takes past the cap to be settled."""
+    cut = {"status": "truncated", "cap": 3, "compared": 3}
+    docs = [_report(1, "b1", 2023, ["0:a"], duplicate_rank={"since": 1, "pool": 3}),
+            _report(2, "b2", 2023, ["0:a"], duplicate_rank={"since": 1, "pool": 1}),
+            _report(3, "b3", 2023, ["0:a"], duplicate_rank={"since": 1, "pool": 2}),
+            _report(4, "b4", 2023, ["0:a"], duplicate_check=cut, duplicate_rank={"since": 1}),
+            _report(5, "b5", 2023, ["0:a"])]  # never related: no count
+    store.db.reports.insert_many(docs)
+    ids = [d["_id"] for d in docs]
+    store.db.duplicate_pools.insert_one({"_id": ids[2], "pool": 2, "entries": 1})
+    me = _report(9, "b9", 2023, ["0:a"])
+    crossed = store.grow_pools(me["_id"], me["lsh"], 2023, "b9", cap=3)
+    assert crossed == [ids[0]]
+    counts = {d["_id"]: (d["pool"], d["entries"]) for d in store.db.duplicate_pools.find()}
+    assert counts == {ids[0]: (4, 0), ids[1]: (2, 0), ids[2]: (3, 1)}
+    marked = store.db.reports.find_one({"_id": ids[0]})
+    assert marked["duplicate_check"]["status"] == "truncated" and marked["duplicate_rank"]["dirty"]
