@@ -252,7 +252,8 @@ def _filler(path: str) -> dict:
 
 def _filler_ranks(ids: list[str], fills: list[dict], cap: int) -> dict[str, tuple[dict, dict | None]]:
     """(duplicate_rank, duplicate_check) of each filler as if the fillers had been related
-    to one another before the newcomers (relate number 0): its pool counted among them
+    to one another before the newcomers (taking part since relate number 0, compared at
+    number 1 with every filler: ``covers`` then knows those pairs checked): its pool counted among them
     (same year, another body, a shared band) and, past the cap, marked truncated with the
     rank of its last compared — what a store of that many related reports holds, so that
     newcomers count themselves into the pools of the fillers as they would into real
@@ -272,11 +273,11 @@ def _filler_ranks(ids: list[str], fills: list[dict], cap: int) -> dict[str, tupl
             shared.update(j for j in buckets[(fill["year"], band)]
                           if j != i and fills[j]["body_key"] != fill["body_key"])
         pool = len(shared)
-        rank: dict = {"since": 0, "relate": [0, None, None], "pool": min(pool, cap + 1)}
+        rank: dict = {"since": 0, "relate": [1, None, None], "pool": min(pool, cap + 1)}
         check = None
         if pool > cap:
             last = sorted(rank_key(n, ids[j]) for j, n in shared.items())[cap - 1]
-            rank["relate"] = [0, -last[0], last[1]]
+            rank["relate"] = [1, -last[0], last[1]]
             check = truncated_mark(cap, cap)
         out[ids[i]] = (rank, check)
     return out
@@ -351,9 +352,11 @@ def scale(env: dict, sizes: list[int], batch: int, work: Path, base: float,
             per = 1000 / m["rate"]
             first = first or per
             cut = _truncated(env, folder)
+            done = m["summary"].get("settled") or {}
             print(f"store of {have:6d} reports{f', cap {cap}' if cap else ''}: {per:6.1f} ms/report "
                   f"({per / first:4.2f}x the first)  {m['ops']:5.1f} store ops/report  "
-                  f"{cut} of {batch} duplicate checks truncated")
+                  f"{cut} of {batch} duplicate checks truncated; settled {done.get('settled', 0)} "
+                  f"reports, {done.get('checked', 0)} pairs checked, {done.get('dropped', 0)} dropped")
 
 
 def _truncated(env: dict, folder: Path) -> int:
