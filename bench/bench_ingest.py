@@ -320,7 +320,7 @@ def clone_to(env: dict, size: int, work: Path | None = None) -> int:
                             "report": {**(rep.get("report") or {}), "body": fill["body"],
                                        "year": fill["year"]}})
             blobs.append(text_doc(rid, fill["text"]))
-            counts.append({"_id": rid, "pool": rank.pop("pool"), "entries": 0})
+            counts.append({"_id": rid, "pool": rank.pop("pool")})
             have += 1
             if len(reports) == 500 or i == len(fills) - 1:
                 db.reports.insert_many(reports, ordered=False)

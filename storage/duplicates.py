@@ -12,21 +12,21 @@ settling pass (worker/duplicates.py) knows which pairs were checked without chec
 again: ``since`` (the relate number at which it first took part), ``relate`` and
 ``settle`` ([number, shared, id]: compared with every report present at that number whose
 rank is at least (shared, id); shared None: with every one) and ``dirty`` (its pairs may
-have left or joined S: to be settled).  Two counts per report live in ``duplicate_pools``
+have left or joined S: to be settled).  A count per report lives in ``duplicate_pools``
 (``_id``: the report), a collection with no index but ``_id``, because every newcomer
-changes them on many reports: ``pool`` (its pool size as last counted, at most cap + 1;
-kept up to date while under the cap by the reports joining it, ``grow_pools``) and
-``entries`` (newcomers compared with it as entering its top since its threshold was last
-made exact, ``entered``).  An update of a report document costs the embedded server ~4.6
-ms (its twelve indexes, sixteen band keys among them, written again), one of these ~1.2.
-A store written before the counts moved has them in ``duplicate_rank.pool``: read from
-there until the report's next count.
+changes it on many reports: ``pool`` (its pool size as last counted, at most cap + 1;
+kept up to date while under the cap by the reports joining it, ``grow_pools``).  An
+update of a report document costs the embedded server ~4.6 ms (its twelve indexes,
+sixteen band keys among them, written again), one of these ~1.2.  A store written before
+the counts moved has them in ``duplicate_rank.pool``: read from there until the report's
+next count.  (Stores of stop 19 also hold an ``entries`` count there, no longer read.)
 ``reports.duplicate_check`` marks a report whose pool exceeds the cap (shown by
 ``gongkai show`` and the review app).
 """
 from __future__ import annotations
 
 import heapq
+import zlib
 from dataclasses import dataclass
 from typing import Iterable
 
@@ -45,6 +45,17 @@ def in_pool(doc: dict, report_id: str, body_key: str | None) -> bool:
     ``report_id`` (of ``body_key``): done, of another body, not a rendering; the
     conditions ``{_id: {$ne}, status: "done", body_key: {$ne}, rendering_of: None}``."""
     return doc["_id"] != report_id and doc.get("body_key") != body_key and done_primary(doc)
+
+
+def resettle_due(report: str, newcomer: str, every: int) -> bool:
+    """Whether a newcomer entering the top of ``report`` (over the cap) has it settled
+    again: true for about one pair in ``every``, fixed by the two ids (a CRC-32 of both,
+    the same in every process and order), so that a report is settled about every
+    ``every`` entries without counting them: a count was a write on each of the hundreds
+    of reports a newcomer enters at 50,000 stored, the largest store cost there
+    (bench/bench_ingest.py ``--scale``).  An entry not drawn only leaves the threshold
+    looser (a check too many), never a pair of S unchecked."""
+    return every <= 1 or zlib.crc32(f"{report}|{newcomer}".encode()) % every == 0
 
 
 def _latest(rank: dict | None) -> list | None:
@@ -143,7 +154,7 @@ class DuplicateStore:
         docs = [d for d in members
                 if (d.get("duplicate_check") or {}).get("status") != _TRUNCATED
                 and d.get("duplicate_rank") is not None]
-        counts = self._count(docs, "pool")
+        counts = self._count(docs)
         ids = [d["_id"] for d in docs if counts[d["_id"]] > cap]
         if ids:
             self.db.reports.update_many({"_id": {"$in": ids}},
@@ -151,40 +162,38 @@ class DuplicateStore:
                                                   "duplicate_rank.dirty": True}})
         return ids
 
-    def entered(self, pool: Pool, every: int) -> list[str]:
+    def entered(self, newcomer: str, pool: Pool, every: int) -> list[str]:
         """The newcomer whose ``pool`` this is was compared with each of ``pool.entered``
-        (reports over the cap whose top it may have entered): count the entry on each and
-        return those to settle: with a near-duplicate pair stored (the pair the newcomer
-        displaced from its top may have left S, or the newcomer, entering only by a
-        threshold loosened by earlier entries, is paired outside S), or entered ``every``
-        times since they were last settled (each entry may loosen the threshold ``enters``
-        compares with by one place: settling makes it exact again)."""
+        (reports over the cap whose top it may have entered): return those to settle:
+        with a near-duplicate pair stored (the pair the newcomer displaced from its top
+        may have left S, or the newcomer, entering only by a threshold loosened by earlier
+        entries, is paired outside S), and about one entry in ``every`` otherwise
+        (:func:`resettle_due`: each entry may loosen the threshold ``enters`` compares
+        with by one place, settling makes it exact again).  Reads the stored pairs; writes
+        nothing."""
         if not pool.entered:
             return []
-        wanted = set(pool.entered)
-        counts = self._count([d for d in pool.members or () if d["_id"] in wanted], "entries")
-        due = {rid for rid in pool.entered if counts.get(rid, every) >= every}
+        due = {rid for rid in pool.entered if resettle_due(rid, newcomer, every)}
         return sorted(due | self.paired(pool.entered))
 
-    def _count(self, docs: list[dict], name: str) -> dict[str, int]:
-        """Add one to count ``name`` of each of ``docs`` (pool members as read, with their
+    def _count(self, docs: list[dict]) -> dict[str, int]:
+        """Add one to the pool count of each of ``docs`` (pool members as read, with their
         ``duplicate_rank``) in ``duplicate_pools``; return the new counts.  A report with no
         counts document yet (stored before they moved there) starts from its
         ``duplicate_rank.pool``."""
         if not docs:
             return {}
         ids = [d["_id"] for d in docs]
-        have = {d["_id"]: d for d in self.db.duplicate_pools.find({"_id": {"$in": ids}})}
+        have = {d["_id"]: d.get("pool") or 0
+                for d in self.db.duplicate_pools.find({"_id": {"$in": ids}}, {"pool": 1})}
         if have:
-            self.db.duplicate_pools.update_many({"_id": {"$in": sorted(have)}}, {"$inc": {name: 1}})
-        new = [{"_id": d["_id"], "pool": (d.get("duplicate_rank") or {}).get("pool") or 0,
-                "entries": 0} for d in docs if d["_id"] not in have]
-        for doc in new:
-            doc[name] += 1
+            self.db.duplicate_pools.update_many({"_id": {"$in": sorted(have)}}, {"$inc": {"pool": 1}})
+        new = [{"_id": d["_id"], "pool": ((d.get("duplicate_rank") or {}).get("pool") or 0) + 1}
+               for d in docs if d["_id"] not in have]
         if new:  # under the year's lease: no other process counts these reports
             self.db.duplicate_pools.insert_many(new)
-        out = {rid: (doc.get(name) or 0) + 1 for rid, doc in have.items()}
-        out.update((doc["_id"], doc[name]) for doc in new)
+        out = {rid: n + 1 for rid, n in have.items()}
+        out.update((doc["_id"], doc["pool"]) for doc in new)
         return out
 
     def paired(self, ids: Iterable[str]) -> set[str]:
@@ -279,7 +288,7 @@ class DuplicateStore:
             change["$unset"] = {"duplicate_rank.dirty": ""}
         self.db.reports.update_one({"_id": report_id}, change)
         self.db.duplicate_pools.update_one(  # counted again, its threshold exact again
-            {"_id": report_id}, {"$set": {"pool": pool, "entries": 0}}, upsert=True)
+            {"_id": report_id}, {"$set": {"pool": pool}}, upsert=True)
 
     def _truncated_query(self, unsettled: bool) -> dict:
         query: dict = {"duplicate_check.status": _TRUNCATED, "status": "done", **_PRIMARY}

@@ -140,9 +140,9 @@ def test_over_the_cap_findings_do_not_depend_on_order(graded, cli_env):
 
 
 def test_entries_counted_before_settling_leave_the_findings_of_any_order(graded, cli_env):
-    """At a cap of 8 a report over it is settled again after every second newcomer
-    entering its top (not after each, as at 5): in between the newcomers are compared with
-    it by its last exact threshold.  Two orders still give the same findings, each of S,
+    """At a cap of 8 a report over it is settled again after about every second newcomer
+    entering its top (drawn per pair; not after each, as at 5): in between the newcomers
+    are compared with it by its last exact threshold.  Two orders still give the same findings, each of S,
     and settling everything again has nothing to check or drop."""
     runs = {order: _ingest(graded, order, cli_env, cap=8) for order in ("reverse", "shuffled")}
     (_, cut_r, env_r), (_, cut_s, env_s) = runs["reverse"], runs["shuffled"]

@@ -98,35 +98,38 @@ def test_relating_a_report_reads_and_writes_on_indexes(mongo_url, db_name):
         client.close()
 
 
-def test_entries_settle_a_report_with_a_pair_stored_or_entered_often(store):
-    """A newcomer entering the tops of reports over the cap marks for settling only those
-    with a near-duplicate pair stored (their displaced pair may have left S) and those
-    entered ``every`` times since their threshold was made exact; relating or settling one
-    makes it exact again (its entries cleared)."""
-    from storage.duplicates import Pool
+def test_entries_settle_a_report_with_a_pair_stored_or_drawn_one_in_every(store):
+    """A newcomer entering the tops of reports over the cap marks for settling those with
+    a near-duplicate pair stored (their displaced pair may have left S) and about one in
+    ``every`` of the others, drawn from the two ids (the same answer in any process or
+    order), writing nothing; relating or settling a report records its pool count."""
+    from storage.duplicates import Pool, resettle_due
 
     cut = {"status": "truncated", "cap": 2, "compared": 2}
     docs = [_report(i, f"body{i}", 2023, ["0:a"], duplicate_check=cut,
                     duplicate_rank={"since": 1, "relate": [1, 1, f"{9:064x}"], "pool": 3})
-            for i in range(6)]
+            for i in range(300)]
     store.db.reports.insert_many(docs)
     ids = [d["_id"] for d in docs]
-    store.db.duplicate_pools.insert_many(  # the last has none yet: counted from its rank
-        [{"_id": rid, "pool": 3, "entries": i % 3} for i, rid in enumerate(ids[:-1])])
     store.replace_findings(ids[0], [{"code": "D1", "status": "warn", "message": "similar"}],
                            {"body_key": "body0", "year": 2023}, scope="duplicate",
-                           prev_report_id=f"{77:064x}", fresh=True)
+                           prev_report_id=f"{777:064x}", fresh=True)
     pool = Pool(ranked=[], unmarked=[], entered=ids, members=docs)
-    due = store.entered(pool, every=3)
-    assert due == sorted({ids[0], ids[2]})  # a pair stored; a third entry
-    counts = {d["_id"]: (d["pool"], d["entries"]) for d in store.db.duplicate_pools.find()}
-    assert counts == {rid: (3, i % 3 + 1 if i < 5 else 1) for i, rid in enumerate(ids)}
+    newcomer = f"{500:064x}"
+    due = store.entered(newcomer, pool, every=4)
+    drawn = {rid for rid in ids if resettle_due(rid, newcomer, 4)}
+    assert due == sorted(drawn | {ids[0]})  # the drawn ones and the one with a pair
+    assert 40 <= len(drawn) <= 110, len(drawn)  # ~75 of 300 (binomial sd 7.5)
+    assert store.entered(newcomer, pool, every=4) == due  # fixed by the ids
+    other = {rid for rid in ids if resettle_due(rid, f"{501:064x}", 4)}
+    assert other != drawn and 40 <= len(other) <= 110  # another newcomer, another draw
+    assert store.entered(newcomer, pool, every=1) == sorted(ids)  # every entry settles
+    assert store.db.duplicate_pools.count_documents({}) == 0  # nothing written
     store.record_rank(ids[1], "settle", 5, (1, ids[0]), 4)
     store.record_rank(ids[4], "relate", 6, (1, ids[0]), 5)
-    left = {d["_id"]: (d["pool"], d["entries"]) for d in store.db.duplicate_pools.find(
-        {"_id": {"$in": [ids[1], ids[4]]}})}
-    assert left == {ids[1]: (4, 0), ids[4]: (5, 0)}
-    assert store.entered(Pool([], [], [], []), every=1) == []
+    left = {d["_id"]: d["pool"] for d in store.db.duplicate_pools.find()}
+    assert left == {ids[1]: 4, ids[4]: 5}
+    assert store.entered(newcomer, Pool([], [], [], []), every=1) == []
 
 
 def test_a_newcomer_counts_itself_into_the_pools_within_the_cap(store):
@@ -141,11 +144,11 @@ def test_a_newcomer_counts_itself_into_the_pools_within_the_cap(store):
             _report(5, "b5", 2023, ["0:a"])]  # never related: no count
     store.db.reports.insert_many(docs)
     ids = [d["_id"] for d in docs]
-    store.db.duplicate_pools.insert_one({"_id": ids[2], "pool": 2, "entries": 1})
+    store.db.duplicate_pools.insert_one({"_id": ids[2], "pool": 2})
     me = _report(9, "b9", 2023, ["0:a"])
     crossed = store.grow_pools(me["_id"], me["lsh"], 2023, "b9", cap=3)
     assert crossed == [ids[0]]
-    counts = {d["_id"]: (d["pool"], d["entries"]) for d in store.db.duplicate_pools.find()}
-    assert counts == {ids[0]: (4, 0), ids[1]: (2, 0), ids[2]: (3, 1)}
+    counts = {d["_id"]: d["pool"] for d in store.db.duplicate_pools.find()}
+    assert counts == {ids[0]: 4, ids[1]: 2, ids[2]: 3}
     marked = store.db.reports.find_one({"_id": ids[0]})
     assert marked["duplicate_check"]["status"] == "truncated" and marked["duplicate_rank"]["dirty"]

@@ -17,12 +17,13 @@ maybe pairs that later leave it.  ``settle`` (end of a local ``ingest``, ``inges
 ``reprocess``, ``gongkai relate --settle``; ``settle_some`` in the workers' sweep, for the
 ingests that do not wait, worker/sweep.py) brings the store to S for every report marked
 to be settled: one that a newcomer took past the cap, or entered while it has a pair
-stored (the pair the newcomer displaced may have left S), or entered a quarter of the cap
-times since it was last settled (its threshold exact again: ``_resettle_after``).  The
+stored (the pair the newcomer displaced may have left S), or drawn on entry with odds
+of one in a quarter of the cap, fixed by the two ids (its threshold exact again about
+that often: ``_resettle_after``).  The
 pairs of S not yet checked are checked and the stored pairs outside S are removed.
 Which pairs were checked is read from ``duplicate_rank`` (``covers``), not by checking
 again.  Work per newcomer: one read of its pool's band keys, the checks of its pairs,
-one count per report entered; per settled report: two reads of its pool's band keys (one
+one lookup of the stored pairs of the reports entered; per settled report: two reads of its pool's band keys (one
 query each, ranked here), a few lookups, the similarity checks it was missing.
 """
 from __future__ import annotations
@@ -110,16 +111,17 @@ def run_duplicates(store: Store, report_id: str, record: dict, fresh: bool = Fal
     if first and ranked:  # it joined the pools of its candidates
         store.grow_pools(report_id, lsh, year, body_key, cap, members=pool.members)
     # a fresh report has nothing stored outside S; a reprocessed one over the cap may have
-    store.mark_unsettled(store.entered(pool, _resettle_after(cap))
+    store.mark_unsettled(store.entered(report_id, pool, _resettle_after(cap))
                          + ([report_id] if check and not fresh else []))
     return touched
 
 
 def _resettle_after(cap: int) -> int:
-    """Entries after which a report over the cap is settled again: each may leave its
-    threshold one place looser than its top (a newcomer compared that its top no longer
-    holds, one check too many), settling reads its pool once (bench/bench_ingest.py
-    ``--scale``: a re-read per entry made the time per report grow with the store)."""
+    """Entries after which, on average, a report over the cap is settled again (drawn per
+    entry: ``storage.duplicates.resettle_due``): each may leave its threshold one place
+    looser than its top (a newcomer compared that its top no longer holds, one check too
+    many), settling reads its pool once (bench/bench_ingest.py ``--scale``: a re-read per
+    entry made the time per report grow with the store)."""
     return max(1, cap // 4)
 
 
