@@ -72,11 +72,7 @@ def pending(store: Store, ids: list[str], force: bool) -> list[str]:
 
     if force:
         return list(ids)
-    query = {"_id": {"$in": ids}, "$or": [
-        {"status": "queued"}, {"status": "processing"},
-        {"status": "done", "versions": {"$ne": versions()}},
-        {"status": "done", "pending": work.RELATE}]}
-    wanted = {d["_id"] for d in store.db.reports.find(query, {"_id": 1})}
+    wanted = work.needing_work(store.db, ids, versions())
     return [i for i in ids if i in wanted]
 
 

@@ -170,6 +170,23 @@ def _pid_alive(host: str) -> bool:
     return True
 
 
+def needing_work(db, ids: list[str], versions: dict) -> set[str]:
+    """Those of ``ids`` that need work: ``queued`` or ``processing``, or ``done`` with
+    other versions or a step pending.  Read by ``_id`` alone, a thousand at a time, and
+    the conditions checked here: the embedded server plans an ``$in`` beside an ``$or``
+    as a collection scan (2.8 s for 100 ids at 20,000 stored, a cost every ``ingest``
+    paid once however few its reports)."""
+    out: set[str] = set()
+    for i in range(0, len(ids), 1000):
+        for d in db.reports.find({"_id": {"$in": ids[i:i + 1000]}},
+                                 {"status": 1, "versions": 1, "pending": 1}):
+            status = d.get("status")
+            if status in ("queued", "processing") or status == "done" and (
+                    d.get("versions") != versions or RELATE in (d.get("pending") or ())):
+                out.add(d["_id"])
+    return out
+
+
 def mark_enqueued(db, ids: list[str]) -> None:
     db.reports.update_many({"_id": {"$in": ids}}, {"$set": {"enqueued_at": _now()}})
 

@@ -124,3 +124,20 @@ def test_sweep_requeues_a_report_processing_without_a_lease(store):
     assert work.stale(store.db, 60, False, [rid])["expired"] == [rid]
     assert store.report(rid)["status"] == "queued"
     assert work.take(store.db, rid, V, "t2", 60) is not None
+
+
+def test_needing_work_is_what_ingest_still_has_to_do(store):
+    """Queued, processing, done with other versions and done with a step pending need
+    work; done at the current versions and failed do not; unknown ids are not there."""
+    states = {"queued": {}, "processing": {}, "old": {"status": "done", "versions": {**V, "rules": "r0"}},
+              "pending": {"status": "done", "versions": V, "pending": [work.RELATE]},
+              "done": {"status": "done", "versions": V}, "failed": {"status": "failed"}}
+    ids = {}
+    for name, change in states.items():
+        ids[name] = _stored(store, name.encode(), f"{name}.txt")
+        change = {"status": "processing"} if name == "processing" else change
+        if change:
+            store.db.reports.update_one({"_id": ids[name]}, {"$set": change})
+    wanted = work.needing_work(store.db, [*ids.values(), "f" * 64], V)
+    assert wanted == {ids[n] for n in ("queued", "processing", "old", "pending")}
+    assert work.needing_work(store.db, [], V) == set()
