@@ -274,14 +274,19 @@ class DuplicateStore:
                 for d in self.db.reports.find({"_id": {"$in": ids}}, {"duplicate_rank": 1})}
 
     def record_rank(self, report_id: str, name: str, seq: int, last: tuple[int, str] | None,
-                    pool: int, first: bool = False) -> None:
+                    pool: int, first: bool = False, known: dict | None = None) -> dict:
         """What a relate (``name`` "relate") or settle ("settle") of the report covered:
         every report present at ``seq`` ranking at least ``last`` (None: all).
-        ``first``: the report never took part before (saves reading ``since``)."""
-        since = seq
-        if not first:
-            old = self.duplicate_ranks([report_id]).get(report_id, {}).get("since")
-            since = old if old is not None else seq
+        ``first``: the report never took part before; ``known``: its ``duplicate_rank`` as
+        read under the lease held now (either saves reading ``since``).  Returns the
+        ``duplicate_rank`` now stored."""
+        if first:
+            old = {}
+        elif known is not None:
+            old = known
+        else:
+            old = self.duplicate_ranks([report_id]).get(report_id, {})
+        since = old.get("since") if old.get("since") is not None else seq
         rec = [seq, last[0], last[1]] if last else [seq, None, None]
         change: dict = {"$set": {"duplicate_rank.since": since, f"duplicate_rank.{name}": rec}}
         if name == "settle":
@@ -289,6 +294,9 @@ class DuplicateStore:
         self.db.reports.update_one({"_id": report_id}, change)
         self.db.duplicate_pools.update_one(  # counted again, its threshold exact again
             {"_id": report_id}, {"$set": {"pool": pool}}, upsert=True)
+        now = {k: v for k, v in old.items() if not (name == "settle" and k == "dirty")}
+        now.update({"since": since, name: rec})
+        return now
 
     def _truncated_query(self, unsettled: bool) -> dict:
         query: dict = {"duplicate_check.status": _TRUNCATED, "status": "done", **_PRIMARY}
@@ -303,7 +311,7 @@ class DuplicateStore:
         query = self._truncated_query(unsettled)
         if years is not None:
             query["year"] = {"$in": sorted(set(years))}
-        fields = {"lsh": 1, "year": 1, "body_key": 1}
+        fields = {"lsh": 1, "year": 1, "body_key": 1, "duplicate_rank": 1}
         return list(self.db.reports.find(query, fields).sort("_id", 1).limit(limit))
 
     def unsettled_years(self) -> list[int]:

@@ -125,8 +125,13 @@ def test_entries_settle_a_report_with_a_pair_stored_or_drawn_one_in_every(store)
     assert other != drawn and 40 <= len(other) <= 110  # another newcomer, another draw
     assert store.entered(newcomer, pool, every=1) == sorted(ids)  # every entry settles
     assert store.db.duplicate_pools.count_documents({}) == 0  # nothing written
-    store.record_rank(ids[1], "settle", 5, (1, ids[0]), 4)
-    store.record_rank(ids[4], "relate", 6, (1, ids[0]), 5)
+    store.db.reports.update_one({"_id": ids[1]}, {"$set": {"duplicate_rank.dirty": True}})
+    now = store.record_rank(ids[1], "settle", 5, (1, ids[0]), 4)  # its rank read
+    assert now["since"] == 1 and now["settle"] == [5, 1, ids[0]] and "dirty" not in now
+    assert store.duplicate_ranks([ids[1]])[ids[1]] == now  # what is stored, returned
+    now = store.record_rank(ids[4], "relate", 6, (1, ids[0]), 5, known={"since": 3})
+    assert now == {"since": 3, "relate": [6, 1, ids[0]]}  # the rank given, not read
+    assert store.duplicate_ranks([ids[4]])[ids[4]]["since"] == 3
     left = {d["_id"]: d["pool"] for d in store.db.duplicate_pools.find()}
     assert left == {ids[1]: 4, ids[4]: 5}
     assert store.entered(newcomer, Pool([], [], [], []), every=1) == []

@@ -105,9 +105,10 @@ def run_duplicates(store: Store, report_id: str, record: dict, fresh: bool = Fal
     candidates = [docs[rid] for rid in compared if rid in docs]
     stored = set() if fresh else store.duplicate_pairs(report_id)
     touched = check_pairs(store, report_id, light(record), candidates, stored)
-    first = fresh or not store.duplicate_ranks([report_id]).get(report_id, {}).get("since")
+    rank = {} if fresh else store.duplicate_ranks([report_id]).get(report_id, {})
+    first = fresh or not rank.get("since")
     store.record_rank(report_id, "relate", seq, top[-1][::-1] if check else None,
-                      len(ranked), first=fresh)
+                      len(ranked), first=fresh, known=rank)
     if first and ranked:  # it joined the pools of its candidates
         store.grow_pools(report_id, lsh, year, body_key, cap, members=pool.members)
     # a fresh report has nothing stored outside S; a reprocessed one over the cap may have
@@ -193,10 +194,15 @@ def _settle_year(store: Store, marked: list[dict], cap: int, stats: dict) -> set
     (``_Tops.of`` finds it within the cap)."""
     pools: dict[str, list[tuple[str, int]]] = {}
     within: dict[str, dict[str, int]] = {}  # per report: the reports of its pool within the cap
+    # the checks' records as read under this lease (kept up to date below: only this
+    # chunk changes them while the lease is held)
+    ranks = {doc["_id"]: doc.get("duplicate_rank") or {} for doc in marked}
     for doc in marked:  # first every mark made exact: who is over the cap now
         pool = store.ranked_pool(doc["_id"], doc.get("lsh") or [], doc["year"],
                                  doc.get("body_key"), limit=cap + 1)
         pools[doc["_id"]], within[doc["_id"]] = pool.ranked, dict(pool.unmarked)
+        for member in pool.members or ():
+            ranks.setdefault(member["_id"], member.get("duplicate_rank") or {})
         if len(pool.ranked) <= cap:
             store.set_duplicate_check(doc["_id"], None)
             stats["unmarked"] += 1
@@ -212,12 +218,13 @@ def _settle_year(store: Store, marked: list[dict], cap: int, stats: dict) -> set
         want = dict(ranked[:cap])
         if over:  # and the reports within the cap, which have it in their top
             want.update(within[rid])
-        touched |= _check_missing(store, rid, want, stats)
+        touched |= _check_missing(store, rid, want, stats, ranks)
         if over:
             touched |= _drop_unselected(store, rid, want, tops, stats)
             store.set_duplicate_check(rid, truncated_mark(cap, cap))
-        store.record_rank(rid, "settle", store.next_relate_seq(),
-                          ranked[cap - 1][::-1] if over else None, len(ranked))
+        ranks[rid] = store.record_rank(rid, "settle", store.next_relate_seq(),
+                                       ranked[cap - 1][::-1] if over else None, len(ranked),
+                                       known=ranks[rid])
         stats["settled"] += 1
     return touched
 
@@ -239,11 +246,15 @@ class _Tops:
         return self.known[rid]
 
 
-def _check_missing(store: Store, rid: str, want: dict[str, int], stats: dict) -> set[str]:
-    """Check the pairs of ``rid`` with ``want`` that neither report's checks covered."""
+def _check_missing(store: Store, rid: str, want: dict[str, int], stats: dict,
+                   known: dict[str, dict]) -> set[str]:
+    """Check the pairs of ``rid`` with ``want`` that neither report's checks covered;
+    ``known``: ``duplicate_rank`` of reports as read under the lease held (the others
+    are read)."""
     from extractors.related import light
 
-    ranks = store.duplicate_ranks([rid, *want])
+    ranks = {k: known[k] for k in (rid, *want) if k in known}
+    ranks.update(store.duplicate_ranks([k for k in (rid, *want) if k not in known]))
     mine = ranks.get(rid) or {}
     missing = [b for b, shared in sorted(want.items())
                if b in ranks and not (covers(mine, (ranks[b] or {}).get("since"), shared, b)
