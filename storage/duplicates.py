@@ -81,6 +81,9 @@ def enters(rank: dict | None, shared: int, newcomer: str) -> bool:
     return rec is None or rec[1] is None or rank_key(shared, newcomer) <= rank_key(rec[1], rec[2])
 
 
+_RANKED = {"lsh": 1, "duplicate_check.status": 1, "duplicate_rank": 1}  # what _ranked reads
+
+
 @dataclass
 class Pool:
     """A report's candidate pool: ``ranked``, (id, shared bands) of its best, best first
@@ -93,6 +96,22 @@ class Pool:
     unmarked: list[tuple[str, int]]
     entered: list[str]
     members: list[dict] | None = None  # as read (mark and rank): for grow_pools
+
+
+def _ranked(report_id: str, mine: set[str], docs: list[dict], limit: int) -> Pool:
+    """The :class:`Pool` of ``report_id`` (band keys ``mine``) from its members ``docs``
+    as read (band keys, mark and rank): its ``limit`` best, those within the cap, the tops
+    it may enter."""
+    scored, unmarked, entered = [], [], []
+    for d in docs:
+        shared = len(mine & set(d.get("lsh") or ()))
+        scored.append(rank_key(shared, d["_id"]))
+        if (d.get("duplicate_check") or {}).get("status") != _TRUNCATED:
+            unmarked.append((d["_id"], shared))
+        elif enters(d.get("duplicate_rank"), shared, report_id):
+            entered.append(d["_id"])
+    top = [(rid, -neg) for neg, rid in heapq.nsmallest(limit, scored)]
+    return Pool(top, unmarked, entered, docs)
 
 
 class DuplicateStore:
@@ -121,19 +140,37 @@ class DuplicateStore:
         itself (bench/bench_duplicates.py)."""
         if not lsh or year is None:
             return Pool([], [], [])
-        mine = set(lsh)
-        docs = self._pool_docs(report_id, lsh, year, body_key,
-                               {"lsh": 1, "duplicate_check.status": 1, "duplicate_rank": 1})
-        scored, unmarked, entered = [], [], []
-        for d in docs:
-            shared = len(mine & set(d.get("lsh") or ()))
-            scored.append(rank_key(shared, d["_id"]))
-            if (d.get("duplicate_check") or {}).get("status") != _TRUNCATED:
-                unmarked.append((d["_id"], shared))
-            elif enters(d.get("duplicate_rank"), shared, report_id):
-                entered.append(d["_id"])
-        top = [(rid, -neg) for neg, rid in heapq.nsmallest(limit, scored)]
-        return Pool(top, unmarked, entered, docs)
+        docs = self._pool_docs(report_id, lsh, year, body_key, _RANKED)
+        return _ranked(report_id, set(lsh), docs, limit)
+
+    def ranked_pools(self, reports: list[dict], limit: int) -> dict[str, Pool]:
+        """``ranked_pool`` of each of ``reports`` (``_id``, ``lsh``, ``year``,
+        ``body_key``), from one read per year of the union of their bands: the reports
+        settled together share most of their pool, which one read each fetched again and
+        again (a read of ~4,000 band keys costs ~300 ms at 50,000 stored).  Each stored
+        report is read once, so this never reads more than the reads one by one."""
+        out: dict[str, Pool] = {}
+        by_year: dict[int, list[dict]] = {}
+        for rep in reports:
+            if rep.get("lsh") and rep.get("year") is not None:
+                by_year.setdefault(rep["year"], []).append(rep)
+            else:
+                out[rep["_id"]] = Pool([], [], [])
+        for year, reps in by_year.items():
+            bands = sorted({b for rep in reps for b in rep["lsh"]})
+            docs = list(self.db.reports.find(self.pool_read(bands, year),
+                                             {**_RANKED, **_POOL_CHECKED}))
+            holders: dict[str, list[int]] = {}  # band: the docs holding it
+            for i, d in enumerate(docs):
+                for b in set(d.get("lsh") or ()):
+                    holders.setdefault(b, []).append(i)
+            for rep in reps:
+                mine = set(rep["lsh"])
+                near = sorted({i for b in mine for i in holders.get(b, ())})
+                members = [docs[i] for i in near
+                           if in_pool(docs[i], rep["_id"], rep.get("body_key"))]
+                out[rep["_id"]] = _ranked(rep["_id"], mine, members, limit)
+        return out
 
     def ranked_candidates(self, report_id: str, lsh: list[str], year: int | None,
                           body_key: str | None, limit: int) -> list[tuple[str, int]]:
@@ -274,11 +311,14 @@ class DuplicateStore:
                 for d in self.db.reports.find({"_id": {"$in": ids}}, {"duplicate_rank": 1})}
 
     def record_rank(self, report_id: str, name: str, seq: int, last: tuple[int, str] | None,
-                    pool: int, first: bool = False, known: dict | None = None) -> dict:
+                    pool: int, first: bool = False, known: dict | None = None,
+                    check: dict | None = None) -> dict:
         """What a relate (``name`` "relate") or settle ("settle") of the report covered:
-        every report present at ``seq`` ranking at least ``last`` (None: all).
-        ``first``: the report never took part before; ``known``: its ``duplicate_rank`` as
-        read under the lease held now (either saves reading ``since``).  Returns the
+        every report present at ``seq`` ranking at least ``last`` (None: all, the report
+        within the cap: its pool count ``pool`` is stored; over it, the count is never
+        read).  ``first``: the report never took part before; ``known``: its
+        ``duplicate_rank`` as read under the lease held now (either saves reading
+        ``since``); ``check``: its ``duplicate_check`` set in the same write.  Returns the
         ``duplicate_rank`` now stored."""
         if first:
             old = {}
@@ -288,12 +328,16 @@ class DuplicateStore:
             old = self.duplicate_ranks([report_id]).get(report_id, {})
         since = old.get("since") if old.get("since") is not None else seq
         rec = [seq, last[0], last[1]] if last else [seq, None, None]
-        change: dict = {"$set": {"duplicate_rank.since": since, f"duplicate_rank.{name}": rec}}
+        sets = {"duplicate_rank.since": since, f"duplicate_rank.{name}": rec}
+        if check is not None:
+            sets["duplicate_check"] = check
+        change: dict = {"$set": sets}
         if name == "settle":
             change["$unset"] = {"duplicate_rank.dirty": ""}
         self.db.reports.update_one({"_id": report_id}, change)
-        self.db.duplicate_pools.update_one(  # counted again, its threshold exact again
-            {"_id": report_id}, {"$set": {"pool": pool}}, upsert=True)
+        if last is None:  # within the cap: counted again (grow_pools reads it)
+            self.db.duplicate_pools.update_one(
+                {"_id": report_id}, {"$set": {"pool": pool}}, upsert=True)
         now = {k: v for k, v in old.items() if not (name == "settle" and k == "dirty")}
         now.update({"since": since, name: rec})
         return now

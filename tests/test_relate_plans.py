@@ -98,11 +98,43 @@ def test_relating_a_report_reads_and_writes_on_indexes(mongo_url, db_name):
         client.close()
 
 
+def test_the_pools_of_a_chunk_from_one_read_are_each_read_alone(store):
+    """``ranked_pools`` (one read per year of the union of the bands of the reports
+    settled together) gives each report the pool ``ranked_pool`` reads for it alone: the
+    same best, the same members within the cap, the same tops entered; a report with no
+    bands has an empty pool."""
+    import random
+
+    rng = random.Random(5)
+    cut = {"status": "truncated", "cap": 3, "compared": 3}
+    docs = []
+    for i in range(80):
+        year = 2022 + i % 2
+        bands = sorted(rng.sample([f"{b}:{v}" for b in range(16) for v in "abc"], 6))
+        extra = {"duplicate_check": cut, "duplicate_rank": {
+            "since": 1, "relate": [2, rng.randint(1, 3), f"{rng.randint(0, 99):064x}"]}} if i % 3 else {}
+        docs.append(_report(i, f"body{i % 7}", year, bands, **extra))
+    docs.append(_report(90, "body1", 2022, bands, rendering_of=docs[0]["_id"]))  # in no pool
+    store.db.reports.insert_many(docs)
+    chunk = [{"_id": d["_id"], "lsh": d["lsh"], "year": d["year"], "body_key": d["body_key"]}
+             for d in docs[:40]] + [{"_id": "f" * 64, "lsh": [], "year": 2022, "body_key": "x"}]
+    together = store.ranked_pools(chunk, limit=4)
+    assert len(together) == len(chunk) and together["f" * 64].ranked == []
+    for rep in chunk[:-1]:
+        alone = store.ranked_pool(rep["_id"], rep["lsh"], rep["year"], rep["body_key"], limit=4)
+        got = together[rep["_id"]]
+        assert got.ranked == alone.ranked and alone.ranked
+        assert sorted(got.unmarked) == sorted(alone.unmarked)
+        assert sorted(got.entered) == sorted(alone.entered)
+        assert sorted(m["_id"] for m in got.members) == sorted(m["_id"] for m in alone.members)
+
+
 def test_entries_settle_a_report_with_a_pair_stored_or_drawn_one_in_every(store):
     """A newcomer entering the tops of reports over the cap marks for settling those with
     a near-duplicate pair stored (their displaced pair may have left S) and about one in
     ``every`` of the others, drawn from the two ids (the same answer in any process or
-    order), writing nothing; relating or settling a report records its pool count."""
+    order), writing nothing; relating or settling a report within the cap records its
+    pool count (over it the count is never read)."""
     from storage.duplicates import Pool, resettle_due
 
     cut = {"status": "truncated", "cap": 2, "compared": 2}
@@ -132,8 +164,13 @@ def test_entries_settle_a_report_with_a_pair_stored_or_drawn_one_in_every(store)
     now = store.record_rank(ids[4], "relate", 6, (1, ids[0]), 5, known={"since": 3})
     assert now == {"since": 3, "relate": [6, 1, ids[0]]}  # the rank given, not read
     assert store.duplicate_ranks([ids[4]])[ids[4]]["since"] == 3
+    assert store.db.duplicate_pools.count_documents({}) == 0  # over the cap: no count
+    mark = {"status": "truncated", "cap": 2, "compared": 2, "message": "m"}
+    store.record_rank(ids[5], "settle", 7, (1, ids[0]), 9, check=mark)  # marked, same write
+    assert store.db.reports.find_one({"_id": ids[5]})["duplicate_check"] == mark
+    store.record_rank(ids[6], "settle", 8, None, 2)  # within the cap: its pool counted
     left = {d["_id"]: d["pool"] for d in store.db.duplicate_pools.find()}
-    assert left == {ids[1]: 4, ids[4]: 5}
+    assert left == {ids[6]: 2}
     assert store.entered(newcomer, Pool([], [], [], []), every=1) == []
 
 

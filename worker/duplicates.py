@@ -95,8 +95,8 @@ def run_duplicates(store: Store, report_id: str, record: dict, fresh: bool = Fal
     ranked = pool.ranked
     top = ranked[:cap]
     check = truncated_mark(cap, len(top)) if len(ranked) > cap else None
-    if check or not fresh:  # a fresh, complete check has nothing to record or clear
-        store.set_duplicate_check(report_id, check)
+    if not check and not fresh:  # a reprocessed report within the cap now (a cut check
+        store.set_duplicate_check(report_id, None)  # is marked with its rank, below)
     # its pairs of S: its top, the reports within the cap (its whole pool is their top)
     # and those over it whose top it entered (by their last exact threshold: a superset)
     compared = list(dict.fromkeys([rid for rid, _ in top] + [rid for rid, _ in pool.unmarked]
@@ -108,7 +108,7 @@ def run_duplicates(store: Store, report_id: str, record: dict, fresh: bool = Fal
     rank = {} if fresh else store.duplicate_ranks([report_id]).get(report_id, {})
     first = fresh or not rank.get("since")
     store.record_rank(report_id, "relate", seq, top[-1][::-1] if check else None,
-                      len(ranked), first=fresh, known=rank)
+                      len(ranked), first=fresh, known=rank, check=check)
     if first and ranked:  # it joined the pools of its candidates
         store.grow_pools(report_id, lsh, year, body_key, cap, members=pool.members)
     # a fresh report has nothing stored outside S; a reprocessed one over the cap may have
@@ -197,9 +197,10 @@ def _settle_year(store: Store, marked: list[dict], cap: int, stats: dict) -> set
     # the checks' records as read under this lease (kept up to date below: only this
     # chunk changes them while the lease is held)
     ranks = {doc["_id"]: doc.get("duplicate_rank") or {} for doc in marked}
+    read = store.ranked_pools(marked, limit=cap + 1)  # one read of the chunk's pools
+    seq = store.next_relate_seq()  # no newcomer of the year relates while the lease is held
     for doc in marked:  # first every mark made exact: who is over the cap now
-        pool = store.ranked_pool(doc["_id"], doc.get("lsh") or [], doc["year"],
-                                 doc.get("body_key"), limit=cap + 1)
+        pool = read[doc["_id"]]
         pools[doc["_id"]], within[doc["_id"]] = pool.ranked, dict(pool.unmarked)
         for member in pool.members or ():
             ranks.setdefault(member["_id"], member.get("duplicate_rank") or {})
@@ -221,10 +222,9 @@ def _settle_year(store: Store, marked: list[dict], cap: int, stats: dict) -> set
         touched |= _check_missing(store, rid, want, stats, ranks)
         if over:
             touched |= _drop_unselected(store, rid, want, tops, stats)
-            store.set_duplicate_check(rid, truncated_mark(cap, cap))
-        ranks[rid] = store.record_rank(rid, "settle", store.next_relate_seq(),
-                                       ranked[cap - 1][::-1] if over else None, len(ranked),
-                                       known=ranks[rid])
+        ranks[rid] = store.record_rank(rid, "settle", seq, ranked[cap - 1][::-1] if over else None,
+                                       len(ranked), known=ranks[rid],
+                                       check=truncated_mark(cap, cap) if over else None)
         stats["settled"] += 1
     return touched
 
