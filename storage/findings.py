@@ -86,28 +86,33 @@ class FindingStore:
 
     def replace_findings(self, report_id: str, findings: Iterable[dict], base: dict,
                          scope: str, prev_report_id: str | None = None,
-                         fresh: bool = False) -> None:
+                         fresh: bool = False, bump: bool = True) -> None:
         """Make ``findings`` the report's findings of this scope (and other report).
 
         ``fresh``: none of this report's findings of this scope are stored yet (its first
-        processing): one insert, nothing to delete, no reviews to carry over."""
+        processing): one insert, nothing to delete, no reviews to carry over.  ``bump``:
+        False when the caller writes many and calls ``bump_findings`` once after them."""
         query = {"report_id": report_id, "scope": scope}
         if prev_report_id:
             query["prev_report_id"] = prev_report_id
         docs = self.finding_docs(report_id, findings, base, scope, prev_report_id)
         if fresh:
             if docs:
-                review.carry_reviews(self.db, docs, old={})
+                review.carry_reviews(self.db, docs, old={}, bump=bump)
                 self.db.findings.insert_many(docs, ordered=False)
             return
         keep = {d["_id"] for d in docs}
         self._delete_ids([d["_id"] for d in self.db.findings.find(query, {"_id": 1})
                           if d["_id"] not in keep])
-        review.carry_reviews(self.db, docs)  # a review survives unless the finding changed
+        review.carry_reviews(self.db, docs, bump=bump)  # a review survives unless it changed
         if not docs:
             return
         self.db.findings.bulk_write([ReplaceOne({"_id": d["_id"]}, d, upsert=True) for d in docs],
                                     ordered=False)
+
+    def bump_findings(self) -> None:
+        """Findings were replaced: the review queues of serving processes reload."""
+        queue_index.bump(self.db)
 
     def finding_docs(self, report_id: str, findings: Iterable[dict], base: dict, scope: str,
                      prev_report_id: str | None = None) -> list[dict]:

@@ -227,13 +227,16 @@ def decide_many(db: Database, ids: list[str], action: str, user: dict,
     return done
 
 
-def carry_reviews(db: Database, docs: list[dict], old: dict | None = None) -> None:
+def carry_reviews(db: Database, docs: list[dict], old: dict | None = None,
+                  bump: bool = True) -> None:
     """Give each re-evaluated finding doc its review (called by ``replace_findings``).
 
     Kept when the finding is unchanged (or the review predates fingerprints); re-opened,
     with a trail entry by ``system``, when a new rule or extractor version changed what
     the decision was about.  ``old``: the stored reviews by finding id when the caller
-    knows them (``{}`` for a report's first findings), else they are read."""
+    knows them (``{}`` for a report's first findings), else they are read.  ``bump``:
+    move the review queues' generation now (False: the caller does once it has written
+    several reports' findings)."""
     if old is None:
         old = {d["_id"]: d.get("review") for d in
                db.findings.find({"_id": {"$in": [d["_id"] for d in docs]}}, {"review": 1})}
@@ -253,7 +256,8 @@ def carry_reviews(db: Database, docs: list[dict], old: dict | None = None) -> No
         doc["review"] = review
     if reopened:
         db.reviews.insert_many(reopened)
-    _bump(db)
+    if bump:
+        _bump(db)
 
 
 def _bump(db: Database) -> None:

@@ -71,8 +71,10 @@ def check_pairs(store: Store, report_id: str, this: dict, others: list[dict],
             if not found and (this_id, that_id) not in stored:
                 continue  # nothing stored, nothing to store: no write
             store.replace_findings(this_id, found, finding_base(a), scope="duplicate",
-                                   prev_report_id=that_id)
+                                   prev_report_id=that_id, bump=False)
             touched.add(this_id)
+    if touched:  # once for the pairs, not per pair (~6 ms each at 50,000 stored)
+        store.bump_findings()
     return touched
 
 
