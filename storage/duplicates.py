@@ -145,10 +145,15 @@ class DuplicateStore:
 
     def ranked_pools(self, reports: list[dict], limit: int) -> dict[str, Pool]:
         """``ranked_pool`` of each of ``reports`` (``_id``, ``lsh``, ``year``,
-        ``body_key``), from one read per year of the union of their bands: the reports
-        settled together share most of their pool, which one read each fetched again and
-        again (a read of ~4,000 band keys costs ~300 ms at 50,000 stored).  Each stored
-        report is read once, so this never reads more than the reads one by one."""
+        ``body_key``), from one read per year: the reports settled together share most of
+        their pool, which one read each fetched again and again.  Of a chunk of several,
+        the year's reports are read whole (its members sharing none of the chunk's bands
+        dropped as they come): the embedded server matches an ``$in`` on the multikey
+        ``(year, lsh)`` index by testing the year's every band key against every value,
+        so at 12,000 stored one report's 16 bands cost 383 ms (1,619 docs), a chunk of 20's
+        231 bands 3,047 ms, the year's 4,000 docs read whole 738 ms (/tmp micro-benchmark,
+        stop 20; on a real MongoDB the ``$in`` seeks each value instead, and the whole year
+        costs more than 20 reads only when pools are a small part of it)."""
         out: dict[str, Pool] = {}
         by_year: dict[int, list[dict]] = {}
         for rep in reports:
@@ -157,13 +162,19 @@ class DuplicateStore:
             else:
                 out[rep["_id"]] = Pool([], [], [])
         for year, reps in by_year.items():
-            bands = sorted({b for rep in reps for b in rep["lsh"]})
-            docs = list(self.db.reports.find(self.pool_read(bands, year),
-                                             {**_RANKED, **_POOL_CHECKED}))
-            holders: dict[str, list[int]] = {}  # band: the docs holding it
-            for i, d in enumerate(docs):
-                for b in set(d.get("lsh") or ()):
-                    holders.setdefault(b, []).append(i)
+            if len(reps) == 1:
+                rep = reps[0]
+                out[rep["_id"]] = self.ranked_pool(rep["_id"], rep["lsh"], year,
+                                                   rep.get("body_key"), limit)
+                continue
+            bands = {b for rep in reps for b in rep["lsh"]}
+            docs, holders = [], {}  # band: the docs holding it
+            for d in self.db.reports.find({"year": year}, {**_RANKED, **_POOL_CHECKED}):
+                mine = bands.intersection(d.get("lsh") or ())
+                if mine:
+                    for b in mine:
+                        holders.setdefault(b, []).append(len(docs))
+                    docs.append(d)
             for rep in reps:
                 mine = set(rep["lsh"])
                 near = sorted({i for b in mine for i in holders.get(b, ())})
