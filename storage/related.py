@@ -136,6 +136,14 @@ class RelatedStore:
                                     {"_id": 1}).sort(ARRIVAL_ORDER)
         return [d["_id"] for d in docs]
 
+    def renderings_of(self, ids: list[str]) -> dict[str, str | None]:
+        """The stored role of each of ``ids``: the report it is a rendering of, None for a
+        report of its own."""
+        if not ids:
+            return {}
+        return {d["_id"]: d.get("rendering_of")
+                for d in self.db.reports.find({"_id": {"$in": list(ids)}}, {"rendering_of": 1})}
+
     def set_renderings(self, roles: dict[str, str | None]) -> list[str]:
         """Record which report each of ``roles`` renders (None: a report of its own);
         return the ids that are renderings."""

@@ -97,3 +97,52 @@ def test_batched_local_ingest_stores_what_one_by_one_stores(mongo_url, folder, t
         client.drop_database(one)
         client.drop_database(batched)
         client.close()
+
+
+def _related(db) -> set[tuple]:
+    return {(f["report_id"], f.get("prev_report_id"), f["scope"], f["code"])
+            for f in db.findings.find({"scope": {"$in": ["cross_year", "duplicate"]}})}
+
+
+def test_a_newcomer_of_a_body_and_year_leaves_the_others_of_it_as_they_were(
+        mongo_url, corpus_dir, tmp_path, monkeypatch):
+    """A second report of a body and year (another text) and a rendering of the first
+    arrive later: the first is not related again (its pairs do not involve them: same
+    body and year), it keeps its role and gains the rendering, and the related findings
+    are those of ingesting everything at once."""
+    import pymongo
+
+    monkeypatch.delenv("GONGKAI_TEST_REDIS_URL", raising=False)
+    reports = corpus_dir / "reports"
+    first, later = tmp_path / "first", tmp_path / "later"
+    first.mkdir(), later.mkdir()
+    for name in ("2023_huaian_hongzequ_zf.txt", "2024_huaian_hongzequ_zf.txt",
+                 "2023_pingtan_zhsyq.txt"):
+        shutil.copy(reports / name, first / name)
+    other = (reports / "2023_huaian_hongzequ_zf.txt").read_text(encoding="utf-8")
+    (later / "another_2024.txt").write_text(other.replace("2023", "2024"), encoding="utf-8")
+    shutil.copy(corpus_dir / "pdf" / PDF, later / PDF)
+    client = pymongo.MongoClient(mongo_url, tz_aware=True)
+    staged, whole = "gk_test_staged_" + tmp_path.name[-8:], "gk_test_whole_" + tmp_path.name[-8:]
+    try:
+        _ingest(mongo_url, staged, first, tmp_path, batch=3)
+        db = client[staged]
+        home = db.reports.find_one({"filename": "2024_huaian_hongzequ_zf.txt"})
+        _ingest(mongo_url, staged, later, tmp_path, batch=3)
+        now = db.reports.find_one({"_id": home["_id"]})
+        assert now["duplicate_rank"] == home["duplicate_rank"]  # not related again
+        pdf = db.reports.find_one({"filename": PDF})
+        own = db.reports.find_one({"filename": "another_2024.txt"})
+        assert pdf["rendering_of"] == home["_id"] and own["rendering_of"] is None
+        assert now["rendering_of"] is None and now["renderings"] == [pdf["_id"]]
+        assert own["body_key"] == home["body_key"] and own["year"] == home["year"]
+        together = tmp_path / "together"
+        shutil.copytree(first, together)
+        for path in later.iterdir():
+            shutil.copy(path, together / path.name)
+        _ingest(mongo_url, whole, together, tmp_path, batch=3)
+        assert _related(db) == _related(client[whole]) and _related(db)
+    finally:
+        client.drop_database(staged)
+        client.drop_database(whole)
+        client.close()
