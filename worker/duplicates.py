@@ -23,8 +23,10 @@ that often: ``_resettle_after``).  The
 pairs of S not yet checked are checked and the stored pairs outside S are removed.
 Which pairs were checked is read from ``duplicate_rank`` (``covers``), not by checking
 again.  Work per newcomer: one read of its pool's band keys, the checks of its pairs,
-one lookup of the stored pairs of the reports entered; per settled report: two reads of its pool's band keys (one
-query each, ranked here), a few lookups, the similarity checks it was missing.
+one lookup of the stored pairs of the reports entered; per chunk of ``SETTLE_CHUNK``
+settled reports of a year: one read of that year's band keys, ranks and marks
+(``ranked_pools``), and per report a few lookups, the similarity checks it was missing
+and one write of its rank and mark.
 """
 from __future__ import annotations
 
