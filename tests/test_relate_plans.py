@@ -127,6 +127,7 @@ def test_the_pools_of_a_chunk_from_one_read_are_each_read_alone(store):
         assert sorted(got.unmarked) == sorted(alone.unmarked)
         assert sorted(got.entered) == sorted(alone.entered)
         assert sorted(m["_id"] for m in got.members) == sorted(m["_id"] for m in alone.members)
+    assert scan_of(_plan(store.db, "reports", {"year": 2022})).get("stage") == "IXSCAN"  # the year read
 
 
 def test_entries_settle_a_report_with_a_pair_stored_or_drawn_one_in_every(store):
