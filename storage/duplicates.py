@@ -322,21 +322,15 @@ class DuplicateStore:
                 for d in self.db.reports.find({"_id": {"$in": ids}}, {"duplicate_rank": 1})}
 
     def record_rank(self, report_id: str, name: str, seq: int, last: tuple[int, str] | None,
-                    pool: int, first: bool = False, known: dict | None = None,
-                    check: dict | None = None) -> dict:
+                    pool: int, known: dict | None = None, check: dict | None = None) -> dict:
         """What a relate (``name`` "relate") or settle ("settle") of the report covered:
         every report present at ``seq`` ranking at least ``last`` (None: all, the report
         within the cap: its pool count ``pool`` is stored; over it, the count is never
-        read).  ``first``: the report never took part before; ``known``: its
-        ``duplicate_rank`` as read under the lease held now (either saves reading
-        ``since``); ``check``: its ``duplicate_check`` set in the same write.  Returns the
-        ``duplicate_rank`` now stored."""
-        if first:
-            old = {}
-        elif known is not None:
-            old = known
-        else:
-            old = self.duplicate_ranks([report_id]).get(report_id, {})
+        read).  ``known``: its ``duplicate_rank`` as read under the lease held now (``{}``
+        for a report never related), so that ``since`` is not read again; ``check``: its
+        ``duplicate_check`` set in the same write.  Returns the ``duplicate_rank`` now
+        stored."""
+        old = known if known is not None else self.duplicate_ranks([report_id]).get(report_id, {})
         since = old.get("since") if old.get("since") is not None else seq
         rec = [seq, last[0], last[1]] if last else [seq, None, None]
         sets = {"duplicate_rank.since": since, f"duplicate_rank.{name}": rec}

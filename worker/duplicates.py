@@ -112,7 +112,7 @@ def run_duplicates(store: Store, report_id: str, record: dict, fresh: bool = Fal
     rank = {} if fresh else store.duplicate_ranks([report_id]).get(report_id, {})
     first = fresh or not rank.get("since")
     store.record_rank(report_id, "relate", seq, top[-1][::-1] if check else None,
-                      len(ranked), first=fresh, known=rank, check=check)
+                      len(ranked), known=rank, check=check)
     if first and ranked:  # it joined the pools of its candidates
         store.grow_pools(report_id, lsh, year, body_key, cap, members=pool.members)
     # a fresh report has nothing stored outside S; a reprocessed one over the cap may have

@@ -303,8 +303,8 @@ def relate_report(store: Store, report_id: str, mine: dict | None = None,
         # it leaves as it was are in none of its pairs (same body and year): not related
         # again (at 50,000 stored, group members related again cost 1.1-1.5 relates a report)
         was = store.renderings_of([r for r in roles if r != report_id]) if fresh else {}
-        changed = [rid for rid, of in roles.items()
-                   if not fresh or rid == report_id or was.get(rid, "?") != of]
+        changed = {rid for rid, of in roles.items()
+                   if not fresh or rid == report_id or rid not in was or was[rid] != of}
         if fresh and roles == {report_id: None}:  # alone, as save_result stored it
             touched: set[str] = set()
         else:
